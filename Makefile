@@ -1,0 +1,15 @@
+.PHONY: run test test-sqlite bench i18n
+
+run:            ## set up and serve the demo on http://127.0.0.1:5000
+	bash scripts/run.sh
+
+test:           ## set up and run every test on SQLite and PostgreSQL
+	bash scripts/test.sh
+
+test-sqlite:    ## quick: the suite on SQLite only (after one `make test`)
+	.venv/bin/python -m pytest
+
+i18n:           ## extract UI strings and merge them into both catalogs
+	.venv/bin/pybabel extract -F babel.cfg -k _l -o lms/translations/messages.pot --sort-output --no-location --project lms .
+	.venv/bin/pybabel update -i lms/translations/messages.pot -d lms/translations --width 100 --no-fuzzy-matching --ignore-obsolete
+	.venv/bin/pybabel compile -d lms/translations --statistics

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterable
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.accounts.roles import COMPANY_ROLES, Role
+from lms.db import OrgOwnedMixin, TimestampMixin
+from lms.extensions import db
+
+if TYPE_CHECKING:
+    from lms.orgs.models import Department, Organization
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """A person. Company people carry `org_id`; provider staff (admin, trainer) do not.
+
+    A person belongs to at most one company, so the company is fixed the
+    moment the user is loaded (see `lms.tenancy`).
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    department_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("departments.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    furigana: Mapped[str | None] = mapped_column(sa.String(100))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    locale: Mapped[str] = mapped_column(sa.String(8), default="ja")
+    # Overrides UserMixin.is_active: Flask-Login refuses a deactivated person.
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+
+    org: Mapped[Organization | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(r.role) for r in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def company_roles(self) -> frozenset[Role]:
+        return self.roles & COMPANY_ROLES
+
+    def set_roles(self, roles: Iterable[Role | str]) -> None:
+        roles = {Role(r) for r in roles}
+        current = {Role(r.role): r for r in self.role_rows}
+        for role, row in current.items():
+            if role not in roles:
+                self.role_rows.remove(row)
+        for role in roles:
+            if role not in current:
+                self.role_rows.append(UserRole(role=role.value))
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+
+
+class TrainerAssignment(OrgOwnedMixin, TimestampMixin, db.Model):
+    """A trainer may work with the companies they are assigned to, and no others."""
+
+    __tablename__ = "trainer_assignments"
+    __table_args__ = (sa.UniqueConstraint("trainer_id", "org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    trainer: Mapped[User] = relationship()
+
+
+class UserToken(TimestampMixin, db.Model):
+    """A single-use, time-limited secret sent by email (password reset, invitation).
+
+    Only a hash is stored, so a database leak does not leak working links.
+    """
+
+    __tablename__ = "user_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(16))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(db.Model):
+    """One failed sign-in, counted per account key and per client address."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_key_created_at", "key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime]
+
+
+class RosterImport(OrgOwnedMixin, TimestampMixin, db.Model):
+    """An uploaded roster waiting for confirmation: parsed once, previewed, applied once."""
+
+    __tablename__ = "roster_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    encoding: Mapped[str] = mapped_column(sa.String(16))
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    applied_at: Mapped[datetime | None]

@@ -1,0 +1,156 @@
+"""Sign-in, sign-out, password reset, invitations and one's own account."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.accounts import service
+from lms.accounts.models import User
+from lms.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, NewPasswordForm, ProfileForm
+from lms.audit.service import record
+from lms.transaction import commit
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site paths: an open redirect would make phishing links look like ours.
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    """Sign in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = service.authenticate(form.email.data, form.password.data, address=request.remote_addr)
+        except service.SignInThrottled as exc:
+            commit()
+            flash(_("Too many failed sign-ins. Wait %(minutes)d minutes and try again.", minutes=exc.minutes), "error")
+            return render_template("auth/login.html", form=form), 429
+        except service.InvalidCredentials:
+            commit()
+            flash(_("The email address or password is incorrect."), "error")
+            return render_template("auth/login.html", form=form), 401
+        commit()
+        _start_session(user)
+        return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():  # type: ignore[no-untyped-def]
+    """Sign out (POST only, so a link on another site cannot sign anyone out)."""
+    record("logout", actor=current_user, org_id=current_user.org_id, subject=current_user.email)
+    commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():  # type: ignore[no-untyped-def]
+    """Ask for a reset link; the answer is the same whether or not the address exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        service.request_password_reset(form.email.data)
+        commit()
+        flash(_("If the address belongs to an account, we have sent a link to reset the password."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.errorhandler(service.TokenInvalid)
+def _token_invalid(error: service.TokenInvalid):  # type: ignore[no-untyped-def]
+    return render_template("auth/token_invalid.html"), 410
+
+
+def _start_session(user: User) -> None:
+    session.clear()  # a fresh session: nothing carried over from before sign-in (no fixation)
+    login_user(user)
+    session["locale"] = user.locale
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):  # type: ignore[no-untyped-def]
+    """Choose a new password with a single-use link."""
+    service.peek_token(token, service.RESET)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        service.reset_password(token, form.password.data)
+        commit()
+        flash(_("Your password has been changed. Please sign in."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):  # type: ignore[no-untyped-def]
+    """Set a password from an invitation and sign in."""
+    user = service.peek_token(token, service.INVITE)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        user = service.accept_invitation(token, form.password.data)
+        commit()
+        _start_session(user)
+        flash(_("Welcome! Your account is ready."), "info")
+        return redirect(url_for("home.index"))
+    return render_template("auth/invite.html", form=form, invited=user)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():  # type: ignore[no-untyped-def]
+    """One's own name, furigana and language."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.display_name = form.display_name.data
+        current_user.furigana = form.furigana.data or None
+        current_user.locale = form.locale.data
+        session["locale"] = form.locale.data
+        commit()
+        flash(_("Saved."), "info")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, password_form=ChangePasswordForm())
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():  # type: ignore[no-untyped-def]
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/account.html", form=ProfileForm(obj=current_user), password_form=form), 400
+    if not current_user.check_password(form.current.data):
+        form.current.errors.append(_("The current password is incorrect."))
+        return render_template("auth/account.html", form=ProfileForm(obj=current_user), password_form=form), 400
+    current_user.set_password(form.password.data)
+    record("password.changed", actor=current_user, org_id=current_user.org_id, subject=current_user.email)
+    commit()
+    flash(_("Your password has been changed."), "info")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/language")
+def set_language():  # type: ignore[no-untyped-def]
+    """Switch the UI language (kept on the account when signed in)."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session["locale"] = form.locale.data
+    if current_user.is_authenticated:
+        current_user.locale = form.locale.data
+        commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("home.index"))

@@ -1,0 +1,255 @@
+"""Accounts: sign-in with throttling, tokens for reset and invitation, company members.
+
+Functions take explicit arguments and flush; the caller commits
+(`lms.transaction.commit`), so routes, CLI commands and tests share them.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.accounts.models import LoginFailure, User, UserToken
+from lms.accounts.roles import COMPANY_ROLES, Role
+from lms.audit.service import record
+from lms.db import utcnow
+from lms.extensions import db
+from lms.mail.service import queue_mail
+from lms.orgs.models import Department, Organization
+
+RESET = "reset"
+INVITE = "invite"
+MIN_PASSWORD_LENGTH = 10
+
+# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+class SignInThrottled(Exception):
+    def __init__(self, minutes: int):
+        self.minutes = minutes
+
+
+class InvalidCredentials(Exception):
+    pass
+
+
+class TokenInvalid(Exception):
+    """The link is unknown, already used or expired; the message does not say which."""
+
+
+class EmailTaken(Exception):
+    pass
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def _throttle_keys(email: str, address: str | None) -> tuple[str, str]:
+    account_key = "acct:" + hashlib.sha256(normalize_email(email).encode()).hexdigest()[:64]
+    return account_key, f"addr:{address or 'unknown'}"
+
+
+def _recent_failures(key: str, since) -> int:  # type: ignore[no-untyped-def]
+    stmt = sa.select(sa.func.count()).select_from(LoginFailure).where(
+        LoginFailure.key == key, LoginFailure.created_at >= since
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def authenticate(email: str, password: str, *, address: str | None) -> User:
+    """Return the user for valid credentials.
+
+    :raise SignInThrottled: too many recent failures for this account or address.
+    :raise InvalidCredentials: anything else; never says whether the email exists.
+    """
+    config = current_app.config
+    window = timedelta(minutes=config["LMS_LOGIN_WINDOW_MINUTES"])
+    since = utcnow() - window
+    account_key, address_key = _throttle_keys(email, address)
+    if (
+        _recent_failures(account_key, since) >= config["LMS_LOGIN_MAX_PER_ACCOUNT"]
+        or _recent_failures(address_key, since) >= config["LMS_LOGIN_MAX_PER_ADDRESS"]
+    ):
+        record("login.throttled", actor=None, subject=normalize_email(email))
+        raise SignInThrottled(config["LMS_LOGIN_WINDOW_MINUTES"])
+
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        ok = False
+    else:
+        ok = user.is_active and user.check_password(password)
+    if not ok:
+        now = utcnow()
+        db.session.add_all([LoginFailure(key=account_key, created_at=now), LoginFailure(key=address_key, created_at=now)])
+        record("login.failure", actor=None, org_id=user.org_id if user else None, subject=normalize_email(email))
+        raise InvalidCredentials()
+
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key == account_key))
+    user.last_login_at = utcnow()
+    record("login.success", actor=user, org_id=user.org_id, subject=user.email)
+    return user
+
+
+def validate_new_password(password: str) -> bool:
+    return len(password) >= MIN_PASSWORD_LENGTH
+
+
+# --- tokens -----------------------------------------------------------------
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: str, lifetime: timedelta) -> str:
+    """Create a token and return the raw secret (only its hash is stored)."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        UserToken(user_id=user.id, purpose=purpose, token_hash=_hash_token(raw), expires_at=utcnow() + lifetime)
+    )
+    db.session.flush()
+    return raw
+
+
+def peek_token(raw: str, purpose: str) -> User:
+    """The user of a valid, unused token, without using it up.
+
+    :raise TokenInvalid:
+    """
+    token = db.session.scalar(
+        sa.select(UserToken).where(UserToken.token_hash == _hash_token(raw), UserToken.purpose == purpose)
+    )
+    if token is None or token.used_at is not None or token.expires_at <= utcnow():
+        raise TokenInvalid()
+    return token.user
+
+
+def consume_token(raw: str, purpose: str) -> User:
+    """Use a token exactly once, even when two requests race for it.
+
+    :raise TokenInvalid:
+    """
+    user = peek_token(raw, purpose)
+    # The conditional UPDATE is the lock: only one transaction sees a row count of 1.
+    result = db.session.execute(
+        sa.update(UserToken)
+        .where(UserToken.token_hash == _hash_token(raw), UserToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise TokenInvalid()
+    return user
+
+
+def _link(path: str) -> str:
+    return current_app.config["LMS_BASE_URL"] + path
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when the address belongs to an active account; silently do nothing otherwise."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        record("password.reset_unknown", actor=None, subject=normalize_email(email))
+        return
+    hours = current_app.config["LMS_RESET_TOKEN_HOURS"]
+    raw = issue_token(user, RESET, timedelta(hours=hours))
+    queue_mail(
+        to=user.email, template="password_reset", locale=user.locale, kind="password_reset",
+        org_id=user.org_id, user=user, link=_link(f"/password/reset/{raw}"), hours=hours,
+    )
+    record("password.reset_requested", actor=user, org_id=user.org_id, subject=user.email)
+
+
+def reset_password(raw: str, password: str) -> User:
+    user = consume_token(raw, RESET)
+    user.set_password(password)
+    # Other outstanding reset links die with this one.
+    db.session.execute(
+        sa.update(UserToken)
+        .where(UserToken.user_id == user.id, UserToken.purpose == RESET, UserToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    record("password.reset", actor=user, org_id=user.org_id, subject=user.email)
+    return user
+
+
+def accept_invitation(raw: str, password: str) -> User:
+    user = consume_token(raw, INVITE)
+    user.set_password(password)
+    record("invite.accepted", actor=user, org_id=user.org_id, subject=user.email)
+    return user
+
+
+# --- company members ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    name: str
+    email: str
+    department: str | None
+    roles: frozenset[Role]
+
+
+def get_or_create_department(org: Organization, name: str) -> Department:
+    dept = db.session.scalar(sa.select(Department).where(Department.org_id == org.id, Department.name == name))
+    if dept is None:
+        dept = Department(org_id=org.id, name=name)
+        db.session.add(dept)
+        db.session.flush()
+    return dept
+
+
+def send_invitation(user: User, *, actor: User | None) -> None:
+    days = current_app.config["LMS_INVITE_TOKEN_DAYS"]
+    raw = issue_token(user, INVITE, timedelta(days=days))
+    queue_mail(
+        to=user.email, template="invitation", locale=user.locale, kind="invitation", org_id=user.org_id,
+        user=user, org=user.org, link=_link(f"/invite/{raw}"), days=days,
+    )
+    record("invite.sent", actor=actor, org_id=user.org_id, subject=user.email)
+
+
+def invite_member(org: Organization, member: MemberInput, *, actor: User | None) -> User:
+    """Create a company member without a password and mail them an invitation.
+
+    :raise EmailTaken: the address already has an account (in any company).
+    """
+    if find_user_by_email(member.email) is not None:
+        raise EmailTaken(member.email)
+    user = User(org_id=org.id, email=normalize_email(member.email), display_name=member.name, locale="ja")
+    user.org = org
+    if member.department:
+        user.department = get_or_create_department(org, member.department)
+    user.set_roles(member.roles & COMPANY_ROLES or {Role.EMPLOYEE})
+    db.session.add(user)
+    db.session.flush()
+    send_invitation(user, actor=actor)
+    return user
+
+
+def update_member(
+    user: User, *, name: str, department: Department | None, roles: frozenset[Role], is_active: bool, actor: User
+) -> None:
+    user.display_name = name
+    user.department = department
+    user.set_roles(roles & COMPANY_ROLES)
+    user.is_active = is_active
+    record(
+        "member.updated", actor=actor, org_id=user.org_id, subject=user.email,
+        roles=sorted(roles), active=is_active, department=department.name if department else None,
+    )

@@ -1,0 +1,76 @@
+"""Command-line commands: `flask --app lms <command>`."""
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade_database(revision: str = "head") -> None:
+    """Bring the schema to `revision` (inside an app context)."""
+    command.upgrade(alembic_config(), revision)
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.group("db")
+    def db_group() -> None:
+        """Database schema (Alembic)."""
+
+    @db_group.command("upgrade")
+    @click.argument("revision", default="head")
+    def db_upgrade(revision: str) -> None:
+        """Apply migrations up to REVISION (default: head)."""
+        upgrade_database(revision)
+        click.echo(f"database at {revision}")
+
+    @db_group.command("revision")
+    @click.option("-m", "--message", required=True)
+    def db_revision(message: str) -> None:
+        """Autogenerate a migration from the models (review it before committing)."""
+        command.revision(alembic_config(), message=message, autogenerate=True)
+
+    @app.cli.command("demo")
+    def demo() -> None:
+        """Create (or complete) the demo provider, companies and people; prints every account."""
+        from lms.demo.generate import create_demo
+
+        for line in create_demo(progress=lambda msg: click.echo(msg, err=True)):
+            click.echo(line)
+
+    from lms.courses.cli import register as register_courses
+
+    register_courses(app)
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--name", default="Administrator")
+    def create_admin(email: str, name: str) -> None:
+        """Create the first platform administrator (asks for the password)."""
+        from lms.accounts.models import User
+        from lms.accounts.roles import Role
+        from lms.accounts.service import find_user_by_email, normalize_email, validate_new_password
+        from lms.extensions import db
+
+        if find_user_by_email(email) is not None:
+            raise click.ClickException(f"{email} already has an account")
+        password = getpass.getpass("Password: ")
+        if not validate_new_password(password):
+            raise click.ClickException("the password needs at least 10 characters")
+        user = User(email=normalize_email(email), display_name=name)
+        user.set_password(password)
+        user.set_roles({Role.ADMIN})
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"admin {email} created")

@@ -1,0 +1,92 @@
+"""Settings read from the environment, with safe defaults.
+
+Nothing here runs at import time: `load_settings` is called by the factory,
+so tests and the CLI can build apps with different environments.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable installation."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    # Development installs keep one generated key so sessions survive restarts.
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Translate `LMS_*` environment variables into Flask config keys."""
+    lms_env = env.get("LMS_ENV", "production").strip().lower()
+    if lms_env not in ENVIRONMENTS:
+        raise ConfigError(f"LMS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {lms_env!r}")
+    production = lms_env == "production"
+
+    secret_key = env.get("LMS_SECRET_KEY", "")
+    if not secret_key:
+        if production:
+            raise ConfigError(
+                "LMS_SECRET_KEY is not set. Production refuses to start without one; "
+                "generate it with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        secret_key = _dev_secret_key(instance_path)
+
+    database_url = env.get("LMS_DATABASE_URL") or f"sqlite:///{instance_path / 'lms.sqlite3'}"
+    if database_url.startswith("postgresql://") or database_url.startswith("postgres://"):
+        # psycopg 3 is the driver we ship; plain URLs from hosting panels should just work.
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+
+    return {
+        "LMS_ENV": lms_env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_SECURE": _flag(env.get("LMS_COOKIE_SECURE"), production),
+        "REMEMBER_COOKIE_SECURE": _flag(env.get("LMS_COOKIE_SECURE"), production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        "MAX_CONTENT_LENGTH": int(env.get("LMS_MAX_UPLOAD_MB", "5")) * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": 60 * 60 * 12,
+        "BABEL_DEFAULT_LOCALE": "ja",
+        "BABEL_DEFAULT_TIMEZONE": env.get("LMS_TIMEZONE", "Asia/Tokyo"),
+        "LMS_LOCALES": ("ja", "en"),
+        "LMS_BASE_URL": env.get("LMS_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "LMS_TRUSTED_PROXIES": int(env.get("LMS_TRUSTED_PROXIES", "0")),
+        "LMS_SMTP_HOST": env.get("LMS_SMTP_HOST", ""),
+        "LMS_SMTP_PORT": int(env.get("LMS_SMTP_PORT", "25")),
+        "LMS_SMTP_USERNAME": env.get("LMS_SMTP_USERNAME", ""),
+        "LMS_SMTP_PASSWORD": env.get("LMS_SMTP_PASSWORD", ""),
+        "LMS_SMTP_STARTTLS": _flag(env.get("LMS_SMTP_STARTTLS"), False),
+        "LMS_SMTP_SSL": _flag(env.get("LMS_SMTP_SSL"), False),
+        "LMS_SMTP_TIMEOUT": float(env.get("LMS_SMTP_TIMEOUT", "10")),
+        "LMS_MAIL_FROM": env.get("LMS_MAIL_FROM", "AI研修 LMS <no-reply@localhost>"),
+        # Sign-in throttling: failures allowed within the window, per account and per address.
+        "LMS_LOGIN_WINDOW_MINUTES": int(env.get("LMS_LOGIN_WINDOW_MINUTES", "15")),
+        "LMS_LOGIN_MAX_PER_ACCOUNT": int(env.get("LMS_LOGIN_MAX_PER_ACCOUNT", "5")),
+        "LMS_LOGIN_MAX_PER_ADDRESS": int(env.get("LMS_LOGIN_MAX_PER_ADDRESS", "30")),
+        "LMS_RESET_TOKEN_HOURS": int(env.get("LMS_RESET_TOKEN_HOURS", "2")),
+        "LMS_INVITE_TOKEN_DAYS": int(env.get("LMS_INVITE_TOKEN_DAYS", "14")),
+    }

@@ -1,0 +1,78 @@
+"""Where each person lands after signing in, and the company home pages."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from lms.accounts.models import TrainerAssignment, User
+from lms.accounts.roles import Role
+from lms.extensions import db
+from lms.learning.queries import course_cards, visible_courses
+from lms.orgs import queries
+from lms.orgs.models import Organization
+from lms.security import require_org_role, require_role
+from lms.tenancy import current_org, org_blueprint, scoped
+
+bp = Blueprint("home", __name__, template_folder="templates")
+org_bp = org_blueprint("org_home", __name__)
+
+
+def home_url_for(user: User) -> str:
+    """The primary home page of a person with possibly several roles."""
+    roles = user.roles
+    if Role.ADMIN in roles:
+        return url_for("admin.index")
+    if Role.TRAINER in roles:
+        return url_for("home.trainer")
+    if user.org_id is None:
+        return url_for("auth.account")
+    if Role.EXECUTIVE in roles:
+        return url_for("org_home.executive", org_id=user.org_id)
+    if Role.ORG_ADMIN in roles:
+        return url_for("members.index", org_id=user.org_id)
+    return url_for("org_home.learner", org_id=user.org_id)
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(home_url_for(current_user))
+
+
+@bp.get("/trainer")
+@require_role(Role.TRAINER)
+def trainer():  # type: ignore[no-untyped-def]
+    """A trainer's companies."""
+    orgs = db.session.scalars(
+        sa.select(Organization)
+        .join(TrainerAssignment, TrainerAssignment.org_id == Organization.id)
+        .where(TrainerAssignment.trainer_id == current_user.id)
+        .order_by(Organization.name)
+    )
+    return render_template("home/trainer.html", orgs=list(orgs))
+
+
+@org_bp.get("/")
+@login_required
+def learner():  # type: ignore[no-untyped-def]
+    """An employee's home: their courses and progress."""
+    if current_user.org_id != current_org().id:
+        abort(404)  # provider staff have no learning of their own here
+    cards = course_cards(current_user, visible_courses(current_org()))
+    return render_template("home/learner.html", org=current_org(), cards=cards)
+
+
+@org_bp.get("/executive")
+@require_org_role(Role.EXECUTIVE, Role.TRAINER)
+def executive():  # type: ignore[no-untyped-def]
+    """An executive's home: the company at a glance (aggregates only)."""
+    people = db.session.scalar(scoped(sa.select(sa.func.count()).select_from(User), User).where(User.is_active)) or 0
+    activated = db.session.scalar(
+        scoped(sa.select(sa.func.count()).select_from(User), User).where(User.is_active, User.password_hash.is_not(None))
+    ) or 0
+    return render_template(
+        "home/executive.html", org=current_org(), people=people, activated=activated,
+        departments=len(queries.departments()),
+    )

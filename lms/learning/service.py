@@ -1,0 +1,127 @@
+"""Recording learning: visits, completions and quiz attempts, each race-safe and in the caller's transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.courses.models import Lesson, LessonRevision
+from lms.courses.source import QuizOption, QuizQuestion, score
+from lms.database import insert_ignoring_conflict
+from lms.db import utcnow
+from lms.extensions import db
+from lms.learning.models import CourseCompletion, LessonProgress, QuizAttempt
+
+
+class NothingToComplete(Exception):
+    """A lesson with a quiz is completed by passing it, not by a button."""
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    score: int
+    passed: bool
+    correct: list[bool]
+    answers: dict[int, set[int]]
+
+
+def progress_for(user: User, lesson: Lesson) -> LessonProgress:
+    """The person's progress row for a lesson, created (state "started") if missing."""
+    now = utcnow()
+    insert_ignoring_conflict(
+        LessonProgress,
+        {"org_id": user.org_id, "user_id": user.id, "lesson_id": lesson.id, "state": LessonProgress.STARTED,
+         "started_at": now, "last_activity_at": now, "attempts": 0},
+        ["user_id", "lesson_id"],
+    )
+    row = db.session.scalar(
+        sa.select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    )
+    assert row is not None
+    return row
+
+
+def _mark_done(row: LessonProgress, state: str) -> None:
+    """Move to a done state; the first completion time is written once and never again."""
+    now = utcnow()
+    table = LessonProgress
+    db.session.execute(
+        sa.update(table).where(table.id == row.id, table.first_completed_at.is_(None)).values(first_completed_at=now)
+    )
+    # "passed" outranks "completed", which outranks "started".
+    allowed_from = [table.STARTED] if state == table.COMPLETED else [table.STARTED, table.COMPLETED]
+    db.session.execute(sa.update(table).where(table.id == row.id, table.state.in_(allowed_from)).values(state=state))
+    db.session.execute(sa.update(table).where(table.id == row.id).values(last_activity_at=now))
+    db.session.refresh(row)
+
+
+def mark_complete(user: User, lesson: Lesson) -> LessonProgress:
+    """'完了にする' for readings and workshops."""
+    if lesson.has_quiz:
+        raise NothingToComplete()
+    row = progress_for(user, lesson)
+    _mark_done(row, LessonProgress.COMPLETED)
+    record_course_completion(user, lesson)
+    return row
+
+
+def _questions(revision: LessonRevision) -> list[QuizQuestion]:
+    return [
+        QuizQuestion(prompt="", options=tuple(QuizOption("", bool(o["correct"])) for o in q["options"]), explanation=None, line=0)
+        for q in revision.questions
+    ]
+
+
+def submit_quiz(user: User, lesson: Lesson, answers: Mapping[int, set[int]]) -> QuizResult:
+    """Score an attempt against the current revision; keep the best score; passing completes the lesson."""
+    revision = lesson.current_revision
+    assert revision is not None and revision.questions
+    questions = _questions(revision)
+    clean = {i: {o for o in chosen if 0 <= o < len(questions[i].options)} for i, chosen in answers.items() if 0 <= i < len(questions)}
+    result_score = score(questions, clean)
+    passed = result_score >= lesson.pass_percent
+    correct = [clean.get(i, set()) == {j for j, o in enumerate(q.options) if o.correct} for i, q in enumerate(questions)]
+    db.session.add(
+        QuizAttempt(
+            org_id=user.org_id, user_id=user.id, lesson_id=lesson.id, revision_id=revision.id,
+            answers={str(k): sorted(v) for k, v in clean.items()}, score=result_score, passed=passed,
+        )
+    )
+    row = progress_for(user, lesson)
+    table = LessonProgress
+    db.session.execute(sa.update(table).where(table.id == row.id).values(attempts=table.attempts + 1, last_activity_at=utcnow()))
+    db.session.execute(
+        sa.update(table)
+        .where(table.id == row.id, sa.or_(table.best_score.is_(None), table.best_score < result_score))
+        .values(best_score=result_score)
+    )
+    if passed:
+        _mark_done(row, LessonProgress.PASSED)
+        record_course_completion(user, lesson)
+    db.session.refresh(row)
+    return QuizResult(result_score, passed, correct, clean)
+
+
+def record_course_completion(user: User, lesson: Lesson) -> bool:
+    """When every required live lesson of the course is done, record the completion (once)."""
+    required = sa.select(Lesson.id).where(
+        Lesson.course_id == lesson.course_id, Lesson.required.is_(True), Lesson.is_archived.is_(False)
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(required.subquery())) or 0
+    done = db.session.scalar(
+        sa.select(sa.func.count()).select_from(LessonProgress).where(
+            LessonProgress.user_id == user.id,
+            LessonProgress.lesson_id.in_(required),
+            LessonProgress.state.in_([LessonProgress.COMPLETED, LessonProgress.PASSED]),
+        )
+    ) or 0
+    if total == 0 or done < total:
+        return False
+    insert_ignoring_conflict(
+        CourseCompletion,
+        {"org_id": user.org_id, "user_id": user.id, "course_id": lesson.course_id, "completed_at": utcnow()},
+        ["user_id", "course_id"],
+    )
+    return True

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.db import TimestampMixin
+from lms.extensions import db
+
+
+class EmailMessage(TimestampMixin, db.Model):
+    """Every message the system sends, recorded before it is sent.
+
+    The table is the outbox: rows are written in the same transaction as the
+    action that caused them and delivered only after that commits.
+    """
+
+    __tablename__ = "email_messages"
+    __table_args__ = (sa.Index("ix_email_messages_status_id", "status", "id"),)
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    OUTBOX = "outbox"  # no SMTP configured: kept for admins to read
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    # Lets scheduled jobs say "this exact message was already sent" across restarts.
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    sent_at: Mapped[datetime | None]

@@ -1,0 +1,117 @@
+"""Error pages, template helpers and proxy handling."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from flask import Flask, jsonify, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lms.accounts.forms import LanguageForm
+from lms.accounts.roles import Role
+from lms.orgs.codes import EMPLOYEE_BANDS, INDUSTRIES, prefecture_label
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def init_app(app: Flask) -> None:
+    if app.config["LMS_TRUSTED_PROXIES"]:
+        n = app.config["LMS_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> Any:
+        message = _("The form has expired or was not sent from this site. Reload the page and try again.")
+        return _error_response(400, message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Any:
+        messages = {
+            400: _("The request could not be understood."),
+            403: _("You do not have permission to see this page."),
+            404: _("The page was not found."),
+            405: _("This action is not allowed here."),
+            410: _("This link is no longer valid."),
+            413: _("The file is too large. The limit is %(mb)d MB.", mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)),
+            429: _("Too many requests. Wait a while and try again."),
+        }
+        return _error_response(error.code or 500, messages.get(error.code or 500, _("Something went wrong.")))
+
+    @app.context_processor
+    def _template_helpers() -> dict[str, Any]:
+        return {
+            "nav_items": nav_items,
+            "role_labels": role_labels,
+            "language_form": LanguageForm(formdata=None, locale=str(get_locale())),
+            "industry_label": lambda code: INDUSTRIES.get(code, code),
+            "band_label": lambda code: EMPLOYEE_BANDS.get(code, code),
+            "prefecture_label": lambda code: prefecture_label(code, str(get_locale())),
+            "current_locale": str(get_locale()),
+        }
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Platform administrator"),
+    Role.TRAINER: _l("Trainer"),
+    Role.EXECUTIVE: _l("Executive"),
+    Role.ORG_ADMIN: _l("Company administrator"),
+    Role.EMPLOYEE: _l("Employee"),
+}
+
+
+def role_labels(roles: Iterable[str]) -> str:
+    """Translated role names in a fixed order, joined for display."""
+    wanted = {Role(r) for r in roles}
+    return "、".join(str(label) for role, label in ROLE_LABELS.items() if role in wanted) or "—"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+def nav_items() -> list[NavItem]:
+    """The menu for the signed-in person: one entry per home they have."""
+    user = current_user
+    entries: list[tuple[Any, str, dict[str, Any]]] = []
+    if user.has_role(Role.ADMIN):
+        entries.append((_l("Companies"), "admin.index", {}))
+        entries.append((_l("Audit log"), "admin.audit", {}))
+        entries.append((_l("Sent mail"), "admin.outbox", {}))
+    if user.has_role(Role.TRAINER):
+        entries.append((_l("My companies"), "home.trainer", {}))
+    if user.has_role(Role.TRAINER, Role.ADMIN):
+        entries.append((_l("Course authoring"), "courses.authoring_index", {}))
+    if user.org_id is not None:
+        roles = user.company_roles
+        if roles:
+            entries.append((_l("My learning"), "org_home.learner", {"org_id": user.org_id}))
+            entries.append((_l("My progress"), "learn.my_progress", {"org_id": user.org_id}))
+        if Role.EXECUTIVE in roles:
+            entries.append((_l("Company overview"), "org_home.executive", {"org_id": user.org_id}))
+        if Role.ORG_ADMIN in roles:
+            entries.append((_l("Members"), "members.index", {"org_id": user.org_id}))
+            entries.append((_l("Course progress"), "course_progress.courses_index", {"org_id": user.org_id}))
+    return [
+        NavItem(str(label), url_for(endpoint, **values), request.endpoint == endpoint)
+        for label, endpoint, values in entries
+    ]
+
+
+def _error_response(code: int, message: str) -> Any:
+    if _wants_json():
+        return jsonify(error=message), code
+    return render_template("error.html", code=code, message=message), code

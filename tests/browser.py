@@ -1,0 +1,59 @@
+"""A live server in a thread and Debian's Chromium driven by Playwright."""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+class LiveServer:
+    def __init__(self, app: Flask) -> None:
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        self._server.server_close()
+
+
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    with LiveServer(app) as server:
+        yield server
+
+
+from tests.conftest import PASSWORD
+DB = "pg" if os.environ.get("LMS_TEST_DATABASE_URL", "").startswith("postgresql") else "sqlite"
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{DB}-{name}.png"), full_page=True)
+
+
+def sign_in(page: Any, base: str, email: str) -> None:
+    page.goto(base + "/")
+    assert page.url.startswith(base + "/login")
+    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_text("メニュー").click()
+    page.get_by_role("button", name="ログアウト").click()
+    page.wait_for_url(re.compile(r".*/login$"))

@@ -1,0 +1,278 @@
+"""Shared fixtures: one migrated database per run, real commits, tables emptied after each test.
+
+Set LMS_TEST_DATABASE_URL to run on PostgreSQL (scripts/test.sh does); the
+default is a SQLite file in a temporary folder.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
+
+from lms import create_app
+from lms.accounts.models import User
+from lms.accounts.roles import Role
+from lms.extensions import db
+from lms.orgs.models import Organization
+
+TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
+PASSWORD = "correct horse battery"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file of ../shared/testdata (public inputs written by others); fails loudly when missing."""
+    path = TESTDATA.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"test input {path} is missing: the checkout needs ../shared beside it", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    import os
+
+    return os.environ.get("LMS_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def base_config(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return {
+        "LMS_ENV": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "LMS_SMTP_HOST": "",
+        "LMS_BASE_URL": "http://lms.test",
+        "TESTING": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def _migrated(base_config: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Upgrade the (empty) test database to head once per run."""
+    import os
+
+    os.environ.setdefault("LMS_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
+    app = create_app(base_config)
+    from lms.cli import upgrade_database
+
+    with app.app_context():
+        upgrade_database()
+        db.engine.dispose()
+
+
+class FormClient(FlaskClient):
+    """A test client that submits forms the way a browser does: with the page's CSRF token.
+
+    Each request gets its own app context (so its own `g` and database
+    session), as in a real server, even while the test holds one open.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()  # the test's own session sees what the request committed
+        return response
+
+    def csrf_token(self, page: str = "/login") -> str:
+        html = self.get(page, follow_redirects=True).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict[str, Any] | None = None, *, page: str | None = None, **kwargs: Any) -> Any:
+        data = dict(data or {})
+        data["csrf_token"] = self.csrf_token(page or url)
+        return self.post(url, data=data, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        return self.submit("/login", {"email": email, "password": password})
+
+    def logout(self) -> Any:
+        return self.submit("/logout", page="/account")
+
+
+@pytest.fixture
+def make_app(base_config: dict[str, Any], _migrated: None) -> Iterator[Callable[..., Flask]]:
+    """Build an app on the test database with extra config; every table is emptied afterwards."""
+    apps: list[Flask] = []
+
+    def _make(**overrides: Any) -> Flask:
+        app = create_app({**base_config, **overrides})
+        app.test_client_class = FormClient
+        apps.append(app)
+        return app
+
+    yield _make
+    if apps:
+        cleaner = create_app(base_config)
+        with cleaner.app_context():
+            _empty_tables()
+            db.engine.dispose()
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    db.session.rollback()
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Extra config for the `app` fixture; a test module overrides it (for example to use SMTP)."""
+    return {}
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], app_config: dict[str, Any]) -> Iterator[Flask]:
+    application = make_app(**app_config)
+    with application.app_context():
+        yield application
+
+
+@pytest.fixture
+def client(app: Flask) -> FormClient:
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def create_org(app: Flask) -> Callable[..., Organization]:
+    counter = iter(range(1, 10_000))
+
+    def _create(name: str | None = None, industry: str = "manufacturing", **fields: Any) -> Organization:
+        org = Organization(
+            name=name or f"テスト株式会社{next(counter)}", industry=industry,
+            employee_band=fields.pop("employee_band", "10-29"), prefecture=fields.pop("prefecture", 22), **fields,
+        )
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return _create
+
+
+@pytest.fixture
+def create_user(app: Flask) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def _create(
+        org: Organization | None = None,
+        roles: tuple[Role, ...] = (Role.EMPLOYEE,),
+        email: str | None = None,
+        password: str | None = PASSWORD,
+        name: str | None = None,
+        **fields: Any,
+    ) -> User:
+        n = next(counter)
+        user = User(
+            org_id=org.id if org else None, email=email or f"user{n}@example.jp",
+            display_name=name or f"山田 太郎{n}", **fields,
+        )
+        if password:
+            user.set_password(password)
+        user.set_roles(set(roles))
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return _create
+
+
+def count(model: Any, *where: Any) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[Any]:
+    """A loopback SMTP server; override `app_config` with `smtp_config(smtp_inbox)` to deliver to it."""
+    from aiosmtpd.controller import Controller
+
+    from tests.mailserver import Inbox, free_port
+
+    inbox = Inbox("127.0.0.1", free_port())
+    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def smtp_config(inbox: Any) -> dict[str, Any]:
+    return {"LMS_SMTP_HOST": inbox.host, "LMS_SMTP_PORT": inbox.port}
+
+
+@pytest.fixture
+def sync_course(app: Flask, tmp_path: Path) -> Callable[..., Any]:
+    """Write a small course (tests/coursetree.py) and load it; returns the Course."""
+    from lms.courses.models import Course
+    from lms.courses.sync import Author, load_sources, sync_course as sync_one
+    from tests.coursetree import write_course
+
+    def _sync(slug: str = "kiso", industries: str = "[all]") -> Any:
+        folder = write_course(tmp_path / "src", slug=slug, industries=industries)
+        (source,) = load_sources([folder])
+        sync_one(source, author=Author(None, "test"))
+        db.session.commit()
+        return db.session.scalar(sa.select(Course).where(Course.slug == slug))
+
+    return _sync
+
+
+# --- browser tests (real Chromium through Playwright) ---
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (scripts/test.sh does when run as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server(app: Flask) -> Iterator[Any]:
+    from tests.browser import live_server
+
+    yield from live_server(app)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="ja-JP")
+    page = context.new_page()
+    page.csp_violations = []  # type: ignore[attr-defined]
+    page.on("console", lambda msg: "Content Security Policy" in msg.text and page.csp_violations.append(msg.text))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="ja-JP")
+    page = context.new_page()
+    yield page
+    context.close()

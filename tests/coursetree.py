@@ -1,0 +1,56 @@
+"""Small course folders written to disk, in the format trainers use."""
+from __future__ import annotations
+
+from pathlib import Path
+
+READING = """---
+title: 生成AIとは
+minutes: 5
+---
+
+生成AIは文章を**作る**AIです。
+
+![流れ](assets/flow.png)
+"""
+
+QUIZ = """---
+title: 確認テスト
+kind: quiz
+minutes: 5
+pass_percent: 50
+---
+
+確認しましょう。
+
+```quiz
+? 生成AIに入力してはいけない情報はどれですか。
+- [ ] 公開済みの製品カタログ
+- [x] 顧客の氏名と電話番号
+> 個人情報は入力しません。
+
+? 出力をそのまま使う前に確認すべきことを全て選んでください。
+- [x] 数字や固有名詞が正しいか
+- [x] 社外秘の情報が含まれていないか
+- [ ] 文字数が多すぎないか
+> 事実と機密を確かめます。
+```
+"""
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000000000200013e2b3bbf0000000049454e44ae426082"
+)
+
+
+def write_course(root: Path, slug: str = "kiso", industries: str = "[all]", title: str = "生成AIの基礎") -> Path:
+    """A course with one module: a reading (with an image) and a two-question quiz."""
+    course = root / slug
+    (course / "assets").mkdir(parents=True, exist_ok=True)
+    (course / "course.md").write_text(f"---\ntitle: {title}\nsummary: 基礎を学びます\nindustries: {industries}\n---\n\n概要です。\n")
+    (course / "assets" / "flow.png").write_bytes(PNG)
+    module = course / "01-hajimeni"
+    module.mkdir(exist_ok=True)
+    (module / "module.md").write_text("---\ntitle: はじめに\nweek: 1\n---\n\n最初の週です。\n")
+    (module / "01-towa.md").write_text(READING)
+    (module / "02-test.md").write_text(QUIZ)
+    return course

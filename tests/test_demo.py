@@ -1,0 +1,50 @@
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from lms.accounts.models import User
+from lms.extensions import db
+from lms.orgs.models import Organization
+from tests.conftest import count
+
+LINE = re.compile(r"^(admin|trainer|executive|org_admin|employee) (\S+@\S+) (\S+) (\S+)$")
+
+
+def _run_demo(app: Any) -> list[str]:
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return [line for line in result.stdout.splitlines() if line]
+
+
+def test_demo_creates_three_companies_in_different_industries(app: Any) -> None:
+    _run_demo(app)
+    industries = set(db.session.scalars(sa.select(Organization.industry)))
+    assert industries == {"manufacturing", "construction", "retail"}
+    people = count(User, User.org_id.is_not(None))
+    assert 30 <= people <= 50
+
+
+def test_demo_prints_every_account_as_one_line(app: Any) -> None:
+    lines = _run_demo(app)
+    assert all(LINE.match(line) for line in lines), lines
+    assert {LINE.match(line).group(1) for line in lines} == {"admin", "trainer", "executive", "org_admin", "employee"}  # type: ignore[union-attr]
+    assert len(lines) == count(User)
+
+
+def test_running_the_demo_twice_duplicates_nothing(app: Any) -> None:
+    first = _run_demo(app)
+    users, orgs = count(User), count(Organization)
+    assert _run_demo(app) == first
+    assert (count(User), count(Organization)) == (users, orgs)
+
+
+def test_every_demo_account_signs_in_and_reaches_its_home(app: Any) -> None:
+    for line in _run_demo(app):
+        role, email, password, _company = LINE.match(line).groups()  # type: ignore[union-attr]
+        client = app.test_client()
+        assert client.login(email, password).status_code == 302, email
+        home = client.get("/", follow_redirects=True)
+        assert home.status_code == 200, email
+        assert 'data-testid="home-title"' in home.get_data(as_text=True), email

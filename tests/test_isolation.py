@@ -1,0 +1,214 @@
+"""Company isolation: walk every company route as every role with another company's ids.
+
+Every route under /o/<org_id>/ is found from the URL map, so a new route is
+covered (or this test fails asking how to fill its arguments).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from lms.accounts.models import RosterImport, TrainerAssignment, User
+from lms.accounts.roles import Role
+from lms.extensions import db
+from lms.orgs.models import Department, Organization
+from lms.tenancy import scoped
+
+MISSING = 999_999
+
+
+@dataclass
+class Company:
+    org: Organization
+    executive: User
+    org_admin: User
+    employee: User
+    department: Department
+    roster_import: RosterImport
+    course_slug: str  # a course only this company's industry sees
+
+    def ids(self) -> dict[str, int | str]:
+        """Values for every argument a company route may take."""
+        return {
+            "org_id": self.org.id,
+            "user_id": self.employee.id,
+            "department_id": self.department.id,
+            "import_id": self.roster_import.id,
+            "course_slug": self.course_slug,
+            "module_slug": "hajimeni",
+            "lesson_slug": "towa",
+        }
+
+
+def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_course: Any, tag: str) -> Company:
+    org = create_org(name=name, industry=industry)
+    course = sync_course(slug=f"kiso-{tag}", industries=f"[{industry}]")
+    dept = Department(org_id=org.id, name="総務部")
+    staged = RosterImport(org_id=org.id, filename="r.csv", encoding="utf-8", rows=[])
+    db.session.add_all([dept, staged])
+    db.session.commit()
+    return Company(
+        org=org,
+        executive=create_user(org, roles=(Role.EXECUTIVE,), email=f"exec@{tag}.example"),
+        org_admin=create_user(org, roles=(Role.ORG_ADMIN, Role.EMPLOYEE), email=f"admin@{tag}.example"),
+        employee=create_user(org, roles=(Role.EMPLOYEE,), email=f"emp@{tag}.example"),
+        department=dept,
+        roster_import=staged,
+        course_slug=course.slug,
+    )
+
+
+@pytest.fixture
+def world(app: Flask, create_org: Any, create_user: Any, sync_course: Any) -> dict[str, Any]:
+    a = _company("株式会社A", "manufacturing", create_org, create_user, sync_course, "a")
+    b = _company("株式会社B", "construction", create_org, create_user, sync_course, "b")
+    trainer = create_user(None, roles=(Role.TRAINER,), email="trainer@provider.example")
+    db.session.add(TrainerAssignment(org_id=a.org.id, trainer_id=trainer.id))
+    db.session.commit()
+    return {"a": a, "b": b, "trainer": trainer}
+
+
+def company_rules(app: Flask) -> list[Any]:
+    return sorted(
+        (r for r in app.url_map.iter_rules() if r.rule.startswith("/o/<int:org_id>")), key=lambda r: r.rule
+    )
+
+
+def _fill(pattern: str, ids: dict[str, int | str]) -> str:
+    for name, value in ids.items():
+        pattern = pattern.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+    assert "<" not in pattern, f"{pattern}: add its arguments to Company.ids() so the isolation walk covers it"
+    return pattern
+
+
+def fingerprint() -> str:
+    """A digest of every row of every table: equal before and after means nothing changed."""
+    digest = hashlib.sha256()
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(sa.select(table)).all()
+        for row in sorted(repr(tuple(row)) for row in rows):
+            digest.update(row.encode())
+    return digest.hexdigest()
+
+
+def _request(client: Any, method: str, url: str) -> int:
+    if method == "GET":
+        return client.get(url).status_code
+    return client.submit(url, {}, page="/account").status_code
+
+
+def _actors(world: dict[str, Any]) -> list[User]:
+    a = world["a"]
+    return [a.employee, a.executive, a.org_admin, world["trainer"]]
+
+
+def test_every_company_route_is_walked(app: Flask) -> None:
+    assert len(company_rules(app)) >= 8
+
+
+def test_another_companys_pages_answer_404_and_change_nothing(app: Flask, world: dict[str, Any]) -> None:
+    b_ids = world["b"].ids()
+    for actor in _actors(world):
+        client = app.test_client()
+        client.login(actor.email)
+        before = fingerprint()
+        for rule in company_rules(app):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                status = _request(client, method, _fill(rule.rule, b_ids))
+                assert status == 404, f"{actor.email} {method} {rule.rule} on company B answered {status}"
+        assert fingerprint() == before, f"requests by {actor.email} changed data"
+
+
+def test_another_companys_ids_inside_ones_own_company_look_like_missing_ids(app: Flask, world: dict[str, Any]) -> None:
+    a, b = world["a"], world["b"]
+    for actor in _actors(world):
+        client = app.test_client()
+        client.login(actor.email)
+        before = fingerprint()
+        for rule in company_rules(app):
+            if rule.arguments == {"org_id"}:
+                continue
+            foreign = {**b.ids(), "org_id": a.org.id}
+            missing = {k: (MISSING if isinstance(v, int) else "missing") for k, v in b.ids().items()} | {"org_id": a.org.id}
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                got = _request(client, method, _fill(rule.rule, foreign))
+                expected = _request(client, method, _fill(rule.rule, missing))
+                assert got == expected and got in (403, 404), (
+                    f"{actor.email} {method} {rule.rule} with company B's ids answered {got}, missing ids {expected}"
+                )
+                if actor is a.org_admin:
+                    assert got == 404
+        assert fingerprint() == before, f"requests by {actor.email} changed data"
+
+
+def test_the_own_company_walk_reaches_real_pages(app: Flask, world: dict[str, Any]) -> None:
+    # Control for the tests above: the same URLs with one's own ids do answer.
+    a = world["a"]
+    clients = []
+    for actor in _actors(world):
+        client = app.test_client()
+        client.login(actor.email)
+        clients.append(client)
+    for rule in company_rules(app):
+        if "GET" in rule.methods:
+            statuses = [c.get(_fill(rule.rule, a.ids())).status_code for c in clients]
+            assert 200 in statuses, f"{rule.rule}: nobody of company A reaches it ({statuses})"
+
+
+def test_a_trainer_sees_only_assigned_companies(app: Flask, world: dict[str, Any]) -> None:
+    client = app.test_client()
+    client.login("trainer@provider.example")
+    assert client.get(f"/o/{world['a'].org.id}/members/").status_code == 200
+    assert client.get(f"/o/{world['b'].org.id}/members/").status_code == 404
+    page = client.get("/trainer").get_data(as_text=True)
+    assert "株式会社A" in page and "株式会社B" not in page
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_not_told_what_exists(app: Flask, world: dict[str, Any]) -> None:
+    client = app.test_client()
+    for org_id in (world["b"].org.id, MISSING):
+        response = client.get(f"/o/{org_id}/members/")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_admin_pages_are_forbidden_to_everyone_but_admins(app: Flask, world: dict[str, Any]) -> None:
+    admin_rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/admin")]
+    ids = {"org_id": world["a"].org.id, "trainer_id": world["trainer"].id, "message_id": 1}
+    for actor in _actors(world):
+        client = app.test_client()
+        client.login(actor.email)
+        for rule in admin_rules:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                status = _request(client, method, _fill(rule.rule, ids))
+                assert status == 403, f"{actor.email} {method} {rule.rule} answered {status}"
+
+
+def test_scoped_refuses_tables_that_are_not_company_owned(app: Flask, world: dict[str, Any]) -> None:
+    with app.test_request_context():
+        from flask import g
+
+        g.org = world["a"].org
+        with pytest.raises(TypeError):
+            scoped(sa.select(Organization))
+
+
+def test_scoped_outside_a_company_page_fails_closed(app: Flask) -> None:
+    with app.test_request_context():
+        with pytest.raises(RuntimeError, match="no company"):
+            scoped(sa.select(Department))
+
+
+def test_every_table_with_a_company_column_is_known() -> None:
+    from lms import models  # noqa: F401
+    from lms.db import OrgOwnedMixin
+
+    owned = {m.class_.__tablename__ for m in db.Model.registry.mappers if issubclass(m.class_, OrgOwnedMixin)}
+    # Provider-side tables keep org_id for filtering by admins only; users carry it nullable (staff have none).
+    provider_side = {"audit_events", "email_messages", "users"}
+    with_org_id = {t.name for t in db.metadata.sorted_tables if "org_id" in t.c}
+    assert with_org_id == owned | provider_side

@@ -1,0 +1,163 @@
+"""Taking lessons: visits, '完了にする', quizzes with feedback, best score, course completion."""
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.accounts.roles import Role
+from lms.courses.models import Course, Lesson
+from lms.extensions import db
+from lms.learning.models import CourseCompletion, LessonProgress, QuizAttempt
+from tests.conftest import count
+
+RIGHT = {"q0": "1", "q1": ["0", "1"]}
+HALF = {"q0": "1", "q1": ["0"]}
+WRONG = {"q0": "0", "q1": ["2"]}
+
+
+@pytest.fixture
+def course(sync_course: Any) -> Course:
+    return sync_course()
+
+
+@pytest.fixture
+def employee(create_org: Any, create_user: Any) -> User:
+    return create_user(create_org(industry="manufacturing"), email="emp@example.jp")
+
+
+def _url(user: User, lesson: str, action: str = "") -> str:
+    return f"/o/{user.org_id}/learn/kiso/hajimeni/{lesson}{action}"
+
+
+def _progress(user: User, slug: str) -> LessonProgress | None:
+    return db.session.scalar(
+        sa.select(LessonProgress).join(Lesson).where(LessonProgress.user_id == user.id, Lesson.slug == slug)
+    )
+
+
+def test_the_home_lists_the_courses_of_the_company(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    page = client.get(f"/o/{employee.org_id}/").get_data(as_text=True)
+    assert "生成AIの基礎" in page and "2レッスン中0レッスン完了" in page
+
+
+def test_a_course_for_another_industry_is_not_listed_and_answers_404(client: Any, sync_course: Any, employee: User) -> None:
+    sync_course(slug="kensetsu", industries="[construction]")
+    client.login(employee.email)
+    assert "kensetsu" not in client.get(f"/o/{employee.org_id}/learn/").get_data(as_text=True)
+    assert client.get(f"/o/{employee.org_id}/learn/kensetsu/").status_code == 404
+    assert client.submit(f"/o/{employee.org_id}/learn/kensetsu/hajimeni/test/quiz", RIGHT, page="/account").status_code == 404
+    assert count(QuizAttempt) == 0
+
+
+def test_opening_a_lesson_records_it_as_started(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    page = client.get(_url(employee, "towa")).get_data(as_text=True)
+    assert "生成AIは文章を<strong>作る</strong>AIです。" in page
+    assert _progress(employee, "towa").state == "started"
+
+
+def test_marking_a_reading_complete_keeps_the_first_time(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    client.get(_url(employee, "towa"))
+    client.submit(_url(employee, "towa", "/complete"), {}, page=_url(employee, "towa"))
+    first = _progress(employee, "towa").first_completed_at
+    assert first is not None
+    client.submit(_url(employee, "towa", "/complete"), {}, page=_url(employee, "towa"))
+    assert _progress(employee, "towa").first_completed_at == first
+
+
+def test_a_quiz_answer_gets_immediate_feedback_with_explanations(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    page = client.submit(_url(employee, "test", "/quiz"), HALF, page=_url(employee, "test")).get_data(as_text=True)
+    assert "50%で合格です。" in page
+    assert "個人情報は入力しません。" in page and "不正解" in page
+
+
+def test_a_failed_quiz_can_be_retried_and_the_best_score_is_kept(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    url = _url(employee, "test")
+    page = client.submit(url + "/quiz", WRONG, page=url).get_data(as_text=True)
+    assert "合格には50%が必要です" in page
+    assert _progress(employee, "test").state == "started"
+    client.submit(url + "/quiz", RIGHT, page=url)
+    client.submit(url + "/quiz", HALF, page=url)
+    row = _progress(employee, "test")
+    assert (row.state, row.best_score, row.attempts) == ("passed", 100, 3)
+    assert count(QuizAttempt) == 3
+
+
+def test_a_choose_all_question_needs_every_right_option(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    url = _url(employee, "test")
+    client.submit(url + "/quiz", {"q0": "0", "q1": ["0", "1", "2"]}, page=url)
+    assert _progress(employee, "test").best_score == 0
+
+
+def test_a_quiz_lesson_cannot_be_completed_by_the_button(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    assert client.submit(_url(employee, "test", "/complete"), {}, page=_url(employee, "test")).status_code == 400
+
+
+def test_doing_every_required_lesson_completes_the_course_once(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    client.submit(_url(employee, "towa", "/complete"), {}, page=_url(employee, "towa"))
+    assert count(CourseCompletion) == 0
+    client.submit(_url(employee, "test", "/quiz"), RIGHT, page=_url(employee, "test"))
+    client.submit(_url(employee, "test", "/quiz"), RIGHT, page=_url(employee, "test"))
+    assert count(CourseCompletion) == 1
+    assert "コース修了" in client.get(f"/o/{employee.org_id}/learn/").get_data(as_text=True)
+
+
+def test_the_same_submission_twice_at_once_keeps_one_progress_row(app: Any, course: Course, employee: User) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients = [app.test_client() for _ in range(4)]
+    for c in clients:
+        c.login(employee.email)
+    url = _url(employee, "test")
+    tokens = [c.csrf_token(url) for c in clients]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(lambda ct: ct[0].post(url + "/quiz", data={**RIGHT, "csrf_token": ct[1]}).status_code, zip(clients, tokens)))
+    assert statuses == [200] * 4
+    assert count(LessonProgress) == 1 and count(QuizAttempt) == 4
+    assert _progress(employee, "test").attempts == 4
+
+
+def test_my_progress_shows_scores_and_dates(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    client.submit(_url(employee, "test", "/quiz"), RIGHT, page=_url(employee, "test"))
+    page = client.get(f"/o/{employee.org_id}/learn/progress").get_data(as_text=True)
+    assert "100%" in page and "合格" in page and "未着手" in page
+
+
+def test_provider_staff_can_look_but_record_nothing(client: Any, course: Course, employee: User, create_user: Any) -> None:
+    create_user(None, roles=(Role.ADMIN,), email="root@provider.example")
+    client.login("root@provider.example")
+    assert client.get(_url(employee, "towa")).status_code == 403
+    assert count(LessonProgress) == 0
+
+
+def test_trainers_see_progress_per_person_and_export_it(client: Any, course: Course, employee: User, create_user: Any) -> None:
+    from lms.accounts.models import TrainerAssignment
+
+    employee.display_name = "=HYPERLINK(\"http://evil\")"
+    trainer = create_user(None, roles=(Role.TRAINER,), email="t@provider.example")
+    db.session.add(TrainerAssignment(org_id=employee.org_id, trainer_id=trainer.id))
+    db.session.commit()
+    emp_client = client.application.test_client()
+    emp_client.login(employee.email)
+    emp_client.submit(_url(employee, "test", "/quiz"), RIGHT, page=_url(employee, "test"))
+    client.login("t@provider.example")
+    page = client.get(f"/o/{employee.org_id}/courses/kiso/progress").get_data(as_text=True)
+    assert "合格" in page
+    csv = client.get(f"/o/{employee.org_id}/courses/kiso/progress.csv")
+    text = csv.get_data().decode("utf-8")
+    assert text.startswith("\ufeff氏名,メールアドレス")
+    assert "'=HYPERLINK" in text and "合格 (100%)" in text and "未着手" in text
+
+
+def test_an_employee_cannot_see_the_trainer_progress_table(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    assert client.get(f"/o/{employee.org_id}/courses/kiso/progress").status_code == 403
