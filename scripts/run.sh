@@ -9,6 +9,8 @@ export FLASK_APP=lms
 .venv/bin/flask db upgrade
 echo "demo accounts (ROLE EMAIL PASSWORD COMPANY):"
 .venv/bin/flask demo
+echo "loading the courses in courses/ ..."
+.venv/bin/flask courses sync courses
 echo
 echo "serving on http://127.0.0.1:5000  (Ctrl+C to stop)"
 exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

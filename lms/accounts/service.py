@@ -5,6 +5,7 @@ Functions take explicit arguments and flush; the caller commits
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -27,7 +28,10 @@ INVITE = "invite"
 MIN_PASSWORD_LENGTH = 10
 
 # Checked when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+@functools.cache
+def _dummy_hash() -> str:
+    # Made on first use, not at import: scrypt costs every CLI start a fifth of a second.
+    return generate_password_hash("not-a-real-password", method="scrypt")
 
 
 class SignInThrottled(Exception):
@@ -86,7 +90,7 @@ def authenticate(email: str, password: str, *, address: str | None) -> User:
 
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         ok = False
     else:
         ok = user.is_active and user.check_password(password)

@@ -69,10 +69,9 @@ def course(course_slug: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _lesson_page(lesson, result=None, status: int = 200):  # type: ignore[no-untyped-def]
+def _lesson_page(lesson, progress, result=None, status: int = 200):  # type: ignore[no-untyped-def]
     outline = queries.outline(lesson.course)
     previous, following = queries.neighbours(lesson, outline)
-    progress = queries.progress_by_lesson(current_user, [lesson.id]).get(lesson.id)
     return render_template(
         "learning/lesson.html", lesson=lesson, revision=lesson.current_revision, progress=progress,
         previous=previous, following=following, result=result, form=ConfirmForm(),
@@ -84,9 +83,10 @@ def _lesson_page(lesson, result=None, status: int = 200):  # type: ignore[no-unt
 def lesson(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[no-untyped-def]
     """One lesson. Opening it records that the person started it."""
     lesson = queries.lesson_or_404(current_org(), course_slug, module_slug, lesson_slug)
-    service.progress_for(current_user, lesson)
+    page = _lesson_page(lesson, service.progress_for(current_user, lesson))
+    # Rendered before the commit, which would expire every loaded row and cost a reload of each.
     commit()
-    return _lesson_page(lesson)
+    return page
 
 
 @bp.post("/<course_slug>/<module_slug>/<lesson_slug>/complete")
@@ -118,7 +118,7 @@ def quiz(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[
         answers[index] = {int(v) for v in values if v.isdigit()}
     result = service.submit_quiz(current_user, lesson, answers)
     commit()
-    return _lesson_page(lesson, result)
+    return _lesson_page(lesson, service.progress_for(current_user, lesson), result)
 
 
 @progress_bp.get("/")

@@ -29,6 +29,10 @@ class QuizResult:
 
 def progress_for(user: User, lesson: Lesson) -> LessonProgress:
     """The person's progress row for a lesson, created (state "started") if missing."""
+    query = sa.select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    row = db.session.scalar(query)
+    if row is not None:
+        return row  # a revisit writes nothing, so it never waits for SQLite's write lock
     now = utcnow()
     insert_ignoring_conflict(
         LessonProgress,
@@ -36,9 +40,7 @@ def progress_for(user: User, lesson: Lesson) -> LessonProgress:
          "started_at": now, "last_activity_at": now, "attempts": 0},
         ["user_id", "lesson_id"],
     )
-    row = db.session.scalar(
-        sa.select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
-    )
+    row = db.session.scalar(query)
     assert row is not None
     return row
 

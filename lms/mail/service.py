@@ -16,6 +16,9 @@ from lms.mail.models import EmailMessage
 
 log = logging.getLogger(__name__)
 
+# Set on the session when mail is queued, so a commit that queued none skips the outbox query.
+QUEUED_FLAG = "lms.mail_queued"
+
 
 def queue_mail(
     *,
@@ -45,6 +48,7 @@ def queue_mail(
     )
     db.session.add(message)
     db.session.flush()
+    db.session.info[QUEUED_FLAG] = True
     return message
 
 

@@ -1,0 +1,289 @@
+"""Benchmarks, printed as figures (`make bench`). Nothing here asserts a time.
+
+1. `flask courses sync` of a generated tree of 1,000 lessons: cold, then a no-op run.
+2. Requests per second of a signed-in lesson page under gunicorn, next to a bare
+   Flask route under the same gunicorn settings, in the same run.
+
+Everything runs against a throwaway SQLite database in a temporary folder,
+unless LMS_DATABASE_URL is set (e.g. by scripts/postgres.sh), in which case
+that database must be empty.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BARE_APP = '''
+from flask import Flask
+app = Flask(__name__)
+
+@app.get("/")
+def index():
+    return "ok"
+'''
+
+LESSON = """---
+title: 第{m}章 レッスン{l}
+minutes: 8
+---
+
+## ねらい
+
+このレッスンでは、生成AIに**議事録の下書き**を頼む手順を練習します。[^1]
+
+| 手順 | 内容 |
+| --- | --- |
+| 1 | 会議のメモを貼り付けます |
+| 2 | 出力形式を指定します |
+| 3 | 数字と固有名詞を確認します |
+
+```text
+あなたは総務担当者です。次のメモから議事録を作成してください。
+```
+
+!!! note "確認"
+    出力はそのまま使わず、必ず人が確認します。
+
+[^1]: 架空の会社の例です。
+"""
+
+QUIZ = """---
+title: 第{m}章 確認テスト
+kind: quiz
+minutes: 5
+---
+
+```quiz
+? 生成AIに入力してはいけない情報はどれですか。
+- [ ] 公開済みの製品カタログ
+- [x] 顧客の氏名と電話番号
+> 個人情報は入力しません。
+
+? 出力を使う前に確認することを全て選んでください。
+- [x] 数字
+- [x] 固有名詞
+- [ ] 文字の色
+> 事実を確かめます。
+
+? 議事録の下書きで指定するとよいものはどれですか。
+- [x] 出力形式
+- [ ] 好きな色
+> 形式を指定すると手直しが減ります。
+```
+"""
+
+
+def generate_tree(root: Path, courses: int = 10, modules: int = 10, lessons: int = 10) -> int:
+    """courses × modules × lessons lessons; the last lesson of each module is a quiz."""
+    count = 0
+    for c in range(1, courses + 1):
+        course = root / f"bench-{c:02d}"
+        course.mkdir(parents=True)
+        (course / "course.md").write_text(f"---\ntitle: ベンチマーク講座{c}\nsummary: 計測用の講座です\nindustries: [all]\n---\n\n概要です。\n")
+        for m in range(1, modules + 1):
+            module = course / f"{m:02d}-dai{m}sho"
+            module.mkdir()
+            (module / "module.md").write_text(f"---\ntitle: 第{m}章\nweek: {min(m, 8)}\n---\n")
+            for lesson in range(1, lessons + 1):
+                template = QUIZ if lesson == lessons else LESSON
+                (module / f"{lesson:02d}-lesson{lesson}.md").write_text(template.format(m=m, l=lesson))
+                count += 1
+    return count
+
+
+def flask(env: dict[str, str], *args: str) -> tuple[float, str]:
+    """Runs `flask --app lms ...` as trainers do; returns (seconds, last line of output)."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "lms", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    lines = done.stdout.strip().splitlines()
+    return elapsed, lines[-1] if lines else ""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], app: str, workers: int, cwd: Path) -> Iterator[int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", app],
+        cwd=cwd, env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None:
+                    sys.exit(f"gunicorn {app} exited with status {process.returncode}")
+                time.sleep(0.1)
+        else:
+            sys.exit(f"gunicorn {app} did not start")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+class Session:
+    """A tiny cookie-keeping HTTP client, enough to sign in through the real form."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        data = None
+        if body is not None:
+            data = urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=data, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        connection.close()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, text
+
+    def sign_in(self, email: str, password: str) -> str:
+        _, _, page = self.request("GET", "/login")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        if token is None:
+            sys.exit("no csrf_token on /login")
+        status, headers, _ = self.request("POST", "/login", {"csrf_token": token.group(1), "email": email, "password": password})
+        if status != 302:
+            sys.exit(f"sign-in as {email} answered {status}")
+        return headers["location"]
+
+
+def load(port: int, path: str, cookies: dict[str, str], seconds: float, threads: int) -> tuple[float, float, int]:
+    """(requests per second, median latency in ms, non-200 answers) with `threads` clients looping."""
+    header = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client() -> None:
+        nonlocal failures
+        mine: list[float] = []
+        bad = 0
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            connection.request("GET", path, headers={"Cookie": header})
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            bad += response.status != 200
+            if response.getheader("connection", "").lower() == "close":
+                connection.close()
+        with lock:
+            latencies.extend(mine)
+            failures += bad
+
+    started = time.monotonic()
+    workers = [threading.Thread(target=client) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.monotonic() - started
+    return len(latencies) / elapsed, statistics.median(latencies) * 1000, failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10.0, help="load duration per endpoint")
+    parser.add_argument("--threads", type=int, default=8, help="concurrent clients")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="lms-bench-"))
+    try:
+        env = {**os.environ, "LMS_ENV": "production", "LMS_SECRET_KEY": "bench-" + "x" * 40,
+               "LMS_COOKIE_SECURE": "0", "PYTHONPATH": str(ROOT)}
+        env.setdefault("LMS_DATABASE_URL", f"sqlite:///{work / 'bench.sqlite3'}")
+        database = env["LMS_DATABASE_URL"].split(":", 1)[0]
+        print(f"database: {database}; gunicorn workers: {args.workers}; clients: {args.threads}; "
+              f"{args.seconds:.0f} s per endpoint; {os.cpu_count()} CPUs", flush=True)
+        flask(env, "db", "upgrade")
+
+        tree = work / "tree"
+        lessons = generate_tree(tree)
+        startup, _ = flask(env, "courses", "--help")
+        cold, cold_line = flask(env, "courses", "sync", str(tree))
+        noop, noop_line = flask(env, "courses", "sync", str(tree))
+        check, _ = flask(env, "courses", "sync", "--check", str(tree))
+        print(f"\nsync of {lessons} lessons in 10 courses (wall time, including {startup:.2f} s of interpreter and app start):")
+        print(f"  cold        {cold:7.2f} s   ({lessons / cold:6.0f} lessons/s)   {cold_line}")
+        print(f"  no-op       {noop:7.2f} s   ({lessons / noop:6.0f} lessons/s)   {noop_line}")
+        print(f"  --check     {check:7.2f} s   ({lessons / check:6.0f} lessons/s)", flush=True)
+
+        flask(env, "demo")
+        flask(env, "courses", "sync", str(ROOT / "courses"))
+
+        (work / "bare.py").write_text(BARE_APP)
+        bare_env = {**env, "PYTHONPATH": str(work)}
+        with gunicorn(bare_env, "bare:app", args.workers, work) as port:
+            bare = load(port, "/", {}, args.seconds, args.threads)
+        with gunicorn(env, "wsgi:app", args.workers, ROOT) as port:
+            session = Session(port)
+            session.sign_in("yoko.tanaka@minato-seiko.example", "lms-demo-2026")
+            _, _, home = session.request("GET", "/")
+            org = re.search(r'href="/o/(\d+)/', home)
+            if org is None:
+                sys.exit("the employee's home page links to no company page")
+            course = f"/o/{org.group(1)}/learn/ai-kiso/"
+            _, _, outline = session.request("GET", course)
+            first = re.search(rf'href="({re.escape(course)}[^"/]+/[^"/]+)"', outline)
+            if first is None:
+                sys.exit(f"{course} links to no lesson")
+            path = first.group(1)
+            status, _, page = session.request("GET", path)
+            if status != 200 or "生成AI" not in page:
+                sys.exit(f"{path} answered {status}")
+            lesson = load(port, path, session.cookies, args.seconds, args.threads)
+        print("\nrequests per second under gunicorn (sync workers):")
+        for name, (rate, median, failed) in (("bare Flask route", bare), ("signed-in lesson page", lesson)):
+            note = f", {failed} non-200" if failed else ""
+            print(f"  {name:22s} {rate:8.0f} req/s   median {median:6.1f} ms{note}")
+        print(f"  lesson page / bare route: {lesson[0] / bare[0]:.0%}")
+        print("  (the load generator runs on the same machine and shares its CPUs)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
