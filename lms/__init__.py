@@ -73,6 +73,8 @@ BLUEPRINTS = (
     "lms.home.routes:bp",
     "lms.home.routes:org_bp",
     "lms.orgs.routes:bp",
+    "lms.cohorts.routes:bp",
+    "lms.cohorts.routes:public_bp",
     "lms.admin.routes:bp",
     "lms.courses.routes:bp",
     "lms.learning.routes:bp",

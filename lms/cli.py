@@ -50,8 +50,10 @@ def register_cli(app: Flask) -> None:
             click.echo(line)
 
     from lms.courses.cli import register as register_courses
+    from lms.scheduler.cli import register as register_scheduler
 
     register_courses(app)
+    register_scheduler(app)
 
     @app.cli.command("create-admin")
     @click.argument("email")

@@ -105,6 +105,7 @@ def nav_items() -> list[NavItem]:
         if Role.ORG_ADMIN in roles:
             entries.append((_l("Members"), "members.index", {"org_id": user.org_id}))
             entries.append((_l("Course progress"), "course_progress.courses_index", {"org_id": user.org_id}))
+            entries.append((_l("Cohorts"), "cohorts.index", {"org_id": user.org_id}))
     return [
         NavItem(str(label), url_for(endpoint, **values), request.endpoint == endpoint)
         for label, endpoint, values in entries

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set everything up and serve the app with demo data on SQLite at http://127.0.0.1:5000
+# Set everything up and serve the app with demo data on SQLite at http://127.0.0.1:5000, with the scheduler beside it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,5 +12,9 @@ echo "demo accounts (ROLE EMAIL PASSWORD COMPANY):"
 echo "loading the courses in courses/ ..."
 .venv/bin/flask courses sync courses
 echo
+# The scheduler (weekly notices, reminders, digests) runs as its own process next to the web server.
+.venv/bin/flask scheduler run &
+scheduler=$!
+trap 'kill "$scheduler" 2>/dev/null || true' EXIT INT TERM
 echo "serving on http://127.0.0.1:5000  (Ctrl+C to stop)"
-exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
+.venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

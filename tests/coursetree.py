@@ -54,3 +54,16 @@ def write_course(root: Path, slug: str = "kiso", industries: str = "[all]", titl
     (module / "01-towa.md").write_text(READING)
     (module / "02-test.md").write_text(QUIZ)
     return course
+
+
+def write_weekly_course(root: Path, weeks: int = 6) -> Path:
+    """One reading per module, module n in week n: the shape a cohort's calendar needs."""
+    course = root / "kiso"
+    course.mkdir(parents=True)
+    (course / "course.md").write_text("---\ntitle: 生成AIの基礎\nsummary: 6週間\nindustries: [all]\n---\n")
+    for week in range(1, weeks + 1):
+        module = course / f"{week:02d}-week{week}"
+        module.mkdir()
+        (module / "module.md").write_text(f"---\ntitle: 第{week}週\nweek: {week}\n---\n")
+        (module / "01-yomu.md").write_text(f"---\ntitle: 第{week}週の読み物\nminutes: 5\n---\n\n本文です。\n")
+    return course

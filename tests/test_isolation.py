@@ -6,6 +6,7 @@ covered (or this test fails asking how to fill its arguments).
 from __future__ import annotations
 
 import hashlib
+from datetime import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask import Flask
 
 from lms.accounts.models import RosterImport, TrainerAssignment, User
 from lms.accounts.roles import Role
+from lms.cohorts import service as cohort_service
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
 from lms.tenancy import scoped
@@ -31,6 +33,8 @@ class Company:
     department: Department
     roster_import: RosterImport
     course_slug: str  # a course only this company's industry sees
+    cohort_id: int
+    module_id: int
 
     def ids(self) -> dict[str, int | str]:
         """Values for every argument a company route may take."""
@@ -42,6 +46,8 @@ class Company:
             "course_slug": self.course_slug,
             "module_slug": "hajimeni",
             "lesson_slug": "towa",
+            "cohort_id": self.cohort_id,
+            "module_id": self.module_id,
         }
 
 
@@ -52,14 +58,22 @@ def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_c
     staged = RosterImport(org_id=org.id, filename="r.csv", encoding="utf-8", rows=[])
     db.session.add_all([dept, staged])
     db.session.commit()
+    employee = create_user(org, roles=(Role.EMPLOYEE,), email=f"emp@{tag}.example")
+    cohort = cohort_service.create_cohort(org, cohort_service.CohortDraft(
+        name="2027年1月期", course_ids=[course.id], start_date=cohort_service.today(), session_weekday=2,
+        session_time=time(10), member_ids=[employee.id],
+    ))
+    db.session.commit()
     return Company(
         org=org,
         executive=create_user(org, roles=(Role.EXECUTIVE,), email=f"exec@{tag}.example"),
         org_admin=create_user(org, roles=(Role.ORG_ADMIN, Role.EMPLOYEE), email=f"admin@{tag}.example"),
-        employee=create_user(org, roles=(Role.EMPLOYEE,), email=f"emp@{tag}.example"),
+        employee=employee,
         department=dept,
         roster_import=staged,
         course_slug=course.slug,
+        cohort_id=cohort.id,
+        module_id=course.modules[0].id,
     )
 
 

@@ -21,7 +21,8 @@ def test_templates_have_no_inline_script_or_event_handlers() -> None:
         text = path.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), path
         assert not re.search(r"\son[a-z]+\s*=", text), path
-        assert "style=" not in text, path
+        if path.parent.name != "mail":  # mail clients need inline styles; pages have the stylesheet
+            assert "style=" not in text, path
 
 
 def test_no_asset_comes_from_another_site() -> None:

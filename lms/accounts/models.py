@@ -40,6 +40,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Overrides UserMixin.is_active: Flask-Login refuses a deactivated person.
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # Which scheduled mails the person wants (one-click unsubscribe turns one off).
+    notify_module_open: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    notify_reminder: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    notify_digest: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The calendar feed's secret, stored hashed like every other token; a new one revokes the old.
+    calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     org: Mapped[Organization | None] = relationship()
     department: Mapped[Department | None] = relationship()

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from lms.accounts.models import TrainerAssignment, User
 from lms.accounts.roles import Role
+from lms.cohorts import service as cohort_service
 from lms.extensions import db
 from lms.learning.queries import course_cards, visible_courses
 from lms.orgs import queries
@@ -61,7 +62,9 @@ def learner():  # type: ignore[no-untyped-def]
     if current_user.org_id != current_org().id:
         abort(404)  # provider staff have no learning of their own here
     cards = course_cards(current_user, visible_courses(current_org()))
-    return render_template("home/learner.html", org=current_org(), cards=cards)
+    return render_template(
+        "home/learner.html", org=current_org(), cards=cards, cohorts=cohort_service.my_cohorts(current_user),
+    )
 
 
 @org_bp.get("/executive")

@@ -12,6 +12,7 @@ from flask_login import current_user
 from lms.accounts.forms import ConfirmForm
 from lms.accounts.roles import Role
 from lms.csvexport import csv_response
+from lms.cohorts import service as cohort_service
 from lms.learning import queries, service
 from lms.learning.models import LessonProgress
 from lms.security import require_org_role
@@ -83,6 +84,9 @@ def _lesson_page(lesson, progress, result=None, status: int = 200):  # type: ign
 def lesson(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[no-untyped-def]
     """One lesson. Opening it records that the person started it."""
     lesson = queries.lesson_or_404(current_org(), course_slug, module_slug, lesson_slug)
+    opens = cohort_service.lesson_opens_on(current_user, lesson)
+    if opens is not None:
+        return render_template("learning/locked.html", lesson=lesson, opens=opens)
     page = _lesson_page(lesson, service.progress_for(current_user, lesson))
     # Rendered before the commit, which would expire every loaded row and cost a reload of each.
     commit()
@@ -96,6 +100,8 @@ def complete(course_slug: str, module_slug: str, lesson_slug: str):  # type: ign
     lesson = queries.lesson_or_404(current_org(), course_slug, module_slug, lesson_slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if cohort_service.lesson_opens_on(current_user, lesson) is not None:
+        abort(403)
     try:
         service.mark_complete(current_user, lesson)
     except service.NothingToComplete:
@@ -112,6 +118,8 @@ def quiz(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[
     lesson = queries.lesson_or_404(current_org(), course_slug, module_slug, lesson_slug)
     if not lesson.has_quiz or not ConfirmForm().validate_on_submit():
         abort(400)
+    if cohort_service.lesson_opens_on(current_user, lesson) is not None:
+        abort(403)
     answers: dict[int, set[int]] = {}
     for index in range(len(lesson.current_revision.questions)):  # type: ignore[union-attr]
         values = request.form.getlist(f"q{index}")

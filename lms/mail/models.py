@@ -20,6 +20,7 @@ class EmailMessage(TimestampMixin, db.Model):
     __table_args__ = (sa.Index("ix_email_messages_status_id", "status", "id"),)
 
     QUEUED = "queued"
+    SENDING = "sending"  # claimed by one process
     SENT = "sent"
     FAILED = "failed"
     OUTBOX = "outbox"  # no SMTP configured: kept for admins to read
@@ -29,6 +30,8 @@ class EmailMessage(TimestampMixin, db.Model):
     to_address: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))
     body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    unsubscribe_url: Mapped[str | None] = mapped_column(sa.String(500))
     kind: Mapped[str] = mapped_column(sa.String(40))
     # Lets scheduled jobs say "this exact message was already sent" across restarts.
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)

@@ -5,8 +5,10 @@ import logging
 import smtplib
 from email.message import EmailMessage as MimeMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask import current_app
 from flask_babel import force_locale
 
@@ -28,20 +30,27 @@ def queue_mail(
     kind: str,
     org_id: int | None = None,
     dedupe_key: str | None = None,
+    unsubscribe_url: str | None = None,
     **context: object,
 ) -> EmailMessage:
-    """Render `mail/<template>.txt` in the recipient's language and add it to the outbox.
+    """Render `mail/<template>.txt` (and `.html` when there is one) in the recipient's language; add it to the outbox.
 
-    The template's first line is the subject.
+    The text template's first line is the subject.
     """
     # Straight from the Jinja environment: mail has no request, so no page context processors.
+    env = current_app.jinja_env
+    context = {**context, "unsubscribe_url": unsubscribe_url, "locale": locale}
     with force_locale(locale):
-        rendered = current_app.jinja_env.get_template(f"mail/{template}.txt").render(**context)
+        rendered = env.get_template(f"mail/{template}.txt").render(**context)
+        html_name = f"mail/{template}.html"
+        html = env.get_template(html_name).render(**context) if html_name in env.list_templates() else None
     subject, _, body = rendered.partition("\n")
     message = EmailMessage(
         to_address=to,
         subject=subject.strip(),
         body_text=body.lstrip("\n"),
+        body_html=html,
+        unsubscribe_url=unsubscribe_url,
         kind=kind,
         org_id=org_id,
         dedupe_key=dedupe_key,
@@ -50,6 +59,21 @@ def queue_mail(
     db.session.flush()
     db.session.info[QUEUED_FLAG] = True
     return message
+
+
+def queue_mail_once(*, dedupe_key: str, **kwargs: Any) -> EmailMessage | None:
+    """`queue_mail` unless a message with this key was ever queued; None then.
+
+    The key is unique in the table, so two scheduler processes racing on the
+    same message end with one row: the loser's savepoint rolls back.
+    """
+    if db.session.scalar(sa.select(EmailMessage.id).where(EmailMessage.dedupe_key == dedupe_key)) is not None:
+        return None
+    try:
+        with db.session.begin_nested():
+            return queue_mail(dedupe_key=dedupe_key, **kwargs)
+    except IntegrityError:
+        return None
 
 
 def smtp_configured() -> bool:
@@ -63,7 +87,13 @@ def _to_mime(message: EmailMessage) -> MimeMessage:
     mime["Subject"] = message.subject
     mime["Date"] = formatdate(localtime=False)
     mime["Message-ID"] = make_msgid(domain="lms.local")
+    if message.unsubscribe_url:
+        # RFC 8058 one-click: mail clients POST to the URL without opening it.
+        mime["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+        mime["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mime.set_content(message.body_text)
+    if message.body_html:
+        mime.add_alternative(message.body_html, subtype="html")
     return mime
 
 
@@ -76,6 +106,20 @@ def _open_smtp() -> smtplib.SMTP:
     if config["LMS_SMTP_USERNAME"]:
         smtp.login(config["LMS_SMTP_USERNAME"], config["LMS_SMTP_PASSWORD"])
     return smtp
+
+
+def _claim(message: EmailMessage) -> bool:
+    """Mark a queued message as being sent by this process; False when another one got it first.
+
+    A process that dies between the claim and the send leaves the message
+    'sending': at most once, never twice.
+    """
+    claimed = db.session.execute(
+        sa.update(EmailMessage).where(EmailMessage.id == message.id, EmailMessage.status == EmailMessage.QUEUED)
+        .values(status=EmailMessage.SENDING).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.commit()
+    return claimed
 
 
 def deliver_pending(limit: int = 200) -> int:
@@ -111,14 +155,15 @@ def deliver_pending(limit: int = 200) -> int:
         return 0
     with smtp:
         for message in pending:
+            if not _claim(message):
+                continue  # another process is sending it
             message.attempts += 1
             try:
                 smtp.send_message(_to_mime(message))
             except smtplib.SMTPException as exc:
                 log.error("sending mail %s failed: %s", message.id, exc)
                 message.last_error = str(exc)[:1000]
-                if message.attempts >= 5:
-                    message.status = EmailMessage.FAILED
+                message.status = EmailMessage.FAILED if message.attempts >= 5 else EmailMessage.QUEUED
             else:
                 message.status = EmailMessage.SENT
                 message.sent_at = utcnow()

@@ -19,6 +19,10 @@ class Organization(TimestampMixin, db.Model):
     employee_band: Mapped[str] = mapped_column(sa.String(16))
     prefecture: Mapped[int | None] = mapped_column(sa.SmallInteger)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # When the weekly reminder to people behind goes out (Asia/Tokyo; weekday 0 = Monday).
+    reminder_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    reminder_weekday: Mapped[int] = mapped_column(sa.SmallInteger, default=3, server_default="3")
+    reminder_hour: Mapped[int] = mapped_column(sa.SmallInteger, default=9, server_default="9")
 
     departments: Mapped[list[Department]] = relationship(
         back_populates="org", order_by="Department.name", passive_deletes=True

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from lms.accounts.forms import MultiCheckboxField
+from lms.forms import choices
+
+WEEKDAYS = choices([
+    (0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
+    (4, _l("Friday")), (5, _l("Saturday")), (6, _l("Sunday")),
+])
+
+
+class CohortForm(FlaskForm):
+    # Choices are checked by the service, which names the problem (another company's person, say).
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+                       description=_l("For example: 2027年1月期 全社AI研修"))
+    course_ids = MultiCheckboxField(_l("Courses"), coerce=int, validate_choice=False)
+    start_date = DateField(_l("Start date"), validators=[InputRequired()])
+    session_weekday = SelectField(_l("Session day"), coerce=int, choices=WEEKDAYS)
+    session_time = TimeField(_l("Session time"), validators=[InputRequired()])
+    session_minutes = IntegerField(_l("Session length (minutes)"), default=60,
+                                   validators=[InputRequired(), NumberRange(15, 480)])
+    department_ids = MultiCheckboxField(_l("Whole departments"), coerce=int, validate_choice=False)
+    member_ids = MultiCheckboxField(_l("Individual employees"), coerce=int, validate_choice=False)
+    trainer_ids = MultiCheckboxField(_l("Trainers"), coerce=int, validate_choice=False)
+
+
+class AddMembersForm(FlaskForm):
+    member_ids = MultiCheckboxField(_l("Individual employees"), coerce=int, validate_choice=False)
+
+
+class NudgeForm(FlaskForm):
+    note = TextAreaField(_l("Personal message (optional)"), validators=[Optional(), Length(max=1000)])
+
+
+class ReminderSettingsForm(FlaskForm):
+    reminder_enabled = BooleanField(_l("Send the weekly reminder to people behind"))
+    reminder_weekday = SelectField(_l("Day"), coerce=int, choices=WEEKDAYS)
+    reminder_hour = IntegerField(_l("Hour (0-23)"), validators=[InputRequired(), NumberRange(0, 23)])
+
+
+class NotificationsForm(FlaskForm):
+    notify_module_open = BooleanField(_l("When a new week's lessons open"))
+    notify_reminder = BooleanField(_l("Reminders when I fall behind"))
+    notify_digest = BooleanField(_l("Weekly summary for executives"))

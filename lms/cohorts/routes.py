@@ -1,0 +1,237 @@
+"""Cohort pages for trainers and company admins; calendar feeds, notification settings, unsubscribe."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.accounts.forms import ConfirmForm
+from lms.accounts.models import TrainerAssignment, User, UserRole
+from lms.accounts.roles import Role
+from lms.audit.service import record
+from lms.cohorts import ical, jobs, service
+from lms.cohorts.forms import AddMembersForm, CohortForm, NotificationsForm, NudgeForm, ReminderSettingsForm
+from lms.cohorts.models import Cohort
+from lms.cohorts.notify import PREFERENCES, read_unsubscribe_token
+from lms.courses.models import CourseModule
+from lms.extensions import csrf, db
+from lms.learning.queries import visible_courses
+from lms.orgs import queries as org_queries
+from lms.security import require_org_role
+from lms.tenancy import current_org, get_in_org_or_404, org_blueprint, scoped
+from lms.transaction import commit
+
+bp = org_blueprint("cohorts", __name__, "/cohorts")
+public_bp = Blueprint("cohort_feeds", __name__, template_folder="templates")
+
+RUNNERS = (Role.TRAINER, Role.ORG_ADMIN)
+
+
+def _people() -> list[User]:
+    return list(db.session.scalars(
+        scoped(sa.select(User)).join(UserRole).where(User.is_active.is_(True), UserRole.role == Role.EMPLOYEE.value)
+        .order_by(User.display_name, User.id)
+    ))
+
+
+def _fill_choices(form: CohortForm) -> None:
+    org = current_org()
+    form.course_ids.choices = [(c.id, c.title) for c in visible_courses(org)]
+    form.department_ids.choices = [(d.id, d.name) for d in org_queries.departments()]
+    form.member_ids.choices = [(u.id, u.display_name) for u in _people()]
+    trainers = db.session.scalars(
+        sa.select(User).join(TrainerAssignment, TrainerAssignment.trainer_id == User.id)
+        .where(TrainerAssignment.org_id == org.id).order_by(User.display_name)
+    )
+    form.trainer_ids.choices = [(t.id, t.display_name) for t in trainers]
+
+
+@bp.get("/")
+@require_org_role(*RUNNERS)
+def index():  # type: ignore[no-untyped-def]
+    cohorts = list(db.session.scalars(scoped(sa.select(Cohort)).order_by(Cohort.start_date.desc(), Cohort.id.desc())))
+    day = service.today()
+    return render_template("cohorts/index.html", cohorts=[(c, service.calendar_of(c), day) for c in cohorts],
+                           settings=_settings_form())
+
+
+def _settings_form() -> ReminderSettingsForm:
+    return ReminderSettingsForm(obj=current_org())
+
+
+@bp.post("/settings")
+@require_org_role(Role.ORG_ADMIN, Role.TRAINER)
+def settings():  # type: ignore[no-untyped-def]
+    """The company's reminder day and hour."""
+    form = _settings_form()
+    if not form.validate_on_submit():
+        flash(_("The reminder settings were not saved: %(errors)s",
+                errors=" ".join(e for errs in form.errors.values() for e in errs)), "error")
+        return redirect(url_for("cohorts.index"))
+    form.populate_obj(current_org())
+    record("org.reminder_settings", actor=current_user, subject=str(current_org().id))
+    commit()
+    flash(_("Reminder settings saved."), "info")
+    return redirect(url_for("cohorts.index"))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require_org_role(*RUNNERS)
+def new():  # type: ignore[no-untyped-def]
+    form = CohortForm()
+    _fill_choices(form)
+    if request.method == "GET" and Role.TRAINER in current_user.roles:
+        form.trainer_ids.data = [current_user.id]
+    if form.validate_on_submit():
+        draft = service.CohortDraft(
+            name=form.name.data or "", course_ids=form.course_ids.data or [], start_date=form.start_date.data,
+            session_weekday=form.session_weekday.data, session_time=form.session_time.data,
+            session_minutes=form.session_minutes.data or 0, member_ids=form.member_ids.data or [],
+            department_ids=form.department_ids.data or [], trainer_ids=form.trainer_ids.data or [],
+        )
+        try:
+            cohort = service.create_cohort(current_org(), draft)
+        except service.CohortInvalid as invalid:
+            db.session.rollback()
+            for name, message in invalid.errors.items():
+                getattr(form, name).errors = [message]
+        else:
+            record("cohort.create", actor=current_user, org_id=cohort.org_id, subject=cohort.name)
+            commit()
+            flash(_("The cohort was created."), "info")
+            return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+    return render_template("cohorts/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/<int:cohort_id>/")
+@require_org_role(*RUNNERS)
+def show(cohort_id: int):  # type: ignore[no-untyped-def]
+    """Follow-up: members × modules, who is behind, quiz results, last activity."""
+    cohort = get_in_org_or_404(Cohort, cohort_id)
+    report = service.follow_up(cohort)
+    members = {r.user.id for r in report.rows}
+    add_form = AddMembersForm()
+    add_form.member_ids.choices = [(u.id, u.display_name) for u in _people() if u.id not in members]
+    return render_template(
+        "cohorts/show.html", cohort=cohort, report=report, calendar=service.calendar_of(cohort),
+        add_form=add_form, confirm=ConfirmForm(), today=service.today(),
+    )
+
+
+@bp.post("/<int:cohort_id>/members")
+@require_org_role(*RUNNERS)
+def add_members(cohort_id: int):  # type: ignore[no-untyped-def]
+    cohort = get_in_org_or_404(Cohort, cohort_id)
+    form = AddMembersForm()
+    if not form.validate_on_submit():
+        abort(400)
+    own = {u.id for u in _people()}
+    chosen = set(form.member_ids.data or [])
+    if not chosen or not chosen <= own:
+        flash(_("Choose active employees of this company."), "error")
+        return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+    added = service.add_members(cohort, chosen)
+    record("cohort.add_members", actor=current_user, org_id=cohort.org_id, subject=cohort.name)
+    commit()
+    flash(_("%(n)d people were added; they start at this week.", n=added), "info")
+    return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+
+
+@bp.post("/<int:cohort_id>/modules/<int:module_id>/open")
+@require_org_role(*RUNNERS)
+def open_module(cohort_id: int, module_id: int):  # type: ignore[no-untyped-def]
+    cohort = get_in_org_or_404(Cohort, cohort_id)
+    module = db.session.get(CourseModule, module_id)
+    if module is None or module.course_id not in {c.course_id for c in cohort.courses}:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if service.open_module_early(cohort, module, current_user):
+        record("cohort.open_module", actor=current_user, org_id=cohort.org_id, subject=f"{cohort.name}: {module.title}")
+        commit()
+        flash(_("“%(module)s” is open for this cohort now.", module=module.title), "info")
+    return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+
+
+@bp.route("/<int:cohort_id>/nudge", methods=["GET", "POST"])
+@require_org_role(*RUNNERS)
+def nudge(cohort_id: int):  # type: ignore[no-untyped-def]
+    """Preview, then send, a reminder to the members behind this week's pace."""
+    cohort = get_in_org_or_404(Cohort, cohort_id)
+    report = service.follow_up(cohort)
+    behind = [r.user for r in report.behind]
+    form = NudgeForm()
+    if form.validate_on_submit() and request.form.get("send") and behind:
+        for user in behind:
+            jobs.queue_reminder(cohort, user, report.week, dedupe=False, note=form.note.data or "", sender=current_user)
+        record("cohort.nudge", actor=current_user, org_id=cohort.org_id, subject=f"{cohort.name}: {len(behind)}")
+        commit()
+        flash(_("A reminder was sent to %(n)d people.", n=len(behind)), "info")
+        return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+    preview = None
+    if behind:
+        preview = render_template("mail/reminder.txt", user=behind[0], cohort=cohort, week=report.week,
+                                  note=form.note.data or "", sender=current_user, link="…", unsubscribe_url="…")
+    return render_template("cohorts/nudge.html", cohort=cohort, behind=behind, form=form, preview=preview)
+
+
+# --- per person: calendar feed, notification settings, unsubscribe ----------------------------
+
+
+@public_bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def notifications():  # type: ignore[no-untyped-def]
+    form = NotificationsForm(obj=current_user)
+    if form.validate_on_submit():
+        form.populate_obj(current_user)
+        commit()
+        flash(_("Your mail settings were saved."), "info")
+        return redirect(url_for("cohort_feeds.notifications"))
+    return render_template("cohorts/notifications.html", form=form, confirm=ConfirmForm(),
+                           has_feed=current_user.calendar_token_hash is not None, feed_url=None)
+
+
+@public_bp.post("/account/calendar")
+@login_required
+def calendar_token():  # type: ignore[no-untyped-def]
+    """A new secret feed URL (shown once) or, with revoke, none."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if request.form.get("revoke"):
+        ical.revoke(current_user)
+        record("calendar.revoke", actor=current_user, subject=current_user.email)
+        commit()
+        flash(_("The calendar URL no longer works."), "info")
+        return redirect(url_for("cohort_feeds.notifications"))
+    raw = ical.new_token(current_user)
+    record("calendar.new_url", actor=current_user, subject=current_user.email)
+    commit()
+    return render_template("cohorts/notifications.html", form=NotificationsForm(obj=current_user), confirm=form,
+                           has_feed=True, feed_url=url_for("cohort_feeds.calendar_feed", token=raw, _external=True))
+
+
+@public_bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):  # type: ignore[no-untyped-def]
+    user = ical.user_for_token(token)
+    if user is None:
+        abort(404)
+    body = ical.feed(user, request.host.split(":")[0])
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=900"})
+
+
+@public_bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the credential; mail clients POST here with no page (RFC 8058)
+def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+    found = read_unsubscribe_token(token)
+    user = db.session.get(User, found[0]) if found else None
+    if found is None or user is None:
+        abort(404)
+    kind = found[1]
+    if request.method == "POST":
+        setattr(user, PREFERENCES[kind], False)
+        record("mail.unsubscribe", actor=user, subject=kind)
+        commit()
+        return render_template("cohorts/unsubscribed.html", kind=kind, done=True)
+    return render_template("cohorts/unsubscribed.html", kind=kind, done=False, token=token)
