@@ -75,6 +75,8 @@ BLUEPRINTS = (
     "lms.orgs.routes:bp",
     "lms.cohorts.routes:bp",
     "lms.cohorts.routes:public_bp",
+    "lms.adoption.routes:checkin_bp",
+    "lms.adoption.routes:bp",
     "lms.admin.routes:bp",
     "lms.courses.routes:bp",
     "lms.learning.routes:bp",

@@ -7,3 +7,4 @@ from lms.courses.models import Course, CourseAsset, CourseModule, Lesson, Lesson
 from lms.learning.models import CourseCompletion, LessonProgress, QuizAttempt  # noqa: F401
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer, ModuleOpening  # noqa: F401
 from lms.scheduler.models import apscheduler_jobs  # noqa: F401
+from lms.adoption.models import AdoptionSettings, UsageBaseline, UsageCheckin, UsageCheckinRevision, UsageCount, UsageRollup  # noqa: F401

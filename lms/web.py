@@ -100,8 +100,12 @@ def nav_items() -> list[NavItem]:
         if roles:
             entries.append((_l("My learning"), "org_home.learner", {"org_id": user.org_id}))
             entries.append((_l("My progress"), "learn.my_progress", {"org_id": user.org_id}))
+        if Role.EMPLOYEE in roles:
+            entries.append((_l("AI check-in"), "adoption_checkin.form", {"org_id": user.org_id}))
         if Role.EXECUTIVE in roles:
             entries.append((_l("Company overview"), "org_home.executive", {"org_id": user.org_id}))
+        if roles & {Role.EXECUTIVE, Role.ORG_ADMIN}:
+            entries.append((_l("AI adoption"), "adoption.index", {"org_id": user.org_id}))
         if Role.ORG_ADMIN in roles:
             entries.append((_l("Members"), "members.index", {"org_id": user.org_id}))
             entries.append((_l("Course progress"), "course_progress.courses_index", {"org_id": user.org_id}))

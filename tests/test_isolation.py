@@ -48,6 +48,8 @@ class Company:
             "lesson_slug": "towa",
             "cohort_id": self.cohort_id,
             "module_id": self.module_id,
+            "name": "departments",
+            "fmt": "csv",
         }
 
 
@@ -100,6 +102,10 @@ def _fill(pattern: str, ids: dict[str, int | str]) -> str:
     return pattern
 
 
+# Route arguments that name a kind of thing (an export table, a file format), the same in every company.
+VOCABULARY_ARGS = {"name", "fmt"}
+
+
 def fingerprint() -> str:
     """A digest of every row of every table: equal before and after means nothing changed."""
     digest = hashlib.sha256()
@@ -145,7 +151,7 @@ def test_another_companys_ids_inside_ones_own_company_look_like_missing_ids(app:
         client.login(actor.email)
         before = fingerprint()
         for rule in company_rules(app):
-            if rule.arguments == {"org_id"}:
+            if rule.arguments - VOCABULARY_ARGS == {"org_id"}:
                 continue
             foreign = {**b.ids(), "org_id": a.org.id}
             missing = {k: (MISSING if isinstance(v, int) else "missing") for k, v in b.ids().items()} | {"org_id": a.org.id}

@@ -17,13 +17,16 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from lms.cohorts.jobs import JOBS
+from lms.adoption.jobs import JOBS as ADOPTION_JOBS
+from lms.cohorts.jobs import JOBS as COHORT_JOBS
 from lms.extensions import db
 from lms.mail.service import deliver_pending
 from lms.scheduler.models import JOBS_TABLE
 from lms.transaction import commit
 
 log = logging.getLogger(__name__)
+
+JOBS = {**COHORT_JOBS, **ADOPTION_JOBS}
 
 _app: Flask | None = None  # the scheduler process's app, for jobs run on APScheduler's threads
 

@@ -1,0 +1,1 @@
+"""Weekly AI-usage check-ins and the executive adoption dashboard."""

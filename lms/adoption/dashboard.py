@@ -1,0 +1,257 @@
+"""What the executive dashboard shows, read from the weekly rollups and grouped counts only.
+
+Every figure about a group smaller than the company's `min_group` is None, which
+pages and exports show as "—". Nothing here returns one person's answers.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.adoption import rules, service
+from lms.adoption.models import AdoptionSettings, UsageCheckin, UsageCount, UsageRollup
+from lms.adoption.survey import SURVEY
+from lms.adoption.vocab import barrier_label, task_label
+from lms.cohorts import service as cohorts
+from lms.cohorts.models import Cohort, CohortCourse, CohortMember
+from lms.extensions import db
+from lms.learning.models import CourseCompletion
+from lms.orgs.models import Department, Organization
+
+CHART_WEEKS = 26
+RECENT_WEEKS = 4  # "where AI is used", minutes saved: the last four complete weeks
+MONTHS = 6
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    name: str
+    people: int
+    completion: float | None  # share of (member, course) pairs completed in the company's cohorts
+    active: float | None
+    habitual: float | None
+    hours_month: float | None
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    id: int
+    name: str
+    members: int
+    completion: float | None
+    finished: bool
+    # Weeks after the end → share of members active that week (None: too few people or not reached yet).
+    persistence: dict[int, float | None]
+
+
+@dataclass
+class Dashboard:
+    org: Organization
+    settings: AdoptionSettings
+    thresholds: rules.Thresholds
+    week: date  # the last complete week: the headline figures are about it
+    has_data: bool
+    stage: rules.StageAssessment
+    company: GroupRow
+    departments: list[GroupRow]
+    weeks: list[date]
+    active_series: list[float | None]
+    habitual_series: list[float | None]
+    months: list[tuple[date, float | None]]  # (first of month, hours saved)
+    tasks: list[tuple[str, float | None]]
+    tools: list[tuple[str, float | None]]
+    barriers: list[tuple[str, float | None]]
+    monthly_hours: float | None
+    costs: rules.Costs
+    training_return: rules.Return | None
+    cohorts: list[CohortRow] = field(default_factory=list)
+    survey: list[tuple[rules.Stage, float | None]] = field(default_factory=list)
+
+
+def build(org: Organization, now: datetime | None = None) -> Dashboard:
+    settings = service.settings_for(org.id)
+    t = service.thresholds(settings)
+    week = service.this_week(now) - timedelta(weeks=1)
+    first = week - timedelta(weeks=CHART_WEEKS - 1)
+    rollups = list(db.session.scalars(
+        sa.select(UsageRollup).where(UsageRollup.org_id == org.id, UsageRollup.week >= first, UsageRollup.week <= week)
+    ))
+    by_week: dict[date, list[UsageRollup]] = defaultdict(list)
+    for r in rollups:
+        by_week[r.week].append(r)
+    latest = by_week.get(week, [])
+    names = dict(db.session.execute(
+        sa.select(Department.id, Department.name).where(Department.org_id == org.id)
+    ).all())
+    completion = _completion_by_department(org.id)
+    recent = [week - timedelta(weeks=i) for i in range(RECENT_WEEKS)]
+    recent_rollups = [r for w in recent for r in by_week.get(w, [])]
+    answered_weeks = len({r.week for r in recent_rollups}) or 1
+
+    def minutes_of(rows: list[UsageRollup]) -> float:
+        return sum(r.minutes_saved for r in rows) / answered_weeks
+
+    def row(name: str, groups: list[UsageRollup], recent_groups: list[UsageRollup], done: tuple[int, int]) -> GroupRow:
+        people = sum(g.people for g in groups)
+        total, completed = done
+        hours = rules.monthly_hours(minutes_of(recent_groups)) if recent_groups else None
+        return GroupRow(
+            name=name, people=people,
+            completion=rules.shown(people, completed / total if total else None, t),
+            active=rules.shown(people, sum(g.active for g in groups) / people if people else None, t),
+            habitual=rules.shown(people, sum(g.habitual for g in groups) / people if people else None, t),
+            hours_month=rules.shown(people, hours, t),
+        )
+
+    departments = []
+    for key in sorted({r.department_key for r in latest}, key=lambda k: (k == 0, names.get(k, ""))):
+        name = names.get(key, "") if key else ""
+        departments.append(row(
+            name, [r for r in latest if r.department_key == key],
+            [r for r in recent_rollups if r.department_key == key], completion.get(key, (0, 0)),
+        ))
+    company_done = (sum(v[0] for v in completion.values()), sum(v[1] for v in completion.values()))
+    company = row(org.name, latest, recent_rollups, company_done)
+
+    groups = [
+        rules.GroupUsage(people=r.people, active=r.active, habitual=r.habitual, is_department=r.department_key != 0)
+        for r in latest
+    ]
+    stage = rules.company_stage(groups, service.declared(settings), t)
+
+    weeks = [first + timedelta(weeks=i) for i in range(CHART_WEEKS)]
+    weeks = [w for w in weeks if w >= min(by_week, default=week)]
+    active_series, habitual_series = [], []
+    for w in weeks:
+        rows = by_week.get(w, [])
+        people = sum(r.people for r in rows)
+        active_series.append(rules.shown(people, sum(r.active for r in rows) / people if people else None, t))
+        habitual_series.append(rules.shown(people, sum(r.habitual for r in rows) / people if people else None, t))
+
+    monthly_hours = company.hours_month
+    costs = rules.Costs(
+        training_fee=settings.training_fee, licence_per_month=settings.licence_per_month,
+        training_hours_per_person=settings.training_hours_per_person, people_trained=_people_trained(org.id),
+        hourly_cost=settings.hourly_cost, expected_subsidy=settings.expected_subsidy,
+    )
+    ret = rules.training_return(monthly_hours, costs, settings.realisation_pct / 100) if monthly_hours is not None else None
+
+    responses = sum(r.responses for r in recent_rollups) / answered_weeks
+    return Dashboard(
+        org=org, settings=settings, thresholds=t, week=week, has_data=bool(latest), stage=stage,
+        company=company, departments=departments, weeks=weeks, active_series=active_series,
+        habitual_series=habitual_series, months=_months(by_week, week, company.people, t),
+        tasks=_shares(org.id, recent, "task", responses, t, task_label),
+        tools=_shares(org.id, recent, "tool", responses, t, str),
+        barriers=_shares(org.id, recent, "barrier", responses, t, barrier_label),
+        monthly_hours=monthly_hours, costs=costs, training_return=ret,
+        cohorts=_cohort_rows(org.id, now, t), survey=_survey_rows(),
+    )
+
+
+def _completion_by_department(org_id: int) -> dict[int, tuple[int, int]]:
+    """Department key → (member-course pairs in the company's cohorts, how many are completed)."""
+    stmt = (
+        sa.select(sa.func.coalesce(User.department_id, 0), sa.func.count(), sa.func.count(CourseCompletion.id))
+        .select_from(CohortMember)
+        .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
+        .join(User, User.id == CohortMember.user_id)
+        .outerjoin(CourseCompletion, sa.and_(
+            CourseCompletion.user_id == CohortMember.user_id, CourseCompletion.course_id == CohortCourse.course_id
+        ))
+        .where(CohortMember.org_id == org_id, User.is_active.is_(True))
+        .group_by(sa.func.coalesce(User.department_id, 0))
+    )
+    return {key: (total, done) for key, total, done in db.session.execute(stmt)}
+
+
+def _people_trained(org_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(CohortMember.user_id))).where(CohortMember.org_id == org_id)
+    ) or 0
+
+
+def _months(by_week: dict[date, list[UsageRollup]], week: date, people: int, t: rules.Thresholds
+            ) -> list[tuple[date, float | None]]:
+    """Hours saved in each of the last months (a week belongs to the month of its Monday)."""
+    totals: dict[date, float] = defaultdict(float)
+    for w, rows in by_week.items():
+        totals[w.replace(day=1)] += sum(r.minutes_saved for r in rows) / 60
+    month = week.replace(day=1)
+    out = []
+    for _ in range(MONTHS):
+        out.append((month, rules.shown(people, totals.get(month, 0.0), t)))
+        month = (month - timedelta(days=1)).replace(day=1)
+    return [m for m in reversed(out) if m[0] >= min(by_week, default=week).replace(day=1)]
+
+
+def _shares(org_id: int, weeks: list[date], dimension: str, responses: float, t: rules.Thresholds,
+            label) -> list[tuple[str, float | None]]:  # type: ignore[no-untyped-def]
+    """Each answer's share of the average week's responses, most named first."""
+    rows = db.session.execute(
+        sa.select(UsageCount.code, sa.func.sum(UsageCount.count))
+        .where(UsageCount.org_id == org_id, UsageCount.week.in_(weeks), UsageCount.dimension == dimension)
+        .group_by(UsageCount.code).order_by(sa.func.sum(UsageCount.count).desc(), UsageCount.code)
+    ).all()
+    per_week = len(weeks)
+    return [
+        (label(code), rules.shown(int(responses), (total / per_week) / responses if responses else None, t))
+        for code, total in rows
+    ]
+
+
+def _cohort_rows(org_id: int, now: datetime | None, t: rules.Thresholds) -> list[CohortRow]:
+    today = cohorts.today(now)
+    last_complete = service.this_week(now) - timedelta(weeks=1)
+    listed = list(db.session.scalars(
+        sa.select(Cohort).where(Cohort.org_id == org_id).order_by(Cohort.start_date.desc(), Cohort.id.desc())
+    ))
+    if not listed:
+        return []
+    pairs = dict(
+        (cohort_id, (total, done)) for cohort_id, total, done in db.session.execute(
+            sa.select(CohortMember.cohort_id, sa.func.count(), sa.func.count(CourseCompletion.id))
+            .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
+            .outerjoin(CourseCompletion, sa.and_(
+                CourseCompletion.user_id == CohortMember.user_id, CourseCompletion.course_id == CohortCourse.course_id
+            ))
+            .where(CohortMember.org_id == org_id).group_by(CohortMember.cohort_id)
+        )
+    )
+    members = dict(db.session.execute(
+        sa.select(CohortMember.cohort_id, sa.func.count()).where(CohortMember.org_id == org_id)
+        .group_by(CohortMember.cohort_id)
+    ).all())
+    out = []
+    for cohort in listed:
+        size = members.get(cohort.id, 0)
+        total, done = pairs.get(cohort.id, (0, 0))
+        ends = cohorts.calendar_of(cohort).ends_on()
+        persistence: dict[int, float | None] = {}
+        if today > ends:
+            end_week = rules.week_start(ends)
+            asked = {after: end_week + timedelta(weeks=after) for after in (4, 8, 12)}
+            reached = [w for w in asked.values() if w <= last_complete]
+            active = dict(db.session.execute(
+                sa.select(UsageCheckin.week, sa.func.count())
+                .join(CohortMember, sa.and_(CohortMember.user_id == UsageCheckin.user_id,
+                                            CohortMember.cohort_id == cohort.id))
+                .where(UsageCheckin.org_id == org_id, UsageCheckin.week.in_(reached), UsageCheckin.days_used > 0)
+                .group_by(UsageCheckin.week)
+            ).all()) if reached else {}
+            for after, w in asked.items():
+                value = active.get(w, 0) / size if w in reached and size else None
+                persistence[after] = rules.shown(size, value, t)
+        out.append(CohortRow(
+            id=cohort.id, name=cohort.name, members=size, finished=today > ends, persistence=persistence,
+            completion=rules.shown(size, done / total if total else None, t),
+        ))
+    return out
+
+
+def _survey_rows() -> list[tuple[rules.Stage, float | None]]:
+    return [(stage, SURVEY["stages"].get(stage)) for stage in rules.Stage]

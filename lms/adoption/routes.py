@@ -1,0 +1,188 @@
+"""The weekly check-in (employees), the adoption dashboard (executives), comments (trainers)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, gettext as _
+from flask_login import current_user
+
+from lms.accounts.models import User
+from lms.accounts.roles import Role
+from lms.adoption import charts, dashboard, exports, service
+from lms.adoption.forms import BaselineForm, CheckinForm, SettingsForm
+from lms.adoption.models import UsageBaseline, UsageCheckin
+from lms.adoption.survey import SURVEY
+from lms.adoption.vocab import BARRIERS, MINUTES_LABELS, REQUIREMENTS, barrier_label, stage_label, task_label
+from lms.audit.service import record
+from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
+from lms.extensions import db
+from lms.security import require_org_role
+from lms.tenancy import current_org, get_in_org_or_404, org_blueprint, scoped
+from lms.transaction import commit
+
+checkin_bp = org_blueprint("adoption_checkin", __name__, "/checkin")
+bp = org_blueprint("adoption", __name__, "/adoption")
+
+VIEWERS = (Role.EXECUTIVE, Role.ORG_ADMIN)
+
+
+# --- employees ---------------------------------------------------------------------------------
+
+def _week_arg() -> date:
+    current, previous = service.answerable_weeks()
+    return previous if request.values.get("week") == "previous" else current
+
+
+def _fill_choices(form: CheckinForm) -> None:
+    settings = service.settings_for(current_org().id)
+    form.tasks.choices = [(code, task_label(code)) for code in service.task_choices(settings)]
+    form.tools.choices = [(name, name) for name in settings.tool_list]
+    form.barriers.choices = list(BARRIERS.items())
+
+
+@checkin_bp.route("/", methods=["GET", "POST"])
+@require_org_role(Role.EMPLOYEE)
+def form():  # type: ignore[no-untyped-def]
+    week = _week_arg()
+    current, previous = service.answerable_weeks()
+    existing = db.session.scalar(
+        sa.select(UsageCheckin).where(UsageCheckin.user_id == current_user.id, UsageCheckin.week == week)
+    )
+    form = CheckinForm(obj=existing if request.method == "GET" else None)
+    _fill_choices(form)
+    if form.validate_on_submit():
+        draft = service.CheckinDraft(
+            days_used=form.days_used.data, minutes_bucket=form.minutes_bucket.data or 0,
+            tasks=form.tasks.data or [], tools=form.tools.data or [], barriers=form.barriers.data or [],
+            comment=form.comment.data or "",
+        )
+        try:
+            service.save_checkin(current_user, week, draft)
+        except service.CheckinInvalid as invalid:
+            db.session.rollback()
+            for name, message in invalid.errors.items():
+                field = getattr(form, name, None)
+                if field is not None:
+                    field.errors = [message]
+                else:
+                    flash(message, "error")
+        else:
+            commit()
+            flash(_("Thank you. Your answer for the week of %(date)s is saved.", date=format_date(week, "medium")), "info")
+            return redirect(url_for("adoption_checkin.history"))
+    return render_template(
+        "adoption/checkin.html", form=form, week=week, week_end=week + timedelta(days=6), is_previous=week == previous, existing=existing,
+        current=current, previous=previous,
+    ), 422 if form.errors else 200
+
+
+@checkin_bp.get("/history")
+@require_org_role(Role.EMPLOYEE)
+def history():  # type: ignore[no-untyped-def]
+    answers = service.history(current_user)
+    oldest_first = list(reversed(answers))
+    chart = charts.line_chart(
+        [format_date(a.week, "M/d") for a in oldest_first],
+        [charts.Series(_("Days used"), [a.days_used for a in oldest_first], "active")],
+        title=_("Days you used AI for work, by week"), y_max=7, percent=False,
+        empty_text=_("No data yet."),
+    )
+    current, _previous = service.answerable_weeks()
+    answered_now = any(a.week == current for a in answers)
+    return render_template(
+        "adoption/history.html", answers=answers, chart=chart, answered_now=answered_now,
+        task_label=task_label, barrier_label=barrier_label, minutes_labels=MINUTES_LABELS,
+    )
+
+
+@checkin_bp.route("/baseline/<int:cohort_id>", methods=["GET", "POST"])
+@require_org_role(Role.EMPLOYEE)
+def baseline(cohort_id: int):  # type: ignore[no-untyped-def]
+    """Before a cohort: how long the key tasks take now, and current use."""
+    cohort = get_in_org_or_404(Cohort, cohort_id)
+    is_member = db.session.scalar(sa.select(CohortMember.id).where(
+        CohortMember.cohort_id == cohort.id, CohortMember.user_id == current_user.id))
+    if is_member is None:
+        abort(404)
+    existing = db.session.scalar(sa.select(UsageBaseline).where(
+        UsageBaseline.cohort_id == cohort.id, UsageBaseline.user_id == current_user.id))
+    form = BaselineForm(obj=existing)
+    if form.validate_on_submit():
+        row = existing or UsageBaseline(org_id=cohort.org_id, cohort_id=cohort.id, user_id=current_user.id)
+        form.populate_obj(row)
+        db.session.add(row)
+        commit()
+        flash(_("Thank you. Your starting point is saved."), "info")
+        return redirect(url_for("org_home.learner", org_id=cohort.org_id))
+    return render_template("adoption/baseline.html", form=form, cohort=cohort), 422 if form.errors else 200
+
+
+# --- executives --------------------------------------------------------------------------------
+
+@bp.get("/")
+@require_org_role(*VIEWERS)
+def index():  # type: ignore[no-untyped-def]
+    board = dashboard.build(current_org())
+    labels = [format_date(w, "M/d") for w in board.weeks]
+    trend = charts.line_chart(
+        labels,
+        [charts.Series(_("Active (1+ days)"), board.active_series, "active"),
+         charts.Series(_("Habitual (4 of 4 weeks)"), board.habitual_series, "habitual")],
+        title=_("Share of employees using AI, by week"), empty_text=_("No data yet."),
+    )
+    months = charts.bar_chart(
+        [(format_date(m, "yyyy/M"), hours) for m, hours in board.months],
+        title=_("Hours saved per month (self-reported)"), unit=_("h"), empty_text=_("No data yet."),
+    )
+    return render_template(
+        "adoption/dashboard.html", board=board, trend=trend, months=months, charts=charts,
+        tables={name: exports.table(board, name) for name in exports.TABLES}, stage_label=stage_label,
+        requirements=REQUIREMENTS, survey_source=SURVEY["source"], pct=exports.pct_text, num=exports.num_text,
+        yen=exports.yen_text, percents=exports.percents,
+    )
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@require_org_role(*VIEWERS)
+def settings():  # type: ignore[no-untyped-def]
+    current = service.settings_for(current_org().id)
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        form.populate_obj(current)
+        record("adoption.settings", actor=current_user, org_id=current.org_id, subject=current_org().name)
+        # Thresholds change what the rollups say: rebuild the weeks the dashboard shows.
+        week = service.this_week()
+        for back in range(dashboard.CHART_WEEKS):
+            service.rebuild_week(current.org_id, week - timedelta(weeks=back), current)
+        commit()
+        flash(_("Settings saved."), "info")
+        return redirect(url_for("adoption.index"))
+    return render_template("adoption/settings.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/export/<name>.<fmt>")
+@require_org_role(*VIEWERS)
+def export(name: str, fmt: str):  # type: ignore[no-untyped-def]
+    if name not in exports.TABLES or fmt not in ("csv", "xlsx"):
+        abort(404)
+    board = dashboard.build(current_org())
+    return exports.response(board, name, fmt)
+
+
+# --- trainers ----------------------------------------------------------------------------------
+
+@bp.get("/comments")
+@require_org_role(Role.TRAINER)
+def comments():  # type: ignore[no-untyped-def]
+    """Comments of the members of the cohorts this trainer runs: they reach trainers only."""
+    runs = sa.select(CohortTrainer.cohort_id).where(CohortTrainer.trainer_id == current_user.id)
+    members = scoped(sa.select(CohortMember.user_id), CohortMember).where(CohortMember.cohort_id.in_(runs))
+    since = service.this_week() - timedelta(weeks=12)
+    rows = db.session.execute(
+        scoped(sa.select(UsageCheckin, User), UsageCheckin).join(User, User.id == UsageCheckin.user_id)
+        .where(UsageCheckin.user_id.in_(members), UsageCheckin.comment != "", UsageCheckin.week >= since)
+        .order_by(UsageCheckin.week.desc(), User.display_name).limit(500)
+    ).all()
+    return render_template("adoption/comments.html", rows=rows)

@@ -1,0 +1,289 @@
+"""Writing check-ins and keeping the weekly rollups current, in the same transaction."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from lms.accounts.models import User, UserRole
+from lms.accounts.roles import Role
+from lms.adoption import rules
+from lms.adoption.models import AdoptionSettings, UsageCheckin, UsageCheckinRevision, UsageCount, UsageRollup
+from lms.adoption.vocab import BARRIERS, CUSTOM_TASK, TASKS
+from lms.cohorts.schedule import local_date
+from lms.database import insert_ignoring_conflict
+from lms.db import utcnow
+from lms.extensions import db
+
+COMMENT_MAX = 2000
+
+DEFAULT_TOOLS = "ChatGPT\nMicrosoft Copilot\nGemini\nClaude\n"
+
+
+def _zone():  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def this_week(now: datetime | None = None) -> date:
+    """The Monday of the current week in the installation's zone."""
+    return rules.week_start(local_date(now or utcnow(), _zone()))
+
+
+def answerable_weeks(now: datetime | None = None) -> tuple[date, date]:
+    """This week and the one before: a week can still be answered during the next."""
+    current = this_week(now)
+    return current, current - timedelta(weeks=1)
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+def settings_for(org_id: int) -> AdoptionSettings:
+    """The company's settings row, created with the defaults on first use (race-safe)."""
+    stmt = sa.select(AdoptionSettings).where(AdoptionSettings.org_id == org_id)
+    found = db.session.scalar(stmt)
+    if found is not None:
+        return found
+    insert_ignoring_conflict(AdoptionSettings, _default_settings(org_id), ["org_id"])
+    return db.session.scalars(stmt).one()
+
+
+def _default_settings(org_id: int) -> dict[str, object]:
+    defaults = {
+        c.name: c.default.arg for c in AdoptionSettings.__table__.columns
+        if c.default is not None and not callable(c.default.arg)
+    }
+    return {**defaults, "org_id": org_id, "tools": DEFAULT_TOOLS}
+
+
+def thresholds(s: AdoptionSettings) -> rules.Thresholds:
+    return rules.Thresholds(
+        regular_days=s.regular_days, habitual_weeks=s.habitual_weeks, habitual_active=s.habitual_active,
+        established_weeks=s.established_weeks, established_active=s.established_active,
+        department_share=s.department_share_pct / 100, company_share=s.company_share_pct / 100,
+        min_group=s.min_group,
+    )
+
+
+def declared(s: AdoptionSettings) -> rules.Declared:
+    return rules.Declared(approved_tool=s.approved_tool, ai_policy=s.ai_policy, training_for_all=s.training_for_all)
+
+
+def task_choices(s: AdoptionSettings) -> list[str]:
+    """Task codes in display order: the standard list, then the company's own before その他."""
+    codes = [c for c in TASKS if c != "other"]
+    codes += [CUSTOM_TASK + name for name in s.extra_task_list]
+    return codes + ["other"]
+
+
+def _lock_company(org_id: int) -> AdoptionSettings:
+    """Serialise check-in writes of one company, so rollups are rebuilt by one writer at a time.
+
+    The UPDATE takes PostgreSQL's row lock and SQLite's write lock before anything is read.
+    """
+    settings = settings_for(org_id)
+    db.session.execute(
+        sa.update(AdoptionSettings).where(AdoptionSettings.org_id == org_id)
+        .values(checkin_reminder=AdoptionSettings.checkin_reminder)
+        .execution_options(synchronize_session=False)
+    )
+    return settings
+
+
+# --- check-ins ---------------------------------------------------------------------------------
+
+@dataclass
+class CheckinDraft:
+    days_used: int | None
+    minutes_bucket: int | None = 0
+    tasks: list[str] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    barriers: list[str] = field(default_factory=list)
+    comment: str = ""
+
+
+class CheckinInvalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def validate(draft: CheckinDraft, week: date, settings: AdoptionSettings, now: datetime | None = None) -> dict[str, str]:
+    """Field name → message (untranslated msgid) for everything wrong with the draft."""
+    from flask_babel import gettext as _
+
+    errors: dict[str, str] = {}
+    current, previous = answerable_weeks(now)
+    if week > current:
+        errors["week"] = _("A week that has not started yet cannot be answered.")
+    elif week not in (current, previous):
+        errors["week"] = _("Only this week and last week can be answered.")
+    if draft.days_used is None or not 0 <= draft.days_used <= 7:
+        errors["days_used"] = _("Choose a number of days from 0 to 7.")
+    if draft.minutes_bucket is None or not 0 <= draft.minutes_bucket < len(rules.MINUTES_BUCKETS):
+        errors["minutes_bucket"] = _("Choose one of the listed amounts of time.")
+    if set(draft.tasks) - set(task_choices(settings)):
+        errors["tasks"] = _("Choose tasks from the list.")
+    if set(draft.tools) - set(settings.tool_list):
+        errors["tools"] = _("Choose tools from your company's list.")
+    if set(draft.barriers) - set(BARRIERS):
+        errors["barriers"] = _("Choose from the listed reasons.")
+    if len(draft.comment) > COMMENT_MAX:
+        errors["comment"] = _("The comment is longer than %(n)d characters.", n=COMMENT_MAX)
+    return errors
+
+
+def save_checkin(user: User, week: date, draft: CheckinDraft, now: datetime | None = None) -> UsageCheckin:
+    """Record one person's week; an existing answer is kept as a revision and replaced.
+
+    Rollups of the week and the weeks after it are rebuilt in the same transaction.
+    :raise CheckinInvalid: nothing is written.
+    """
+    from flask_babel import gettext as _
+
+    if user.org_id is None or Role.EMPLOYEE not in user.company_roles:
+        raise CheckinInvalid({"user": _("Only employees of a company answer the weekly check-in.")})
+    now = now or utcnow()
+    settings = _lock_company(user.org_id)
+    errors = validate(draft, week, settings, now)
+    if errors:
+        raise CheckinInvalid(errors)
+    # Used on zero days means nothing was used for, with, or saved.
+    if draft.days_used == 0:
+        draft.tasks, draft.tools, draft.minutes_bucket = [], [], 0
+    checkin = db.session.scalar(
+        sa.select(UsageCheckin).where(UsageCheckin.user_id == user.id, UsageCheckin.week == week)
+    )
+    if checkin is None:
+        checkin = UsageCheckin(org_id=user.org_id, user_id=user.id, week=week, created_at=now)
+        db.session.add(checkin)
+    else:
+        db.session.add(UsageCheckinRevision(
+            org_id=checkin.org_id, checkin_id=checkin.id, revision=checkin.revision,
+            days_used=checkin.days_used, minutes_bucket=checkin.minutes_bucket, tasks=checkin.tasks,
+            tools=checkin.tools, barriers=checkin.barriers, comment=checkin.comment, saved_at=checkin.updated_at,
+        ))
+        checkin.revision += 1
+    checkin.days_used = draft.days_used or 0
+    checkin.minutes_bucket = draft.minutes_bucket or 0
+    checkin.tasks = _ordered(draft.tasks)
+    checkin.tools = _ordered(draft.tools)
+    checkin.barriers = _ordered(draft.barriers)
+    checkin.comment = draft.comment.strip()
+    checkin.updated_at = now
+    db.session.flush()
+    current = this_week(now)
+    day = week
+    while day <= current:
+        rebuild_week(user.org_id, day, settings)
+        day += timedelta(weeks=1)
+    return checkin
+
+
+def _ordered(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+# --- rollups -----------------------------------------------------------------------------------
+
+def _employees(org_id: int) -> sa.Select[tuple[int, int | None]]:
+    return (
+        sa.select(User.id, User.department_id).join(UserRole, UserRole.user_id == User.id)
+        .where(User.org_id == org_id, User.is_active.is_(True), UserRole.role == Role.EMPLOYEE.value)
+    )
+
+
+def rebuild_week(org_id: int, week: date, settings: AdoptionSettings | None = None) -> None:
+    """Recompute one company's rollups and answer counts for one week from its check-ins.
+
+    Reads only that company's check-ins of the rule window (12 weeks by default).
+    """
+    settings = settings or settings_for(org_id)
+    t = thresholds(settings)
+    window = max(t.habitual_weeks, t.established_weeks)
+    first = week - timedelta(weeks=window - 1)
+    department_of = dict(db.session.execute(_employees(org_id)).all())
+    rows = db.session.execute(
+        sa.select(UsageCheckin.user_id, UsageCheckin.week, UsageCheckin.days_used, UsageCheckin.minutes_bucket,
+                  UsageCheckin.tasks, UsageCheckin.tools, UsageCheckin.barriers)
+        .where(UsageCheckin.org_id == org_id, UsageCheckin.week >= first, UsageCheckin.week <= week)
+    ).all()
+    active_weeks: dict[int, set[date]] = defaultdict(set)
+    this_weeks = {}
+    for row in rows:
+        if row.user_id not in department_of:
+            continue  # left the company or no longer an employee
+        if row.days_used > 0:
+            active_weeks[row.user_id].add(row.week)
+        if row.week == week:
+            this_weeks[row.user_id] = row
+
+    groups: dict[int, Counter[str]] = defaultdict(Counter)
+    minutes: dict[int, float] = defaultdict(float)
+    for user_id, department_id in department_of.items():
+        key = department_id or 0
+        group = groups[key]
+        group["people"] += 1
+        answer = this_weeks.get(user_id)
+        if answer is not None:
+            group["responses"] += 1
+            use = rules.week_use(answer.days_used, t)
+            group["active"] += use >= rules.WeekUse.ACTIVE
+            group["regular"] += use >= rules.WeekUse.REGULAR
+            minutes[key] += rules.minutes_midpoint(answer.minutes_bucket)
+        group["habitual"] += rules.is_habitual(active_weeks[user_id], week, t)
+        group["established"] += rules.is_established(active_weeks[user_id], week, t)
+
+    db.session.execute(sa.delete(UsageRollup).where(UsageRollup.org_id == org_id, UsageRollup.week == week))
+    db.session.execute(sa.delete(UsageCount).where(UsageCount.org_id == org_id, UsageCount.week == week))
+    if groups:
+        db.session.execute(sa.insert(UsageRollup), [
+            dict(org_id=org_id, week=week, department_key=key, minutes_saved=minutes[key],
+                 **{k: g[k] for k in ("people", "responses", "active", "regular", "habitual", "established")})
+            for key, g in groups.items()
+        ])
+    counts: Counter[tuple[str, str]] = Counter()
+    for answer in this_weeks.values():
+        counts.update(("task", c) for c in answer.tasks)
+        counts.update(("tool", c) for c in answer.tools)
+        counts.update(("barrier", c) for c in answer.barriers)
+    if counts:
+        db.session.execute(sa.insert(UsageCount), [
+            dict(org_id=org_id, week=week, dimension=dim, code=code[:100], count=n) for (dim, code), n in counts.items()
+        ])
+
+
+def refresh_rollups(now: datetime | None = None) -> int:
+    """Job: rebuild this week and last week for every company with check-ins in the rule window.
+
+    Catches what a check-in write cannot see: people joining, leaving or changing department,
+    and the start of a new week. Returns the number of companies refreshed.
+    """
+    from lms.cohorts.jobs import _each  # one error-isolating loop for every job
+
+    current, previous = answerable_weeks(now)
+    since = current - timedelta(weeks=12)
+    org_ids = list(db.session.scalars(
+        sa.select(UsageCheckin.org_id).where(UsageCheckin.week >= since).distinct()
+    ))
+
+    def refresh(org_id: int) -> int:
+        settings = _lock_company(org_id)
+        rebuild_week(org_id, previous, settings)
+        rebuild_week(org_id, current, settings)
+        return 1
+
+    return _each(org_ids, "refresh_rollups", refresh)
+
+
+def history(user: User, weeks: int = 26, now: datetime | None = None) -> list[UsageCheckin]:
+    """The person's own answers, newest first."""
+    since = this_week(now) - timedelta(weeks=weeks)
+    return list(db.session.scalars(
+        sa.select(UsageCheckin).where(UsageCheckin.user_id == user.id, UsageCheckin.week >= since)
+        .order_by(UsageCheckin.week.desc())
+    ))
