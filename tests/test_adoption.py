@@ -238,3 +238,121 @@ def test_exports_are_formula_safe_csv_with_bom_and_real_xlsx(client: Any, compan
     values = [row for row in sheet.iter_rows(values_only=True)]
     assert values[0][0] == "部署" and any(v[0] == "営業部" for v in values)
     assert client.get(f"/o/{org.id}/adoption/export/secrets.csv").status_code == 404
+
+
+# --- cohorts: reminders, follow-ups, comments --------------------------------------------------
+
+@pytest.fixture
+def cohort(company: dict[str, Any], create_user: Callable[..., User], tmp_path: Any) -> dict[str, Any]:
+    """A 3-week cohort of the sales department that started a week ago, with its trainer."""
+    from lms.accounts.models import TrainerAssignment
+    from lms.cohorts import service as cohorts
+    from lms.courses.models import Course
+    from lms.courses.sync import Author, load_sources, sync_course
+    from tests.coursetree import write_weekly_course
+
+    (source,) = load_sources([write_weekly_course(tmp_path / "weekly", weeks=3)])
+    sync_course(source, author=Author(None, "test"))
+    trainer = create_user(None, roles=(Role.TRAINER,))
+    db.session.add(TrainerAssignment(org_id=company["org"].id, trainer_id=trainer.id))
+    db.session.commit()
+    course = db.session.scalar(sa.select(Course).where(Course.slug == "kiso"))
+    week_ago = utcnow() - timedelta(days=7)
+    created = cohorts.create_cohort(company["org"], cohorts.CohortDraft(
+        name="2026年11月期", course_ids=[course.id], start_date=cohorts.today(week_ago), session_weekday=2,
+        session_time=datetime.min.time().replace(hour=10), department_ids=[company["departments"][0].id],
+        trainer_ids=[trainer.id],
+    ), now=week_ago)
+    db.session.commit()
+    return {**company, "cohort": created, "trainer": trainer}
+
+
+def test_checkin_reminders_reach_members_who_have_not_answered_once_a_week(cohort: dict[str, Any]) -> None:
+    from lms.adoption.jobs import send_checkin_reminders
+    from lms.mail.models import EmailMessage
+
+    sales = cohort["people"]["sales"]
+    answer(sales[0], THIS_WEEK, 2)
+    friday_evening = datetime.combine(THIS_WEEK + timedelta(days=4), datetime.min.time(), tzinfo=timezone.utc) \
+        + timedelta(hours=9)  # 18:00 in Tokyo
+    thursday = friday_evening - timedelta(days=1)
+    assert send_checkin_reminders(thursday) == 0
+    assert send_checkin_reminders(friday_evening) == 5
+    db.session.commit()
+    assert send_checkin_reminders(friday_evening + timedelta(hours=1)) == 0
+    recipients = set(db.session.scalars(sa.select(EmailMessage.to_address).where(EmailMessage.kind == "checkin")))
+    assert recipients == {p.email for p in sales[1:]}
+    body = db.session.scalars(sa.select(EmailMessage.body_text)).first()
+    assert f"/o/{cohort['org'].id}/checkin/" in body
+
+
+def test_follow_up_weeks_are_counted_from_the_end_of_the_cohort(cohort: dict[str, Any]) -> None:
+    from lms.adoption.jobs import asked_cohorts
+    from lms.cohorts import service as cohorts
+
+    ends = cohorts.calendar_of(cohort["cohort"]).ends_on()
+    end_week = week_start(ends)
+    noon = timedelta(hours=3)
+    at = lambda day: datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc) + noon  # noqa: E731
+    assert asked_cohorts(at(ends))[cohort["cohort"].id][1] is None
+    assert cohort["cohort"].id not in asked_cohorts(at(end_week + timedelta(weeks=3)))
+    for after in (4, 8, 12):
+        assert asked_cohorts(at(end_week + timedelta(weeks=after, days=2)))[cohort["cohort"].id][1] == after
+    assert cohort["cohort"].id not in asked_cohorts(at(end_week + timedelta(weeks=13)))
+
+
+def test_comments_reach_the_cohorts_trainer_and_no_one_else(client: Any, cohort: dict[str, Any],
+                                                             create_user: Callable[..., User]) -> None:
+    answer(cohort["people"]["sales"][0], THIS_WEEK, 2, comment="議事録の要約が便利でした")
+    answer(cohort["people"]["plant"][0], THIS_WEEK, 2, comment="製造部の感想")  # not in the cohort
+    org_id = cohort["org"].id
+    client.login(cohort["trainer"].email)
+    page = client.get(f"/o/{org_id}/adoption/comments").get_data(as_text=True)
+    assert "議事録の要約が便利でした" in page and "製造部の感想" not in page
+    client.logout()
+    client.login(cohort["executive"].email)
+    assert client.get(f"/o/{org_id}/adoption/comments").status_code == 403
+
+
+def test_two_submissions_at_once_leave_one_answer_and_consistent_rollups(app: Any, company: dict[str, Any]) -> None:
+    import threading
+
+    person_id = company["people"]["sales"][0].id
+    org_id = company["org"].id
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def submit(days: int) -> None:
+        with app.app_context():
+            try:
+                user = db.session.get(User, person_id)
+                barrier.wait()
+                service.save_checkin(user, THIS_WEEK, service.CheckinDraft(days_used=days))
+                db.session.commit()
+            except BaseException as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=(days,)) for days in (2, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    checkin = db.session.scalars(sa.select(UsageCheckin)).one()
+    assert checkin.revision == 2 and count(UsageCheckinRevision) == 1
+    row = rollup(company["org"], THIS_WEEK)[company["departments"][0].id]
+    assert (row.responses, row.active) == (1, 1)
+    assert row.regular == (1 if checkin.days_used >= 3 else 0)
+    assert org_id == checkin.org_id
+
+
+def test_task_shares_count_only_the_weeks_that_have_answers(company: dict[str, Any]) -> None:
+    for person in company["people"]["sales"]:
+        weekly(person, 1)  # answered last week only
+        service.save_checkin(person, LAST_WEEK, service.CheckinDraft(days_used=2, tasks=["email"]),
+                             now=datetime.combine(LAST_WEEK + timedelta(days=4), datetime.min.time(), tzinfo=timezone.utc))
+    db.session.commit()
+    board = dashboard.build(company["org"])
+    assert [share for _label, share in board.tasks] == [pytest.approx(1.0)]

@@ -6,7 +6,7 @@ pages and exports show as "—". Nothing here returns one person's answers.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -139,15 +139,17 @@ def build(org: Organization, now: datetime | None = None) -> Dashboard:
         hourly_cost=settings.hourly_cost, expected_subsidy=settings.expected_subsidy,
     )
     ret = rules.training_return(monthly_hours, costs, settings.realisation_pct / 100) if monthly_hours is not None else None
+    if ret is not None and costs.upfront() == 0 and costs.licence_per_month == 0:
+        ret = replace(ret, payback_month=None)  # no cost entered: nothing to pay back, not "month 0"
 
     responses = sum(r.responses for r in recent_rollups) / answered_weeks
     return Dashboard(
         org=org, settings=settings, thresholds=t, week=week, has_data=bool(latest), stage=stage,
         company=company, departments=departments, weeks=weeks, active_series=active_series,
         habitual_series=habitual_series, months=_months(by_week, week, company.people, t),
-        tasks=_shares(org.id, recent, "task", responses, t, task_label),
-        tools=_shares(org.id, recent, "tool", responses, t, str),
-        barriers=_shares(org.id, recent, "barrier", responses, t, barrier_label),
+        tasks=_shares(org.id, recent, answered_weeks, "task", responses, t, task_label),
+        tools=_shares(org.id, recent, answered_weeks, "tool", responses, t, str),
+        barriers=_shares(org.id, recent, answered_weeks, "barrier", responses, t, barrier_label),
         monthly_hours=monthly_hours, costs=costs, training_return=ret,
         cohorts=_cohort_rows(org.id, now, t), survey=_survey_rows(),
     )
@@ -155,8 +157,10 @@ def build(org: Organization, now: datetime | None = None) -> Dashboard:
 
 def _completion_by_department(org_id: int) -> dict[int, tuple[int, int]]:
     """Department key → (member-course pairs in the company's cohorts, how many are completed)."""
+    # A literal 0, not a bound parameter: PostgreSQL must see the GROUP BY expression as the selected one.
+    department_key = sa.func.coalesce(User.department_id, sa.literal_column("0"))
     stmt = (
-        sa.select(sa.func.coalesce(User.department_id, 0), sa.func.count(), sa.func.count(CourseCompletion.id))
+        sa.select(department_key, sa.func.count(), sa.func.count(CourseCompletion.id))
         .select_from(CohortMember)
         .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
         .join(User, User.id == CohortMember.user_id)
@@ -164,7 +168,7 @@ def _completion_by_department(org_id: int) -> dict[int, tuple[int, int]]:
             CourseCompletion.user_id == CohortMember.user_id, CourseCompletion.course_id == CohortCourse.course_id
         ))
         .where(CohortMember.org_id == org_id, User.is_active.is_(True))
-        .group_by(sa.func.coalesce(User.department_id, 0))
+        .group_by(department_key)
     )
     return {key: (total, done) for key, total, done in db.session.execute(stmt)}
 
@@ -189,15 +193,18 @@ def _months(by_week: dict[date, list[UsageRollup]], week: date, people: int, t: 
     return [m for m in reversed(out) if m[0] >= min(by_week, default=week).replace(day=1)]
 
 
-def _shares(org_id: int, weeks: list[date], dimension: str, responses: float, t: rules.Thresholds,
-            label) -> list[tuple[str, float | None]]:  # type: ignore[no-untyped-def]
-    """Each answer's share of the average week's responses, most named first."""
+def _shares(org_id: int, weeks: list[date], answered_weeks: int, dimension: str, responses: float,
+            t: rules.Thresholds, label) -> list[tuple[str, float | None]]:  # type: ignore[no-untyped-def]
+    """Each answer's share of the average answered week's responses, most named first.
+
+    Both averages are over the weeks that have answers, or one week's answers would count a quarter.
+    """
     rows = db.session.execute(
         sa.select(UsageCount.code, sa.func.sum(UsageCount.count))
         .where(UsageCount.org_id == org_id, UsageCount.week.in_(weeks), UsageCount.dimension == dimension)
         .group_by(UsageCount.code).order_by(sa.func.sum(UsageCount.count).desc(), UsageCount.code)
     ).all()
-    per_week = len(weeks)
+    per_week = answered_weeks
     return [
         (label(code), rules.shown(int(responses), (total / per_week) / responses if responses else None, t))
         for code, total in rows

@@ -15,11 +15,11 @@ DAYS = choices([(n, str(n)) for n in range(8)])
 
 class CheckinForm(FlaskForm):
     # The service checks every choice and names the field; the form only parses.
-    days_used = RadioField(_l("On how many days did you use AI for work this week?"), coerce=int, choices=DAYS,
+    days_used = RadioField(_l("On how many days did you use AI for work that week?"), coerce=int, choices=DAYS,
                            validators=[InputRequired(_l("Choose a number of days from 0 to 7."))], validate_choice=False)
     tasks = MultiCheckboxField(_l("For which tasks?"), validate_choice=False)
     tools = MultiCheckboxField(_l("With which tools?"), validate_choice=False)
-    minutes_bucket = RadioField(_l("About how much time did it save this week?"), coerce=int, default=0,
+    minutes_bucket = RadioField(_l("About how much time did it save that week?"), coerce=int, default=0,
                                 choices=choices(enumerate(MINUTES_LABELS)), validate_choice=False,
                                 validators=[Optional()])
     barriers = MultiCheckboxField(_l("What got in the way, if anything?"), validate_choice=False)

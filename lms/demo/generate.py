@@ -122,5 +122,8 @@ def create_demo(progress: Callable[[str], None] = lambda _: None) -> list[str]:
         for position in positions:
             assign_trainer(orgs[position], staff[email], actor=None)
     db.session.commit()
+    from lms.adoption.demo import add_demo_usage
+
+    add_demo_usage(progress)
     progress("demo ready")
     return lines
