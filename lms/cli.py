@@ -49,9 +49,11 @@ def register_cli(app: Flask) -> None:
         for line in create_demo(progress=lambda msg: click.echo(msg, err=True)):
             click.echo(line)
 
+    from lms.adoption.cli import register as register_adoption
     from lms.courses.cli import register as register_courses
     from lms.scheduler.cli import register as register_scheduler
 
+    register_adoption(app)
     register_courses(app)
     register_scheduler(app)
 

@@ -3,6 +3,11 @@
 1. `flask courses sync` of a generated tree of 1,000 lessons: cold, then a no-op run.
 2. Requests per second of a signed-in lesson page under gunicorn, next to a bare
    Flask route under the same gunicorn settings, in the same run.
+3. The executive adoption dashboard: `flask adoption generate` of 3, then 300 companies
+   of 100 employees with 104 weeks of check-ins (about 3 million at most), and the
+   median and p95 latency of the signed-in dashboard at each size, in-process.
+
+`--only sync|requests|adoption` runs one section (repeat it for several).
 
 Everything runs against a throwaway SQLite database in a temporary folder,
 unless LMS_DATABASE_URL is set (e.g. by scripts/postgres.sh), in which case
@@ -223,12 +228,206 @@ def load(port: int, path: str, cookies: dict[str, str], seconds: float, threads:
     return len(latencies) / elapsed, statistics.median(latencies) * 1000, failures
 
 
+SECTIONS = ("sync", "requests", "adoption")
+
+
+def bench_sync(env: dict[str, str], work: Path) -> None:
+    tree = work / "tree"
+    lessons = generate_tree(tree)
+    startup, _ = flask(env, "courses", "--help")
+    cold, cold_line = flask(env, "courses", "sync", str(tree))
+    noop, noop_line = flask(env, "courses", "sync", str(tree))
+    check, _ = flask(env, "courses", "sync", "--check", str(tree))
+    print(f"\nsync of {lessons} lessons in 10 courses (wall time, including {startup:.2f} s of interpreter and app start):")
+    print(f"  cold        {cold:7.2f} s   ({lessons / cold:6.0f} lessons/s)   {cold_line}")
+    print(f"  no-op       {noop:7.2f} s   ({lessons / noop:6.0f} lessons/s)   {noop_line}")
+    print(f"  --check     {check:7.2f} s   ({lessons / check:6.0f} lessons/s)", flush=True)
+
+
+def bench_requests(env: dict[str, str], work: Path, args: argparse.Namespace) -> None:
+    flask(env, "demo")
+    flask(env, "courses", "sync", str(ROOT / "courses"))
+
+    (work / "bare.py").write_text(BARE_APP)
+    bare_env = {**env, "PYTHONPATH": str(work)}
+    with gunicorn(bare_env, "bare:app", args.workers, work) as port:
+        bare = load(port, "/", {}, args.seconds, args.threads)
+    with gunicorn(env, "wsgi:app", args.workers, ROOT) as port:
+        session = Session(port)
+        session.sign_in("yoko.tanaka@minato-seiko.example", "lms-demo-2026")
+        _, _, home = session.request("GET", "/")
+        org = re.search(r'href="/o/(\d+)/', home)
+        if org is None:
+            sys.exit("the employee's home page links to no company page")
+        course = f"/o/{org.group(1)}/learn/ai-kiso/"
+        _, _, outline = session.request("GET", course)
+        first = re.search(rf'href="({re.escape(course)}[^"/]+/[^"/]+)"', outline)
+        if first is None:
+            sys.exit(f"{course} links to no lesson")
+        path = first.group(1)
+        status, _, page = session.request("GET", path)
+        if status != 200 or "生成AI" not in page:
+            sys.exit(f"{path} answered {status}")
+        lesson = load(port, path, session.cookies, args.seconds, args.threads)
+    print("\nrequests per second under gunicorn (sync workers):")
+    for name, (rate, median, failed) in (("bare Flask route", bare), ("signed-in lesson page", lesson)):
+        note = f", {failed} non-200" if failed else ""
+        print(f"  {name:22s} {rate:8.0f} req/s   median {median:6.1f} ms{note}")
+    print(f"  lesson page / bare route: {lesson[0] / bare[0]:.0%}")
+    print("  (the load generator runs on the same machine and shares its CPUs)", flush=True)
+
+
+EXECUTIVE_PASSWORD = "bench-executive-2026"
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected increasing numbers separated by commas, not {text!r}") from None
+    if not sizes or sizes != sorted(set(sizes)) or sizes[0] < 1:
+        raise argparse.ArgumentTypeError(f"expected increasing numbers separated by commas, not {text!r}")
+    return sizes
+
+
+def _in_process_app(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The app in this process, on the benchmark's database, as gunicorn would build it."""
+    os.environ.update({k: v for k, v in env.items() if k.startswith("LMS_")})
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from lms import create_app
+
+    return create_app()
+
+
+def _executives(app, org_ids: list[int]) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    """One executive with a known password per measured company (created once); (org id, email)."""
+    import sqlalchemy as sa
+
+    from lms.accounts.models import User
+    from lms.accounts.roles import Role
+    from lms.extensions import db
+
+    out = []
+    with app.app_context():
+        for org_id in org_ids:
+            email = f"executive.{org_id}@bench.example"
+            if db.session.scalar(sa.select(User.id).where(User.email == email)) is None:
+                user = User(org_id=org_id, email=email, display_name="計測 役員", locale="ja")
+                user.set_password(EXECUTIVE_PASSWORD)
+                user.set_roles({Role.EXECUTIVE})
+                db.session.add(user)
+            out.append((org_id, email))
+        db.session.commit()
+        db.session.remove()
+    return out
+
+
+def _signed_in(app, email: str):  # type: ignore[no-untyped-def]
+    """A test client signed in through the real form, with the page's CSRF token."""
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if token is None:
+        sys.exit("no csrf_token on /login")
+    answer = client.post("/login", data={"csrf_token": token.group(1), "email": email, "password": EXECUTIVE_PASSWORD})
+    if answer.status_code != 302:
+        sys.exit(f"sign-in as {email} answered {answer.status_code}")
+    return client
+
+
+def _dashboard_latency(app, executives: list[tuple[int, str]], requests: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(median, p95) in ms of GET /o/<id>/adoption/, round-robin over the companies, after one warm-up each."""
+    clients = [(f"/o/{org_id}/adoption/", _signed_in(app, email)) for org_id, email in executives]
+    for path, client in clients:
+        answer = client.get(path)
+        if answer.status_code != 200 or "<svg" not in answer.get_data(as_text=True):
+            sys.exit(f"{path} answered {answer.status_code} without a chart")
+    latencies = []
+    for i in range(requests):
+        path, client = clients[i % len(clients)]
+        started = time.perf_counter()
+        answer = client.get(path)
+        answer.get_data()
+        latencies.append((time.perf_counter() - started) * 1000)
+        if answer.status_code != 200:
+            sys.exit(f"{path} answered {answer.status_code}")
+    p95 = statistics.quantiles(latencies, n=20, method="inclusive")[18] if len(latencies) > 1 else latencies[0]
+    return statistics.median(latencies), p95
+
+
+def _database_figures(app) -> tuple[list[int], int, int, int]:  # type: ignore[no-untyped-def]
+    """Generated companies: (their ids, oldest first; employees; check-ins; rollup rows)."""
+    import sqlalchemy as sa
+
+    from lms.accounts.models import User, UserRole
+    from lms.accounts.roles import Role
+    from lms.adoption.generate import NAME_PREFIX
+    from lms.adoption.models import UsageCheckin, UsageRollup
+    from lms.extensions import db
+    from lms.orgs.models import Organization
+
+    def number(stmt: sa.Select[tuple[int]], owner: sa.ColumnElement[int]) -> int:
+        return db.session.scalar(stmt.where(owner.in_(generated))) or 0
+
+    with app.app_context():
+        generated = sa.select(Organization.id).where(Organization.name.like(f"{NAME_PREFIX}%"))
+        ids = list(db.session.scalars(generated.order_by(Organization.id)))
+        count = sa.select(sa.func.count())
+        people = number(count.select_from(User).join(UserRole).where(UserRole.role == Role.EMPLOYEE.value), User.org_id)
+        checkins = number(count.select_from(UsageCheckin), UsageCheckin.org_id)
+        rollups = number(count.select_from(UsageRollup), UsageRollup.org_id)
+        db.session.remove()
+        db.engine.dispose()
+    return ids, people, checkins, rollups
+
+
+def bench_adoption(env: dict[str, str], args: argparse.Namespace) -> None:
+    employees, weeks, requests = args.adoption_employees, args.adoption_weeks, args.adoption_requests
+    measured = min(args.adoption_measured, args.adoption_companies[0])
+    print(f"\nexecutive dashboard: GET /o/<id>/adoption/ as a signed-in executive, Flask test client in this process;\n"
+          f"  {employees} employees a company, {weeks} weeks of check-ins ending last week; {requests} requests "
+          f"round-robin over the first {measured} companies (the same at every size), after one warm-up each.")
+    print(f"  {'companies':>9} {'employees':>10} {'check-ins':>10} {'rollups':>9}  {'generation':>11} {'(in generator)':>15}"
+          f"  {'median':>9} {'p95':>9}", flush=True)
+    app = _in_process_app(env)
+    existing = 0
+    for size in args.adoption_companies:
+        new = size - existing
+        wall, line = flask(env, "adoption", "generate", "--companies", str(new), "--employees", str(employees),
+                           "--weeks", str(weeks), "--seed", str(args.adoption_seed))
+        inner = re.search(r"in ([0-9.]+) s$", line)
+        ids, people, checkins, rollups = _database_figures(app)
+        existing = len(ids)
+        executives = _executives(app, ids[:measured])
+        median, p95 = _dashboard_latency(app, executives, requests)
+        with app.app_context():
+            from lms.extensions import db
+
+            db.engine.dispose()  # no connection left open while the next size is generated
+        in_generator = f"({inner.group(1)} s)" if inner else "(?)"
+        print(f"  {size:9,d} {people:10,d} {checkins:10,d} {rollups:9,d}  {wall:9.1f} s {in_generator:>15}"
+              f"  {median:6.1f} ms {p95:6.1f} ms", flush=True)
+    print("  (generation: wall time of `flask adoption generate` for the companies added at that size,\n"
+          "   including interpreter and app start; in brackets, the generator's own time)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=SECTIONS, action="append",
+                        help="run only this section (repeatable); default: all of " + ", ".join(SECTIONS))
     parser.add_argument("--seconds", type=float, default=10.0, help="load duration per endpoint")
     parser.add_argument("--threads", type=int, default=8, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers")
+    parser.add_argument("--adoption-companies", type=_sizes, default=[3, 300], metavar="N,N,...",
+                        help="company counts to grow to and measure at (default: 3,300)")
+    parser.add_argument("--adoption-employees", type=int, default=100, help="employees a company (default: 100)")
+    parser.add_argument("--adoption-weeks", type=int, default=104, help="weeks of check-ins (default: 104)")
+    parser.add_argument("--adoption-requests", type=int, default=50, help="dashboard requests per size (default: 50)")
+    parser.add_argument("--adoption-measured", type=int, default=5, help="companies the requests go to (default: 5)")
+    parser.add_argument("--adoption-seed", type=int, default=1, help="seed of the generated companies (default: 1)")
     args = parser.parse_args()
+    sections = args.only or list(SECTIONS)
 
     work = Path(tempfile.mkdtemp(prefix="lms-bench-"))
     try:
@@ -236,54 +435,19 @@ def main() -> None:
                "LMS_COOKIE_SECURE": "0", "PYTHONPATH": str(ROOT)}
         env.setdefault("LMS_DATABASE_URL", f"sqlite:///{work / 'bench.sqlite3'}")
         database = env["LMS_DATABASE_URL"].split(":", 1)[0]
-        print(f"database: {database}; gunicorn workers: {args.workers}; clients: {args.threads}; "
-              f"{args.seconds:.0f} s per endpoint; {os.cpu_count()} CPUs", flush=True)
+        load_settings = (f"; gunicorn workers: {args.workers}; clients: {args.threads}; {args.seconds:.0f} s per endpoint"
+                         if "requests" in sections else "")
+        print(f"database: {database}; sections: {', '.join(sections)}{load_settings}; {os.cpu_count()} CPUs", flush=True)
         flask(env, "db", "upgrade")
 
-        tree = work / "tree"
-        lessons = generate_tree(tree)
-        startup, _ = flask(env, "courses", "--help")
-        cold, cold_line = flask(env, "courses", "sync", str(tree))
-        noop, noop_line = flask(env, "courses", "sync", str(tree))
-        check, _ = flask(env, "courses", "sync", "--check", str(tree))
-        print(f"\nsync of {lessons} lessons in 10 courses (wall time, including {startup:.2f} s of interpreter and app start):")
-        print(f"  cold        {cold:7.2f} s   ({lessons / cold:6.0f} lessons/s)   {cold_line}")
-        print(f"  no-op       {noop:7.2f} s   ({lessons / noop:6.0f} lessons/s)   {noop_line}")
-        print(f"  --check     {check:7.2f} s   ({lessons / check:6.0f} lessons/s)", flush=True)
-
-        flask(env, "demo")
-        flask(env, "courses", "sync", str(ROOT / "courses"))
-
-        (work / "bare.py").write_text(BARE_APP)
-        bare_env = {**env, "PYTHONPATH": str(work)}
-        with gunicorn(bare_env, "bare:app", args.workers, work) as port:
-            bare = load(port, "/", {}, args.seconds, args.threads)
-        with gunicorn(env, "wsgi:app", args.workers, ROOT) as port:
-            session = Session(port)
-            session.sign_in("yoko.tanaka@minato-seiko.example", "lms-demo-2026")
-            _, _, home = session.request("GET", "/")
-            org = re.search(r'href="/o/(\d+)/', home)
-            if org is None:
-                sys.exit("the employee's home page links to no company page")
-            course = f"/o/{org.group(1)}/learn/ai-kiso/"
-            _, _, outline = session.request("GET", course)
-            first = re.search(rf'href="({re.escape(course)}[^"/]+/[^"/]+)"', outline)
-            if first is None:
-                sys.exit(f"{course} links to no lesson")
-            path = first.group(1)
-            status, _, page = session.request("GET", path)
-            if status != 200 or "生成AI" not in page:
-                sys.exit(f"{path} answered {status}")
-            lesson = load(port, path, session.cookies, args.seconds, args.threads)
-        print("\nrequests per second under gunicorn (sync workers):")
-        for name, (rate, median, failed) in (("bare Flask route", bare), ("signed-in lesson page", lesson)):
-            note = f", {failed} non-200" if failed else ""
-            print(f"  {name:22s} {rate:8.0f} req/s   median {median:6.1f} ms{note}")
-        print(f"  lesson page / bare route: {lesson[0] / bare[0]:.0%}")
-        print("  (the load generator runs on the same machine and shares its CPUs)")
+        if "sync" in sections:
+            bench_sync(env, work)
+        if "requests" in sections:
+            bench_requests(env, work, args)
+        if "adoption" in sections:
+            bench_adoption(env, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,6 @@ from flask import Response
 from flask_babel import format_date, gettext as _
 
 from lms.adoption.dashboard import Dashboard
-from lms.adoption.rules import Stage
 from lms.csvexport import csv_response, xlsx_response
 
 MISSING = "—"

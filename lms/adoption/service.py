@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, Callable, Mapping
 
 import sqlalchemy as sa
 from flask import current_app
@@ -222,39 +223,69 @@ def rebuild_week(org_id: int, week: date, settings: AdoptionSettings | None = No
         if row.week == week:
             this_weeks[row.user_id] = row
 
-    groups: dict[int, Counter[str]] = defaultdict(Counter)
-    minutes: dict[int, float] = defaultdict(float)
+    tally = tally_week(
+        department_of, this_weeks,
+        lambda user_id: (rules.is_habitual(active_weeks[user_id], week, t), rules.is_established(active_weeks[user_id], week, t)),
+        t,
+    )
+    db.session.execute(sa.delete(UsageRollup).where(UsageRollup.org_id == org_id, UsageRollup.week == week))
+    db.session.execute(sa.delete(UsageCount).where(UsageCount.org_id == org_id, UsageCount.week == week))
+    rollup_rows, count_rows = tally.rows(org_id, week)
+    if rollup_rows:
+        db.session.execute(sa.insert(UsageRollup), rollup_rows)
+    if count_rows:
+        db.session.execute(sa.insert(UsageCount), count_rows)
+
+
+ROLLUP_FIELDS = ("people", "responses", "active", "regular", "habitual", "established")
+
+
+@dataclass
+class WeekTally:
+    """One company's week, per department key: what `usage_rollups` and `usage_counts` hold."""
+
+    groups: dict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    minutes: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    named: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def rows(self, org_id: int, week: date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        rollups = [
+            dict(org_id=org_id, week=week, department_key=key, minutes_saved=self.minutes[key],
+                 **{k: g[k] for k in ROLLUP_FIELDS})
+            for key, g in self.groups.items()
+        ]
+        counts = [
+            dict(org_id=org_id, week=week, dimension=dim, code=code[:100], count=n)
+            for (dim, code), n in self.named.items()
+        ]
+        return rollups, counts
+
+
+def tally_week(
+    department_of: Mapping[int, int | None], answers: Mapping[int, Any],
+    habit: Callable[[int], tuple[bool, bool]], t: rules.Thresholds,
+) -> WeekTally:
+    """Count one week: `answers` by user id (objects with the check-in's fields), `habit(user_id)`
+    → (habitual, established). Shared by `rebuild_week` and the data generator."""
+    tally = WeekTally()
     for user_id, department_id in department_of.items():
         key = department_id or 0
-        group = groups[key]
+        group = tally.groups[key]
         group["people"] += 1
-        answer = this_weeks.get(user_id)
+        answer = answers.get(user_id)
         if answer is not None:
             group["responses"] += 1
             use = rules.week_use(answer.days_used, t)
             group["active"] += use >= rules.WeekUse.ACTIVE
             group["regular"] += use >= rules.WeekUse.REGULAR
-            minutes[key] += rules.minutes_midpoint(answer.minutes_bucket)
-        group["habitual"] += rules.is_habitual(active_weeks[user_id], week, t)
-        group["established"] += rules.is_established(active_weeks[user_id], week, t)
-
-    db.session.execute(sa.delete(UsageRollup).where(UsageRollup.org_id == org_id, UsageRollup.week == week))
-    db.session.execute(sa.delete(UsageCount).where(UsageCount.org_id == org_id, UsageCount.week == week))
-    if groups:
-        db.session.execute(sa.insert(UsageRollup), [
-            dict(org_id=org_id, week=week, department_key=key, minutes_saved=minutes[key],
-                 **{k: g[k] for k in ("people", "responses", "active", "regular", "habitual", "established")})
-            for key, g in groups.items()
-        ])
-    counts: Counter[tuple[str, str]] = Counter()
-    for answer in this_weeks.values():
-        counts.update(("task", c) for c in answer.tasks)
-        counts.update(("tool", c) for c in answer.tools)
-        counts.update(("barrier", c) for c in answer.barriers)
-    if counts:
-        db.session.execute(sa.insert(UsageCount), [
-            dict(org_id=org_id, week=week, dimension=dim, code=code[:100], count=n) for (dim, code), n in counts.items()
-        ])
+            tally.minutes[key] += rules.minutes_midpoint(answer.minutes_bucket)
+            tally.named.update(("task", c) for c in answer.tasks)
+            tally.named.update(("tool", c) for c in answer.tools)
+            tally.named.update(("barrier", c) for c in answer.barriers)
+        habitual, established = habit(user_id)
+        group["habitual"] += habitual
+        group["established"] += established
+    return tally
 
 
 def refresh_rollups(now: datetime | None = None) -> int:
