@@ -7,7 +7,7 @@ from typing import Callable
 import sqlalchemy as sa
 
 from lms.accounts.models import User
-from lms.adoption import service
+from lms.adoption import rules, service
 from lms.adoption.models import UsageCheckin
 from lms.cohorts import service as cohorts
 from lms.cohorts.jobs import _each
@@ -36,7 +36,7 @@ def asked_cohorts(now: datetime) -> dict[int, tuple[Cohort, int | None]]:
             asked[cohort.id] = (cohort, None)
             continue
         for after in FOLLOW_UP_WEEKS:
-            if service.rules.week_start(ends) + timedelta(weeks=after) == week:
+            if rules.week_start(ends) + timedelta(weeks=after) == week:
                 asked[cohort.id] = (cohort, after)
     return asked
 

@@ -48,7 +48,7 @@ def form():  # type: ignore[no-untyped-def]
     week = _week_arg()
     current, previous = service.answerable_weeks()
     existing = db.session.scalar(
-        sa.select(UsageCheckin).where(UsageCheckin.user_id == current_user.id, UsageCheckin.week == week)
+        scoped(sa.select(UsageCheckin)).where(UsageCheckin.user_id == current_user.id, UsageCheckin.week == week)
     )
     form = CheckinForm(obj=existing if request.method == "GET" else None)
     _fill_choices(form)
@@ -102,11 +102,11 @@ def history():  # type: ignore[no-untyped-def]
 def baseline(cohort_id: int):  # type: ignore[no-untyped-def]
     """Before a cohort: how long the key tasks take now, and current use."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
-    is_member = db.session.scalar(sa.select(CohortMember.id).where(
+    is_member = db.session.scalar(scoped(sa.select(CohortMember.id), CohortMember).where(
         CohortMember.cohort_id == cohort.id, CohortMember.user_id == current_user.id))
     if is_member is None:
         abort(404)
-    existing = db.session.scalar(sa.select(UsageBaseline).where(
+    existing = db.session.scalar(scoped(sa.select(UsageBaseline)).where(
         UsageBaseline.cohort_id == cohort.id, UsageBaseline.user_id == current_user.id))
     form = BaselineForm(obj=existing)
     if form.validate_on_submit():

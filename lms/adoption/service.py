@@ -7,14 +7,13 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable, Mapping
 
 import sqlalchemy as sa
-from flask import current_app
 
 from lms.accounts.models import User, UserRole
 from lms.accounts.roles import Role
 from lms.adoption import rules
 from lms.adoption.models import AdoptionSettings, UsageCheckin, UsageCheckinRevision, UsageCount, UsageRollup
 from lms.adoption.vocab import BARRIERS, CUSTOM_TASK, TASKS
-from lms.cohorts.schedule import local_date
+from lms.cohorts import service as cohorts
 from lms.database import insert_ignoring_conflict
 from lms.db import utcnow
 from lms.extensions import db
@@ -24,15 +23,9 @@ COMMENT_MAX = 2000
 DEFAULT_TOOLS = "ChatGPT\nMicrosoft Copilot\nGemini\nClaude\n"
 
 
-def _zone():  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
 def this_week(now: datetime | None = None) -> date:
     """The Monday of the current week in the installation's zone."""
-    return rules.week_start(local_date(now or utcnow(), _zone()))
+    return rules.week_start(cohorts.today(now))
 
 
 def answerable_weeks(now: datetime | None = None) -> tuple[date, date]:
