@@ -53,7 +53,14 @@ def sign_in(page: Any, base: str, email: str) -> None:
     page.get_by_role("button", name="ログイン").click()
 
 
+def open_menu(page: Any) -> None:
+    """Phones keep the navigation behind メニュー; on a desktop it is always in view."""
+    summary = page.get_by_text("メニュー", exact=True)
+    if summary.is_visible():
+        summary.click()
+
+
 def sign_out(page: Any) -> None:
-    page.get_by_text("メニュー").click()
+    open_menu(page)
     page.get_by_role("button", name="ログアウト").click()
     page.wait_for_url(re.compile(r".*/login$"))

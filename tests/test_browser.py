@@ -74,3 +74,31 @@ def test_keyboard_users_can_skip_to_the_content(page: Any, server: Any) -> None:
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
     assert focused == "本文へ移動"
+
+
+def test_the_desktop_shows_the_navigation_without_a_menu_button(page: Any, server: Any, create_org: Any, create_user: Any) -> None:
+    org = create_org(name="株式会社みなと精工")
+    user = create_user(org, roles=(Role.EXECUTIVE, Role.ORG_ADMIN, Role.EMPLOYEE), email="boss@example.jp", name="鈴木 美咲")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, server.url, user.email)
+    page.wait_for_url(re.compile(rf"{re.escape(server.url)}/o/{org.id}/.*"))
+    assert not page.get_by_text("メニュー", exact=True).is_visible()
+    nav = page.get_by_role("navigation", name="メイン")
+    for label in ("マイ学習", "AI活用状況", "メンバー", "コホート"):
+        assert nav.get_by_role("link", name=label).is_visible(), label
+    assert page.get_by_test_id("header-user").inner_text() == "鈴木 美咲"
+    nav.get_by_role("link", name="メンバー").click()
+    page.wait_for_url(f"{server.url}/o/{org.id}/members/")
+    assert nav.get_by_role("link", name="メンバー").get_attribute("aria-current") == "page"
+    shot(page, "desktop-navigation")
+    assert page.get_by_role("button", name="ログアウト").is_visible()
+
+
+def test_a_phone_keeps_the_navigation_behind_the_menu_button(phone: Any, server: Any, create_org: Any, create_user: Any) -> None:
+    org = create_org()
+    create_user(org, email="phone@example.jp")
+    sign_in(phone, server.url, "phone@example.jp")
+    phone.wait_for_url(f"{server.url}/o/{org.id}/")
+    assert not phone.get_by_role("navigation", name="メイン").get_by_role("link", name="マイ学習").is_visible()
+    phone.get_by_text("メニュー", exact=True).click()
+    assert phone.get_by_role("navigation", name="メイン").get_by_role("link", name="マイ学習").is_visible()

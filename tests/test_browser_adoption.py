@@ -20,7 +20,7 @@ from lms.adoption import service
 from lms.adoption.models import UsageCheckin
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
-from tests.browser import shot, sign_in
+from tests.browser import open_menu, shot, sign_in
 
 pytestmark = pytest.mark.browser
 MISSING = "—"
@@ -104,7 +104,7 @@ def test_an_employee_answers_last_weeks_check_in_on_a_phone(
     phone.wait_for_url(f"{base}/")
 
     # From the menu to this week's form, then to last week's.
-    phone.get_by_text("メニュー").click()
+    open_menu(phone)
     phone.get_by_role("navigation").get_by_role("link", name="AI活用チェックイン").click()
     phone.wait_for_url(f"{base}/checkin/")
     assert phone.locator("input[name=week]").input_value() == "current"
@@ -161,7 +161,7 @@ def test_the_executive_sees_last_weeks_active_share_change(
 
     sign_in(page, server.url, world["executive"].email)
     page.wait_for_url(re.compile(rf"{re.escape(base)}/.*"))
-    page.get_by_text("メニュー").click()
+    open_menu(page)
     page.get_by_role("navigation").get_by_role("link", name="AI活用状況").click()
     page.wait_for_url(f"{base}/adoption/")
     assert page.get_by_test_id("active-share").inner_text().strip() == MISSING
