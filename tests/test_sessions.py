@@ -145,12 +145,16 @@ def test_a_copied_cookie_dies_with_a_password_change_elsewhere(app: Flask, hanak
 def test_a_remember_me_cookie_dies_with_its_session(app: Flask, hanako: User) -> None:
     desktop = _signed_in(app)
     key = app.session_interface.get_signing_serializer(app).loads(desktop.get_cookie("session").value)["_user_id"]
-    remembered = app.test_client()
-    remembered.set_cookie(app.config.get("REMEMBER_COOKIE_NAME", "remember_token"), encode_cookie(key))
-    assert not _is_signed_out(remembered)
+
+    def remembered() -> Any:
+        """A browser that has only a remember-me cookie for the desktop's session."""
+        browser = app.test_client()
+        browser.set_cookie(app.config.get("REMEMBER_COOKIE_NAME", "remember_token"), encode_cookie(key))
+        return browser
+
+    assert not _is_signed_out(remembered())
     desktop.logout()
-    remembered.set_cookie(app.config.get("REMEMBER_COOKIE_NAME", "remember_token"), encode_cookie(key))
-    assert _is_signed_out(remembered)
+    assert _is_signed_out(remembered())
 
 
 def test_the_cookie_names_a_session_not_the_person(app: Flask, hanako: User) -> None:

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from typing import Any, Callable
 
 import pytest
+import sqlalchemy as sa
 
-from lms.accounts import service
 from lms.accounts.models import LoginCounter, User
 from lms.accounts.roles import Role
+from lms.db import utcnow
+from lms.extensions import db
 from tests.conftest import PASSWORD, count
 
 PARALLEL = 20
@@ -70,6 +73,8 @@ def test_parallel_wrong_passwords_get_at_most_the_limit_of_password_checks(
     limit = race_app.config["LMS_LOGIN_MAX_PER_ACCOUNT"]
     assert len(counted_checks) == limit
     assert sorted(statuses) == [401] * limit + [429] * (PARALLEL - limit)
+    # Attempts refused for the account are not held against the address (an office behind one NAT).
+    assert count(LoginCounter, LoginCounter.key == "addr:127.0.0.1", LoginCounter.attempts == limit) == 1
 
 
 def test_parallel_attempts_on_an_unknown_account_are_limited_too(race_app: Any, create_org: Any) -> None:
@@ -84,3 +89,23 @@ def test_the_right_password_after_the_race_is_throttled_too(
     create_user(create_org(), roles=(Role.EMPLOYEE,), email="hanako@example.jp")
     _race(race_app, "hanako@example.jp", "wrong password!")
     assert race_app.test_client().login("hanako@example.jp", PASSWORD).status_code == 429
+
+
+def test_successful_sign_ins_do_not_use_up_the_address(make_app: Callable[..., Any], create_org: Any, create_user: Any) -> None:
+    app = make_app(LMS_LOGIN_MAX_PER_ADDRESS=3)
+    with app.app_context():
+        org = create_org()
+        for i in range(6):
+            create_user(org, email=f"person{i}@example.jp")
+        assert [app.test_client().login(f"person{i}@example.jp").status_code for i in range(6)] == [302] * 6
+
+
+def test_the_count_starts_again_after_the_window(client: Any, create_org: Any, create_user: Any, app: Any) -> None:
+    create_user(create_org(), email="hanako@example.jp")
+    for _ in range(5):
+        client.login("hanako@example.jp", "wrong password!")
+    assert client.login("hanako@example.jp").status_code == 429
+    window = timedelta(minutes=app.config["LMS_LOGIN_WINDOW_MINUTES"], seconds=1)
+    db.session.execute(sa.update(LoginCounter).values(window_started_at=utcnow() - window))
+    db.session.commit()
+    assert client.login("hanako@example.jp").status_code == 302
