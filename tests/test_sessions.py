@@ -172,6 +172,16 @@ def test_a_deactivated_persons_sessions_are_refused(app: Flask, hanako: User) ->
     assert _is_signed_out(desktop)
 
 
+def test_deactivating_ends_the_sessions_so_reactivating_does_not_revive_them(app: Flask, hanako: User) -> None:
+    desktop = _signed_in(app)
+    service.update_member(hanako, name=hanako.display_name, department=None, roles=frozenset({Role.EMPLOYEE}),
+                          is_active=False, actor=hanako)
+    db.session.commit()
+    hanako.is_active = True
+    db.session.commit()
+    assert _is_signed_out(desktop)
+
+
 # --- two app server processes on one database ---------------------------------
 
 SERVER = """

@@ -308,6 +308,9 @@ def update_member(
     user.department = department
     user.set_roles(roles & COMPANY_ROLES)
     user.is_active = is_active
+    if not is_active:
+        # Reactivating later must not bring old sessions back.
+        sessions.end_all_sessions(user)
     record(
         "member.updated", actor=actor, org_id=user.org_id, subject=user.email,
         roles=sorted(roles), active=is_active, department=department.name if department else None,
