@@ -58,12 +58,13 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.session_protection = "strong"
 
+    from lms.accounts import sessions
     from lms.accounts.models import User
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+    def _load_user(session_key: str) -> User | None:
+        # Flask-Login's "user id" is the key of a session row (lms.accounts.sessions).
+        return sessions.load_user(session_key)
 
     init_security_headers(app)
 

@@ -1,5 +1,5 @@
 """Imports every model module so the metadata is complete (for Alembic and tests)."""
-from lms.accounts.models import LoginFailure, RosterImport, TrainerAssignment, User, UserRole, UserToken  # noqa: F401
+from lms.accounts.models import LoginCounter, RosterImport, TrainerAssignment, User, UserRole, UserSession, UserToken  # noqa: F401
 from lms.audit.models import AuditEvent  # noqa: F401
 from lms.mail.models import EmailMessage  # noqa: F401
 from lms.orgs.models import Department, Organization  # noqa: F401

@@ -3,7 +3,7 @@ from typing import Any, Callable
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import LoginFailure, User
+from lms.accounts.models import LoginCounter, User
 from lms.accounts.roles import Role
 from lms.audit.models import AuditEvent
 from lms.extensions import db
@@ -67,7 +67,7 @@ def test_success_clears_the_account_failures(client: Any, employee: User) -> Non
     for _ in range(3):
         client.login("hanako@example.jp", "wrong password!")
     client.login("hanako@example.jp")
-    assert count(LoginFailure, LoginFailure.key.like("acct:%")) == 0
+    assert count(LoginCounter, LoginCounter.key.like("acct:%")) == 0
 
 
 def test_deactivated_account_cannot_sign_in(client: Any, employee: User) -> None:

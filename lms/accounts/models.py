@@ -53,8 +53,26 @@ class User(UserMixin, TimestampMixin, db.Model):
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
     )
 
+    # The raw key of the session this object was loaded for (not a column): Flask-Login
+    # keeps get_id() in the session and remember cookies, so both name a session row,
+    # not the person, and die with it (lms.accounts.sessions).
+    session_key = None
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+    def get_id(self) -> str:
+        if not self.session_key:
+            raise RuntimeError("sign in through lms.accounts.sessions.open_session, which opens a session row")
+        return str(self.session_key)
+
+    # UserMixin compares get_id(), which is now per session: the same person is the same person.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, User):
+            return self.id == other.id
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -127,14 +145,33 @@ class UserToken(TimestampMixin, db.Model):
     user: Mapped[User] = relationship()
 
 
-class LoginFailure(db.Model):
-    """One failed sign-in, counted per account key and per client address."""
+class LoginCounter(db.Model):
+    """Sign-in attempts per account key or client address within a window that starts at the first one.
 
-    __tablename__ = "login_failures"
-    __table_args__ = (sa.Index("ix_login_failures_key_created_at", "key", "created_at"),)
+    One row per key, counted up by a single INSERT ... ON CONFLICT DO UPDATE ...
+    RETURNING before the password is checked, so parallel attempts cannot all
+    read the same count (see `lms.accounts.service.authenticate`).
+    """
+
+    __tablename__ = "login_counters"
+
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    window_started_at: Mapped[datetime]
+    attempts: Mapped[int]
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie carries the raw key, the table only its hash.
+
+    A session is valid only while its row exists, so ending it here ends it on
+    every worker at once, and a copied cookie dies with it.
+    """
+
+    __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(80))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime]
 
 

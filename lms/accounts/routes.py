@@ -7,9 +7,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.accounts import service
+from lms.accounts import service, sessions
 from lms.accounts.models import User
-from lms.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, NewPasswordForm, ProfileForm
+from lms.accounts.forms import (
+    ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm, NewPasswordForm, ProfileForm,
+)
 from lms.audit.service import record
 from lms.transaction import commit
 
@@ -43,7 +45,6 @@ def login():  # type: ignore[no-untyped-def]
             commit()
             flash(_("The email address or password is incorrect."), "error")
             return render_template("auth/login.html", form=form), 401
-        commit()
         _start_session(user)
         return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
     return render_template("auth/login.html", form=form)
@@ -54,6 +55,7 @@ def login():  # type: ignore[no-untyped-def]
 def logout():  # type: ignore[no-untyped-def]
     """Sign out (POST only, so a link on another site cannot sign anyone out)."""
     record("logout", actor=current_user, org_id=current_user.org_id, subject=current_user.email)
+    sessions.end_session(current_user)
     commit()
     logout_user()
     session.clear()
@@ -79,6 +81,9 @@ def _token_invalid(error: service.TokenInvalid):  # type: ignore[no-untyped-def]
 
 
 def _start_session(user: User) -> None:
+    """Commit the work so far with a new session row, then sign the browser in to that row."""
+    sessions.open_session(user)
+    commit()
     session.clear()  # a fresh session: nothing carried over from before sign-in (no fixation)
     login_user(user)
     session["locale"] = user.locale
@@ -104,7 +109,6 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
     form = NewPasswordForm()
     if form.validate_on_submit():
         user = service.accept_invitation(token, form.password.data)
-        commit()
         _start_session(user)
         flash(_("Welcome! Your account is ready."), "info")
         return redirect(url_for("home.index"))
@@ -124,7 +128,14 @@ def account():  # type: ignore[no-untyped-def]
         commit()
         flash(_("Saved."), "info")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, password_form=ChangePasswordForm())
+    return _account_page(form=form)
+
+
+def _account_page(status: int = 200, **forms: object):  # type: ignore[no-untyped-def]
+    forms.setdefault("form", ProfileForm(obj=current_user))
+    forms.setdefault("password_form", ChangePasswordForm())
+    forms.setdefault("sessions_form", ConfirmForm())
+    return render_template("auth/account.html", **forms), status
 
 
 @bp.post("/account/password")
@@ -132,14 +143,25 @@ def account():  # type: ignore[no-untyped-def]
 def change_password():  # type: ignore[no-untyped-def]
     form = ChangePasswordForm()
     if not form.validate_on_submit():
-        return render_template("auth/account.html", form=ProfileForm(obj=current_user), password_form=form), 400
+        return _account_page(400, password_form=form)
     if not current_user.check_password(form.current.data):
         form.current.errors.append(_("The current password is incorrect."))
-        return render_template("auth/account.html", form=ProfileForm(obj=current_user), password_form=form), 400
-    current_user.set_password(form.password.data)
-    record("password.changed", actor=current_user, org_id=current_user.org_id, subject=current_user.email)
+        return _account_page(400, password_form=form)
+    service.change_password(current_user, form.password.data)
     commit()
-    flash(_("Your password has been changed."), "info")
+    flash(_("Your password has been changed. You have been signed out on your other devices."), "info")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_other_sessions():  # type: ignore[no-untyped-def]
+    """Sign out everywhere else: every other browser of this person; this one stays signed in."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    service.sign_out_elsewhere(current_user)
+    commit()
+    flash(_("You have been signed out on every other device."), "info")
     return redirect(url_for("auth.account"))
 
 

@@ -9,16 +9,18 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.accounts.models import LoginFailure, User, UserToken
+from lms.accounts import sessions
+from lms.accounts.models import LoginCounter, User, UserToken
 from lms.accounts.roles import COMPANY_ROLES, Role
 from lms.audit.service import record
-from lms.db import utcnow
+from lms.db import UTCDateTime, utcnow
 from lms.extensions import db
 from lms.mail.service import queue_mail
 from lms.orgs.models import Department, Organization
@@ -64,29 +66,63 @@ def _throttle_keys(email: str, address: str | None) -> tuple[str, str]:
     return account_key, f"addr:{address or 'unknown'}"
 
 
-def _recent_failures(key: str, since) -> int:  # type: ignore[no-untyped-def]
-    stmt = sa.select(sa.func.count()).select_from(LoginFailure).where(
-        LoginFailure.key == key, LoginFailure.created_at >= since
+def _count_attempt(conn: sa.Connection, key: str, now: datetime, since: datetime) -> int:
+    """Count one attempt for `key` and return the count in the current window, in ONE statement.
+
+    INSERT ... ON CONFLICT DO UPDATE ... RETURNING is atomic on both databases (a row
+    lock on PostgreSQL, the write lock on SQLite), so parallel attempts each see a
+    different count; a read followed by a write would let them all see the same one.
+    """
+    table = LoginCounter.__table__
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stale = table.c.window_started_at < sa.bindparam("since", since, type_=UTCDateTime())
+    stmt = (
+        insert(table)
+        .values(key=key, window_started_at=now, attempts=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                # Both expressions read the row as it was before this statement.
+                "attempts": sa.case((stale, 1), else_=table.c.attempts + 1),
+                "window_started_at": sa.case(
+                    (stale, sa.bindparam("restart", now, type_=UTCDateTime())), else_=table.c.window_started_at
+                ),
+            },
+        )
+        .returning(table.c.attempts)
     )
-    return db.session.scalar(stmt) or 0
+    return int(conn.execute(stmt).scalar_one())
+
+
+def _admit_attempt(account_key: str, address_key: str) -> bool:
+    """Count this attempt against the account, then the address; False when either is over its limit.
+
+    Committed at once on its own connection, before the (slow) password check, so
+    the count holds across workers and no lock is held while scrypt runs. An
+    attempt refused for the account is not counted against the address.
+    """
+    config = current_app.config
+    now = utcnow()
+    since = now - timedelta(minutes=config["LMS_LOGIN_WINDOW_MINUTES"])
+    with db.engine.begin() as conn:
+        if _count_attempt(conn, account_key, now, since) > config["LMS_LOGIN_MAX_PER_ACCOUNT"]:
+            return False
+        return _count_attempt(conn, address_key, now, since) <= config["LMS_LOGIN_MAX_PER_ADDRESS"]
 
 
 def authenticate(email: str, password: str, *, address: str | None) -> User:
     """Return the user for valid credentials.
 
-    :raise SignInThrottled: too many recent failures for this account or address.
+    Every attempt is counted before the password is checked; a success clears the
+    account's count and gives the address its attempt back, so only failures add up.
+
+    :raise SignInThrottled: too many recent attempts for this account or address.
     :raise InvalidCredentials: anything else; never says whether the email exists.
     """
-    config = current_app.config
-    window = timedelta(minutes=config["LMS_LOGIN_WINDOW_MINUTES"])
-    since = utcnow() - window
     account_key, address_key = _throttle_keys(email, address)
-    if (
-        _recent_failures(account_key, since) >= config["LMS_LOGIN_MAX_PER_ACCOUNT"]
-        or _recent_failures(address_key, since) >= config["LMS_LOGIN_MAX_PER_ADDRESS"]
-    ):
+    if not _admit_attempt(account_key, address_key):
         record("login.throttled", actor=None, subject=normalize_email(email))
-        raise SignInThrottled(config["LMS_LOGIN_WINDOW_MINUTES"])
+        raise SignInThrottled(current_app.config["LMS_LOGIN_WINDOW_MINUTES"])
 
     user = find_user_by_email(email)
     if user is None:
@@ -95,12 +131,16 @@ def authenticate(email: str, password: str, *, address: str | None) -> User:
     else:
         ok = user.is_active and user.check_password(password)
     if not ok:
-        now = utcnow()
-        db.session.add_all([LoginFailure(key=account_key, created_at=now), LoginFailure(key=address_key, created_at=now)])
         record("login.failure", actor=None, org_id=user.org_id if user else None, subject=normalize_email(email))
         raise InvalidCredentials()
 
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key == account_key))
+    db.session.execute(sa.delete(LoginCounter).where(LoginCounter.key == account_key))
+    db.session.execute(
+        sa.update(LoginCounter)
+        .where(LoginCounter.key == address_key, LoginCounter.attempts > 0)
+        .values(attempts=LoginCounter.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
     user.last_login_at = utcnow()
     record("login.success", actor=user, org_id=user.org_id, subject=user.email)
     return user
@@ -187,8 +227,23 @@ def reset_password(raw: str, password: str) -> User:
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    # Whoever knew the old password is signed out everywhere (the person signs in afresh).
+    sessions.end_all_sessions(user)
     record("password.reset", actor=user, org_id=user.org_id, subject=user.email)
     return user
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password and end every other session of the person; the current one continues."""
+    user.set_password(password)
+    ended = sessions.end_other_sessions(user)
+    record("password.changed", actor=user, org_id=user.org_id, subject=user.email, sessions_ended=ended)
+
+
+def sign_out_elsewhere(user: User) -> None:
+    """End every session of the person except the current one ("sign out everywhere else")."""
+    ended = sessions.end_other_sessions(user)
+    record("logout.others", actor=user, org_id=user.org_id, subject=user.email, sessions_ended=ended)
 
 
 def accept_invitation(raw: str, password: str) -> User:
@@ -253,6 +308,9 @@ def update_member(
     user.department = department
     user.set_roles(roles & COMPANY_ROLES)
     user.is_active = is_active
+    if not is_active:
+        # Reactivating later must not bring old sessions back.
+        sessions.end_all_sessions(user)
     record(
         "member.updated", actor=actor, org_id=user.org_id, subject=user.email,
         roles=sorted(roles), active=is_active, department=department.name if department else None,

@@ -27,3 +27,10 @@ class AuditEvent(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+    @property
+    def action_label(self) -> str:
+        """The action in words, in the reader's language (lms.audit.actions)."""
+        from lms.audit.actions import action_label
+
+        return action_label(self.action)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import TimestampMixin
@@ -24,6 +25,14 @@ class EmailMessage(TimestampMixin, db.Model):
     SENT = "sent"
     FAILED = "failed"
     OUTBOX = "outbox"  # no SMTP configured: kept for admins to read
+    # What each status means to the admin reading the sent-mail pages.
+    STATUS_LABELS = {
+        QUEUED: _l("Waiting to be sent"),
+        SENDING: _l("Sending"),
+        SENT: _l("Sent"),
+        FAILED: _l("Could not be sent"),
+        OUTBOX: _l("Kept here (no mail server set up)"),
+    }
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
@@ -39,3 +48,8 @@ class EmailMessage(TimestampMixin, db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None]
+
+    @property
+    def status_label(self) -> str:
+        label = self.STATUS_LABELS.get(self.status)
+        return str(label) if label is not None else self.status
