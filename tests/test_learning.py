@@ -202,3 +202,120 @@ def test_trainers_see_progress_per_person_and_export_it(client: Any, course: Cou
 def test_an_employee_cannot_see_the_trainer_progress_table(client: Any, course: Course, employee: User) -> None:
     client.login(employee.email)
     assert client.get(f"/o/{employee.org_id}/courses/kiso/progress").status_code == 403
+
+
+# --- unanswered questions (issue 10, item 8) ---
+
+
+def test_a_blank_quiz_is_refused_not_recorded_and_reveals_nothing(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    response = _take(client, employee, {})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "未回答の問題があります（問1、問2）" in page
+    assert count(QuizAttempt) == 0
+    row = _progress(employee, "test")
+    assert (row.attempts, row.best_score, row.state) == (0, None, "started")
+    # Neither the answer key nor the explanations nor a score.
+    assert "正解の選択肢" not in page and "個人情報は入力しません。" not in page and "事実と機密を確かめます。" not in page
+    assert 'data-testid="quiz-result"' not in page and "is-correct" not in page and "is-wrong" not in page
+
+
+def test_a_partly_answered_quiz_names_the_missing_question_and_keeps_the_choices(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    url = _url(employee, "test")
+    before = client.get(url).get_data(as_text=True)
+    chosen = _form(before, {0: [1]})
+    page = client.submit(url + "/quiz", chosen, page=url).get_data(as_text=True)
+    assert "未回答の問題があります（問2）" in page
+    assert "この問題の答えを選んでください。" in page and 'aria-describedby="q1-error"' in page
+    assert re.search(rf'value="{chosen["q0"][0]}" checked', page)
+    assert _order(page) == _order(before)  # the same sheet comes back
+    assert count(QuizAttempt) == 0 and _progress(employee, "test").attempts == 0
+    assert "正解の選択肢" not in page and "個人情報は入力しません。" not in page
+
+
+def test_answers_from_another_sheet_count_as_unanswered(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    url = _url(employee, "test")
+    data = _form(client.get(url).get_data(as_text=True), RIGHT)
+    data["attempt"] = str(int(data["attempt"]) + 1)  # a made-up or stale attempt: its keys differ
+    response = client.submit(url + "/quiz", data, page=url)
+    assert response.status_code == 422 and count(QuizAttempt) == 0
+
+
+# --- option order per person and attempt (issue 10, item 14) ---
+
+
+def test_the_option_order_is_stable_within_an_attempt(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    first = client.get(_url(employee, "test")).get_data(as_text=True)
+    again = client.get(_url(employee, "test")).get_data(as_text=True)
+    assert _order(first) == _order(again) and _shown(first) == _shown(again)
+    assert sorted(_order(first)[0]) == [0, 1] and sorted(_order(first)[1]) == [0, 1, 2]
+
+
+def test_the_page_does_not_give_away_written_positions(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    page = client.get(_url(employee, "test")).get_data(as_text=True)
+    values = [value for shown in _shown(page).values() for value, _ in shown]
+    assert len(values) == 5 and len(set(values)) == 5
+    assert not any(v.isdigit() for v in values)
+
+
+def test_people_get_different_orders(client: Any, course: Course, create_user: Any, employee: User) -> None:
+    people = [employee] + [create_user(employee.org, email=f"p{n}@example.jp") for n in range(7)]
+    orders = set()
+    for person in people:
+        client.login(person.email)
+        orders.add(str(_order(client.get(_url(person, "test")).get_data(as_text=True))))
+        client.logout()
+    assert len(orders) > 1
+
+
+def test_each_attempt_gets_a_new_order_graded_by_written_option(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    orders = set()
+    for _ in range(6):
+        orders.add(str(_order(client.get(_url(employee, "test")).get_data(as_text=True))))
+        page = _take(client, employee, RIGHT).get_data(as_text=True)
+        assert "100%で合格です" in page
+    assert len(orders) > 1
+    attempts = list(db.session.scalars(sa.select(QuizAttempt)))
+    assert len(attempts) == 6 and all(a.score == 100 and a.answers == {"0": [1], "1": [0, 1]} for a in attempts)
+
+
+def test_the_review_shows_the_order_the_person_saw_and_records_it(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    url = _url(employee, "test")
+    shuffled = False
+    for _ in range(3):  # on several attempts, so at least one order is not the written one
+        seen = _order(client.get(url).get_data(as_text=True))
+        shuffled |= seen != [[0, 1], [0, 1, 2]]
+        review = _take(client, employee, HALF).get_data(as_text=True)
+        assert 'data-testid="quiz-review"' in review and "正解の選択肢" in review
+        assert _order(review) == seen
+        attempt = db.session.scalar(sa.select(QuizAttempt).order_by(QuizAttempt.id.desc()).limit(1))
+        assert attempt.option_order == seen
+    assert shuffled
+
+
+def test_a_tab_opened_before_another_attempt_is_recorded_with_its_own_order(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    url = _url(employee, "test")
+    old_tab = client.get(url).get_data(as_text=True)
+    _take(client, employee, WRONG)  # attempt 1 from another tab
+    review = client.submit(url + "/quiz", _form(old_tab, RIGHT), page=url).get_data(as_text=True)
+    assert "100%で合格です" in review and _order(review) == _order(old_tab)
+
+
+def test_sheets_are_deterministic_and_decode_to_written_indices() -> None:
+    from lms.learning.quiz_sheet import make_sheet
+
+    args = dict(user_id=1, lesson_id=2, revision_id=3, option_counts=[4, 2])
+    one, same = make_sheet(b"k", attempt=1, **args), make_sheet(b"k", attempt=1, **args)
+    assert one == same and sorted(one.order[0]) == [0, 1, 2, 3]
+    assert {make_sheet(b"k", attempt=n, **args).order for n in range(1, 9)} != {one.order}
+    chosen = {0: [one.keys[0][2]], 1: [one.keys[1][0], "forged", one.keys[0][1]]}
+    assert one.decode(chosen) == {0: {2}, 1: {0}}
+    assert make_sheet(b"other", attempt=1, **args).keys != one.keys
