@@ -319,3 +319,38 @@ def test_sheets_are_deterministic_and_decode_to_written_indices() -> None:
     chosen = {0: [one.keys[0][2]], 1: [one.keys[1][0], "forged", one.keys[0][1]]}
     assert one.decode(chosen) == {0: {2}, 1: {0}}
     assert make_sheet(b"other", attempt=1, **args).keys != one.keys
+
+
+# --- '完了にする' lands next to the next step (issue 10, item 15) ---
+
+
+def test_marking_complete_returns_to_the_completion_block_with_the_next_lesson(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    response = client.submit(_url(employee, "towa", "/complete"), {}, page=_url(employee, "towa"))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/hajimeni/towa#done")
+    page = client.get(_url(employee, "towa")).get_data(as_text=True)
+    assert '<section class="lesson-done" id="done">' in page and "このレッスンは完了しています。" in page
+    assert re.search(r'<a class="button" href="[^"]*/hajimeni/test" data-testid="next-lesson">次のレッスンへ：確認テスト</a>', page)
+    assert 'data-testid="complete"' not in page
+
+
+def test_passing_the_last_quiz_offers_retry_and_no_next_lesson(client: Any, course: Course, employee: User) -> None:
+    client.login(employee.email)
+    page = _take(client, employee, RIGHT).get_data(as_text=True)
+    assert 'data-testid="next-lesson"' not in page
+    assert re.search(r'<a class="button" href="[^"]*/hajimeni/test#quiz" data-testid="quiz-retry">もう一度挑戦する</a>', page)
+
+
+def test_passing_a_quiz_puts_the_next_lesson_first(app: Any, client: Any, employee: User, tmp_path: Any) -> None:
+    from lms.courses.sync import Author, load_sources, sync_course
+    from tests.coursetree import write_course
+
+    folder = write_course(tmp_path / "src")
+    (folder / "01-hajimeni" / "03-matome.md").write_text("---\ntitle: まとめ\n---\n\nまとめです。\n")
+    (source,) = load_sources([folder])
+    sync_course(source, author=Author(None, "test"))
+    db.session.commit()
+    client.login(employee.email)
+    page = _take(client, employee, RIGHT).get_data(as_text=True)
+    assert re.search(r'<a class="button" href="[^"]*/hajimeni/matome" data-testid="next-lesson">次のレッスンへ：まとめ</a>', page)
+    assert 'class="button-secondary" href' in page and 'data-testid="quiz-retry"' in page
