@@ -242,6 +242,8 @@ def test_answers_from_another_sheet_count_as_unanswered(client: Any, course: Cou
     data["attempt"] = str(int(data["attempt"]) + 1)  # a made-up or stale attempt: its keys differ
     response = client.submit(url + "/quiz", data, page=url)
     assert response.status_code == 422 and count(QuizAttempt) == 0
+    for odd in ("²", "-1", "0", "9" * 40, "", "x"):  # not an attempt number: the person's next attempt is meant
+        assert client.submit(url + "/quiz", {**data, "attempt": odd}, page=url).status_code in (200, 422), odd
 
 
 # --- option order per person and attempt (issue 10, item 14) ---

@@ -82,7 +82,8 @@ def _sheet(lesson: Lesson, progress: LessonProgress, attempt: str | None = None)
     revision = lesson.current_revision
     if revision is None or not revision.questions:
         return None
-    number = int(attempt) if attempt and attempt.isdigit() and 0 < int(attempt) < 1_000_000 else progress.attempts + 1
+    valid = attempt is not None and attempt.isascii() and attempt.isdigit() and 0 < int(attempt) < 1_000_000
+    number = int(attempt) if valid else progress.attempts + 1  # type: ignore[arg-type]
     return make_sheet(
         current_app.config["SECRET_KEY"].encode(), user_id=current_user.id, lesson_id=lesson.id,
         revision_id=revision.id, attempt=number, option_counts=[len(q["options"]) for q in revision.questions],
