@@ -226,8 +226,8 @@ def sync_course(app: Flask, tmp_path: Path) -> Callable[..., Any]:
     from lms.courses.sync import Author, load_sources, sync_course as sync_one
     from tests.coursetree import write_course
 
-    def _sync(slug: str = "kiso", industries: str = "[all]") -> Any:
-        folder = write_course(tmp_path / "src", slug=slug, industries=industries)
+    def _sync(slug: str = "kiso", industries: str = "[all]", audience: str | None = None) -> Any:
+        folder = write_course(tmp_path / "src", slug=slug, industries=industries, audience=audience)
         (source,) = load_sources([folder])
         sync_one(source, author=Author(None, "test"))
         db.session.commit()

@@ -42,11 +42,14 @@ PNG = bytes.fromhex(
 )
 
 
-def write_course(root: Path, slug: str = "kiso", industries: str = "[all]", title: str = "生成AIの基礎") -> Path:
+def write_course(
+    root: Path, slug: str = "kiso", industries: str = "[all]", title: str = "生成AIの基礎", audience: str | None = None
+) -> Path:
     """A course with one module: a reading (with an image) and a two-question quiz."""
     course = root / slug
     (course / "assets").mkdir(parents=True, exist_ok=True)
-    (course / "course.md").write_text(f"---\ntitle: {title}\nsummary: 基礎を学びます\nindustries: {industries}\n---\n\n概要です。\n")
+    extra = f"audience: {audience}\n" if audience is not None else ""
+    (course / "course.md").write_text(f"---\ntitle: {title}\nsummary: 基礎を学びます\nindustries: {industries}\n{extra}---\n\n概要です。\n")
     (course / "assets" / "flow.png").write_bytes(PNG)
     module = course / "01-hajimeni"
     module.mkdir(exist_ok=True)

@@ -290,7 +290,7 @@ def test_unknown_course_key_lists_the_course_keys(tmp_path: Path) -> None:
     course = make_course(tmp_path, {"course.md": "---\ntitle: x\nsummary: y\nindustry: [it]\n---\n"})
 
     assert errors_of(course) == [
-        "demo/course.md:4: unknown key 'industry'; allowed keys: title, summary, industries, level, language, tags"
+        "demo/course.md:4: unknown key 'industry'; allowed keys: title, summary, industries, level, language, tags, audience"
     ]
 
 

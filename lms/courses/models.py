@@ -12,12 +12,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.accounts.roles import Role
 from lms.db import TimestampMixin
 from lms.extensions import db
+
+# Company roles that see every course, whatever its audience (trainers look after all of them).
+LEADER_ROLES = frozenset({Role.EXECUTIVE, Role.ORG_ADMIN, Role.TRAINER})
 
 
 class Course(TimestampMixin, db.Model):
     __tablename__ = "courses"
+
+    EVERYONE = "everyone"
+    EXECUTIVES = "executives"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -27,6 +34,7 @@ class Course(TimestampMixin, db.Model):
     level: Mapped[str] = mapped_column(sa.String(16))
     language: Mapped[str] = mapped_column(sa.String(8))
     tags: Mapped[list[str]] = mapped_column(sa.JSON)
+    audience: Mapped[str] = mapped_column(sa.String(16), default=EVERYONE, server_default=EVERYONE)
     raw: Mapped[str] = mapped_column(sa.Text)  # course.md as written, for export
     overview_html: Mapped[str] = mapped_column(sa.Text)
     source_hash: Mapped[str] = mapped_column(sa.String(64))
@@ -39,6 +47,10 @@ class Course(TimestampMixin, db.Model):
 
     def visible_to_industry(self, industry: str) -> bool:
         return "all" in self.industries or industry in self.industries
+
+    def is_for(self, roles: frozenset[Role]) -> bool:
+        """Whether the course's audience includes someone with these company roles (cohorts aside)."""
+        return self.audience == self.EVERYONE or bool(roles & LEADER_ROLES)
 
     def __repr__(self) -> str:
         return f"<Course {self.slug}>"

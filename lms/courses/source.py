@@ -22,6 +22,7 @@ INDUSTRY_CODES: tuple[str, ...] = (
 )
 LESSON_KINDS = ("reading", "quiz", "exercise", "workshop")
 LEVELS = ("beginner", "intermediate", "advanced")
+AUDIENCES = ("everyone", "executives")  # executives: shown to executives and company admins, not to employees
 LANGUAGES = ("ja", "en")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SLUG_MAX = 64
@@ -123,6 +124,7 @@ class CourseSource:
     level: str
     language: str
     tags: tuple[str, ...]
+    audience: str
     overview: str
     raw: str
     modules: tuple[ModuleSource, ...]
@@ -208,7 +210,7 @@ def _code_list(options: tuple[str, ...]) -> Callable[[str, Any], tuple[str, ...]
 _Schema = dict[str, Callable[[str, Any], Any]]
 _COURSE_SCHEMA: _Schema = {
     "title": _text, "summary": _text, "industries": _code_list(INDUSTRY_CODES),
-    "level": _choice(LEVELS), "language": _choice(LANGUAGES), "tags": _string_list(),
+    "level": _choice(LEVELS), "language": _choice(LANGUAGES), "tags": _string_list(), "audience": _choice(AUDIENCES),
 }
 _MODULE_SCHEMA: _Schema = {"title": _text, "week": _whole_number(1)}
 _LESSON_SCHEMA: _Schema = {
@@ -727,6 +729,7 @@ def load_course(course_dir: Path, *, root: Path | None = None, exercise_slugs: f
     return CourseSource(
         slug=slug, path=tree.rel(course_dir), title=values["title"], summary=values["summary"],
         industries=values.get("industries", ("all",)), level=values.get("level", "beginner"),
-        language=values.get("language", "ja"), tags=values.get("tags", ()), overview=doc.body, raw=raw,
+        language=values.get("language", "ja"), tags=values.get("tags", ()),
+        audience=values.get("audience", "everyone"), overview=doc.body, raw=raw,
         modules=tuple(modules), assets=tuple(assets), content_hash=tree.content_hash(),
     )

@@ -107,6 +107,7 @@ def _apply_course_fields(course: Course, source: CourseSource) -> None:
     course.level = source.level
     course.language = source.language
     course.tags = list(source.tags)
+    course.audience = source.audience
     course.raw = source.raw
     course.overview_html = render_cached(source.overview, asset_base=asset_base(source.slug))
     course.source_hash = source.content_hash

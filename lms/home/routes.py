@@ -9,7 +9,7 @@ from lms.accounts.models import TrainerAssignment, User
 from lms.accounts.roles import Role
 from lms.cohorts import service as cohort_service
 from lms.extensions import db
-from lms.learning.queries import course_cards, visible_courses
+from lms.learning.queries import course_cards, my_courses
 from lms.orgs import queries
 from lms.orgs.models import Organization
 from lms.security import require_org_role, require_role
@@ -61,7 +61,7 @@ def learner():  # type: ignore[no-untyped-def]
     """An employee's home: their courses and progress."""
     if current_user.org_id != current_org().id:
         abort(404)  # provider staff have no learning of their own here
-    cards = course_cards(current_user, visible_courses(current_org()))
+    cards = course_cards(current_user, my_courses(current_user))
     return render_template(
         "home/learner.html", org=current_org(), cards=cards, cohorts=cohort_service.my_cohorts(current_user),
     )

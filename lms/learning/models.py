@@ -53,6 +53,8 @@ class QuizAttempt(OrgOwnedMixin, db.Model):
     lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"))
     revision_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson_revisions.id", ondelete="CASCADE"))
     answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # Per question, the written option indices in the order the person saw them (None before shuffling existed).
+    option_order: Mapped[list[list[int]] | None] = mapped_column(sa.JSON)
     score: Mapped[int]
     passed: Mapped[bool]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

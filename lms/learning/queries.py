@@ -7,11 +7,13 @@ import sqlalchemy as sa
 from flask import abort
 
 from lms.accounts.models import User
+from lms.accounts.roles import Role
+from lms.cohorts.models import CohortCourse, CohortMember
 from lms.courses.models import Course, CourseModule, Lesson
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, LessonProgress
 from lms.orgs.models import Organization
-from lms.tenancy import scoped
+from lms.tenancy import current_org, current_org_roles, scoped
 
 
 @dataclass(frozen=True)
@@ -26,22 +28,53 @@ class CourseCard:
         return 100 * self.done // self.required if self.required else 0
 
 
-def visible_courses(org: Organization) -> list[Course]:
-    """Live courses for the company's industry plus those for all industries."""
+def cohort_course_ids(user: User) -> set[int]:
+    """Courses taught by a cohort the person is in (a trainer's choice opens them whatever their audience)."""
+    return set(db.session.scalars(
+        scoped(sa.select(CohortCourse.course_id), CohortCourse)
+        .join(CohortMember, CohortMember.cohort_id == CohortCourse.cohort_id)
+        .where(CohortMember.user_id == user.id)
+    ))
+
+
+def _for_viewer(courses: list[Course], roles: frozenset[Role] | None, user: User | None) -> list[Course]:
+    if roles is None:
+        return courses
+    if all(c.is_for(roles) for c in courses):
+        return courses  # the usual case costs no query
+    assigned = cohort_course_ids(user) if user is not None else set()
+    return [c for c in courses if c.is_for(roles) or c.id in assigned]
+
+
+def visible_courses(org: Organization, roles: frozenset[Role] | None = None, user: User | None = None) -> list[Course]:
+    """Live courses for the company's industry (or all industries) and for the viewer's audience.
+
+    With `roles`, courses for another audience (``audience: executives``) are left out unless one
+    of the person's cohorts teaches them; without, every audience is listed (staff choosing courses).
+    """
     courses = db.session.scalars(sa.select(Course).where(Course.is_archived.is_(False)).order_by(Course.slug))
-    return [c for c in courses if c.visible_to_industry(org.industry)]
+    return _for_viewer([c for c in courses if c.visible_to_industry(org.industry)], roles, user)
 
 
-def course_or_404(org: Organization, slug: str) -> Course:
+def my_courses(user: User) -> list[Course]:
+    """The courses the signed-in person sees in the request's company."""
+    return visible_courses(current_org(), current_org_roles(), user)
+
+
+def course_or_404(org: Organization, slug: str, roles: frozenset[Role] | None = None, user: User | None = None) -> Course:
+    """A live course the company (and, with `roles`, the person) may see. :raise 404: otherwise."""
     course = db.session.scalar(sa.select(Course).where(Course.slug == slug, Course.is_archived.is_(False)))
-    if course is None or not course.visible_to_industry(org.industry):
+    if course is None or not course.visible_to_industry(org.industry) or not _for_viewer([course], roles, user):
         abort(404)
     return course
 
 
-def lesson_or_404(org: Organization, course_slug: str, module_slug: str, lesson_slug: str) -> Lesson:
-    """A live lesson the company may see. :raise 404: otherwise (other industry, archived, unknown)."""
-    course = course_or_404(org, course_slug)
+def lesson_or_404(
+    org: Organization, course_slug: str, module_slug: str, lesson_slug: str,
+    roles: frozenset[Role] | None = None, user: User | None = None,
+) -> Lesson:
+    """A live lesson the company (and person) may see. :raise 404: otherwise (other industry or audience, archived, unknown)."""
+    course = course_or_404(org, course_slug, roles, user)
     lesson = db.session.scalar(
         sa.select(Lesson).join(CourseModule).where(
             Lesson.course_id == course.id, CourseModule.slug == module_slug, Lesson.slug == lesson_slug,

@@ -4,8 +4,9 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from babel.lists import format_list
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,10 +14,12 @@ from lms.accounts.forms import ConfirmForm
 from lms.accounts.roles import Role
 from lms.csvexport import csv_response
 from lms.cohorts import service as cohort_service
+from lms.courses.models import Lesson
 from lms.learning import queries, service
 from lms.learning.models import LessonProgress
+from lms.learning.quiz_sheet import Sheet, make_sheet
 from lms.security import require_org_role
-from lms.tenancy import current_org, org_blueprint
+from lms.tenancy import current_org, current_org_roles, org_blueprint
 from lms.transaction import commit
 
 bp = org_blueprint("learn", __name__, "/learn")
@@ -40,14 +43,14 @@ def learner_required(view: Callable[..., Any]) -> Callable[..., Any]:
 @learner_required
 def index():  # type: ignore[no-untyped-def]
     """The courses for the person's company, with their progress."""
-    return render_template("learning/index.html", cards=queries.course_cards(current_user, queries.visible_courses(current_org())))
+    return render_template("learning/index.html", cards=queries.course_cards(current_user, queries.my_courses(current_user)))
 
 
 @bp.get("/progress")
 @learner_required
 def my_progress():  # type: ignore[no-untyped-def]
     """Everything the person has done: per course, per lesson, with scores and dates."""
-    courses = queries.visible_courses(current_org())
+    courses = queries.my_courses(current_user)
     sections = []
     for card in queries.course_cards(current_user, courses):
         outline = queries.outline(card.course)
@@ -60,7 +63,7 @@ def my_progress():  # type: ignore[no-untyped-def]
 @learner_required
 def course(course_slug: str):  # type: ignore[no-untyped-def]
     """A course's modules and lessons with the person's state for each."""
-    course = queries.course_or_404(current_org(), course_slug)
+    course = queries.course_or_404(current_org(), course_slug, current_org_roles(), current_user)
     outline = queries.outline(course)
     ids = [l.id for _, lessons in outline for l in lessons]
     (card,) = queries.course_cards(current_user, [course])
@@ -70,12 +73,32 @@ def course(course_slug: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _lesson_page(lesson, progress, result=None, status: int = 200):  # type: ignore[no-untyped-def]
+def _my_lesson_or_404(course_slug: str, module_slug: str, lesson_slug: str) -> Lesson:
+    return queries.lesson_or_404(current_org(), course_slug, module_slug, lesson_slug, current_org_roles(), current_user)
+
+
+def _sheet(lesson: Lesson, progress: LessonProgress, attempt: str | None = None) -> Sheet | None:
+    """The answer sheet of the person's next attempt, or of the one the form names (a tab opened earlier)."""
+    revision = lesson.current_revision
+    if revision is None or not revision.questions:
+        return None
+    valid = attempt is not None and attempt.isascii() and attempt.isdigit() and 0 < int(attempt) < 1_000_000
+    number = int(attempt) if valid else progress.attempts + 1  # type: ignore[arg-type]
+    return make_sheet(
+        current_app.config["SECRET_KEY"].encode(), user_id=current_user.id, lesson_id=lesson.id,
+        revision_id=revision.id, attempt=number, option_counts=[len(q["options"]) for q in revision.questions],
+    )
+
+
+def _lesson_page(lesson, progress, result=None, status: int = 200, sheet=None, chosen=None, unanswered=()):  # type: ignore[no-untyped-def]
     outline = queries.outline(lesson.course)
     previous, following = queries.neighbours(lesson, outline)
+    unanswered_text = format_list([_("Question %(n)d", n=q + 1) for q in unanswered], locale=get_locale()) if unanswered else ""
     return render_template(
         "learning/lesson.html", lesson=lesson, revision=lesson.current_revision, progress=progress,
         previous=previous, following=following, result=result, form=ConfirmForm(),
+        sheet=sheet if sheet is not None or result is not None else _sheet(lesson, progress),
+        chosen=chosen or {}, unanswered=set(unanswered), unanswered_text=unanswered_text,
     ), status
 
 
@@ -83,7 +106,7 @@ def _lesson_page(lesson, progress, result=None, status: int = 200):  # type: ign
 @learner_required
 def lesson(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[no-untyped-def]
     """One lesson. Opening it records that the person started it."""
-    lesson = queries.lesson_or_404(current_org(), course_slug, module_slug, lesson_slug)
+    lesson = _my_lesson_or_404(course_slug, module_slug, lesson_slug)
     opens = cohort_service.lesson_opens_on(current_user, lesson)
     if opens is not None:
         return render_template("learning/locked.html", lesson=lesson, opens=opens)
@@ -96,8 +119,12 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignor
 @bp.post("/<course_slug>/<module_slug>/<lesson_slug>/complete")
 @learner_required
 def complete(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[no-untyped-def]
-    """'完了にする' for a reading or workshop."""
-    lesson = queries.lesson_or_404(current_org(), course_slug, module_slug, lesson_slug)
+    """'完了にする' for a reading or workshop; back to where the button was, next to the next step.
+
+    On a phone the button sits at the end of a long page: the person lands on the same spot (the
+    #done block), sees the lesson marked done and the next lesson as the primary button.
+    """
+    lesson = _my_lesson_or_404(course_slug, module_slug, lesson_slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if cohort_service.lesson_opens_on(current_user, lesson) is not None:
@@ -107,24 +134,33 @@ def complete(course_slug: str, module_slug: str, lesson_slug: str):  # type: ign
     except service.NothingToComplete:
         abort(400)
     commit()
-    flash(_("Marked as completed."), "info")
-    return redirect(url_for("learn.lesson", course_slug=course_slug, module_slug=module_slug, lesson_slug=lesson_slug))
+    return redirect(url_for("learn.lesson", course_slug=course_slug, module_slug=module_slug, lesson_slug=lesson_slug,
+                            _anchor="done"))
 
 
 @bp.post("/<course_slug>/<module_slug>/<lesson_slug>/quiz")
 @learner_required
 def quiz(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[no-untyped-def]
-    """Score the answers and show the page again with feedback and explanations."""
-    lesson = queries.lesson_or_404(current_org(), course_slug, module_slug, lesson_slug)
+    """Score the answers and show the page again with feedback and explanations.
+
+    A question left unanswered refuses the whole submission: nothing is recorded and nothing
+    (right answers, explanations) is shown; the same sheet comes back with the choices kept.
+    """
+    lesson = _my_lesson_or_404(course_slug, module_slug, lesson_slug)
     if not lesson.has_quiz or not ConfirmForm().validate_on_submit():
         abort(400)
     if cohort_service.lesson_opens_on(current_user, lesson) is not None:
         abort(403)
-    answers: dict[int, set[int]] = {}
-    for index in range(len(lesson.current_revision.questions)):  # type: ignore[union-attr]
-        values = request.form.getlist(f"q{index}")
-        answers[index] = {int(v) for v in values if v.isdigit()}
-    result = service.submit_quiz(current_user, lesson, answers)
+    progress = service.progress_for(current_user, lesson)
+    sheet = _sheet(lesson, progress, request.form.get("attempt"))
+    assert sheet is not None
+    answers = sheet.decode({q: request.form.getlist(f"q{q}") for q in range(len(sheet.keys))})
+    try:
+        result = service.submit_quiz(current_user, lesson, answers, order=sheet.order)
+    except service.Unanswered as exc:
+        page = _lesson_page(lesson, progress, status=422, sheet=sheet, chosen=answers, unanswered=exc.questions)
+        commit()  # the visit itself ("started") is kept, as when opening the page
+        return page
     commit()
     return _lesson_page(lesson, service.progress_for(current_user, lesson), result)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import sqlalchemy as sa
 
@@ -19,12 +19,21 @@ class NothingToComplete(Exception):
     """A lesson with a quiz is completed by passing it, not by a button."""
 
 
+class Unanswered(Exception):
+    """Some questions have no option chosen: nothing is graded, recorded or revealed."""
+
+    def __init__(self, questions: list[int]) -> None:
+        super().__init__(questions)
+        self.questions = questions  # 0-based indices, in order
+
+
 @dataclass(frozen=True)
 class QuizResult:
     score: int
     passed: bool
     correct: list[bool]
     answers: dict[int, set[int]]
+    order: list[list[int]]  # per question, the written option indices in the order they were shown
 
 
 def progress_for(user: User, lesson: Lesson) -> LessonProgress:
@@ -76,12 +85,24 @@ def _questions(revision: LessonRevision) -> list[QuizQuestion]:
     ]
 
 
-def submit_quiz(user: User, lesson: Lesson, answers: Mapping[int, set[int]]) -> QuizResult:
-    """Score an attempt against the current revision; keep the best score; passing completes the lesson."""
+def submit_quiz(
+    user: User, lesson: Lesson, answers: Mapping[int, set[int]], *, order: Sequence[Sequence[int]] | None = None
+) -> QuizResult:
+    """Score an attempt against the current revision; keep the best score; passing completes the lesson.
+
+    Answers are written option indices; `order` is how the options were shown (kept with the attempt).
+    :raise Unanswered: when a question has no option chosen (then nothing is written).
+    """
     revision = lesson.current_revision
     assert revision is not None and revision.questions
     questions = _questions(revision)
     clean = {i: {o for o in chosen if 0 <= o < len(questions[i].options)} for i, chosen in answers.items() if 0 <= i < len(questions)}
+    missing = [i for i in range(len(questions)) if not clean.get(i)]
+    if missing:
+        raise Unanswered(missing)
+    shown = [list(range(len(q.options))) for q in questions]
+    if order is not None and [sorted(o) for o in order] == shown:
+        shown = [list(o) for o in order]
     result_score = score(questions, clean)
     passed = result_score >= lesson.pass_percent
     correct = [clean.get(i, set()) == {j for j, o in enumerate(q.options) if o.correct} for i, q in enumerate(questions)]
@@ -89,6 +110,7 @@ def submit_quiz(user: User, lesson: Lesson, answers: Mapping[int, set[int]]) -> 
         QuizAttempt(
             org_id=user.org_id, user_id=user.id, lesson_id=lesson.id, revision_id=revision.id,
             answers={str(k): sorted(v) for k, v in clean.items()}, score=result_score, passed=passed,
+            option_order=shown,
         )
     )
     row = progress_for(user, lesson)
@@ -103,7 +125,7 @@ def submit_quiz(user: User, lesson: Lesson, answers: Mapping[int, set[int]]) -> 
         _mark_done(row, LessonProgress.PASSED)
         record_course_completion(user, lesson)
     db.session.refresh(row)
-    return QuizResult(result_score, passed, correct, clean)
+    return QuizResult(result_score, passed, correct, clean, shown)
 
 
 def record_course_completion(user: User, lesson: Lesson) -> bool:
