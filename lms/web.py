@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from flask import Flask, jsonify, render_template, request, url_for
+from flask import Flask, Response, abort, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_babel import format_datetime, get_locale
@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.accounts.forms import LanguageForm
+from lms import textrule
 from lms.accounts.roles import Role
 from lms.orgs.codes import EMPLOYEE_BANDS, INDUSTRIES, prefecture_label
 
@@ -27,6 +28,9 @@ def init_app(app: Flask) -> None:
     if app.config["LMS_TRUSTED_PROXIES"]:
         n = app.config["LMS_TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    # First of all hooks: nothing may look at a refused URL, let alone send it to the database.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_control_characters_in_url)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> Any:
@@ -116,7 +120,34 @@ def nav_items() -> list[NavItem]:
     ]
 
 
+def _refuse_control_characters_in_url() -> None:
+    """A URL path or query holding a character the input rule refuses is not a page: 404 or 400.
+
+    :raise 404: for the path, :raise 400: for the query string
+    """
+    if not textrule.is_acceptable(request.path, multiline=False):
+        abort(404)
+    for key, value in request.args.items(multi=True):
+        if not (textrule.is_acceptable(key, multiline=False) and textrule.is_acceptable(value, multiline=False)):
+            abort(400)
+
+
 def _error_response(code: int, message: str) -> Any:
-    if _wants_json():
-        return jsonify(error=message), code
-    return render_template("error.html", code=code, message=message), code
+    """The error page; it cannot fail: when the page itself fails, a plain text answer is sent."""
+    from lms.extensions import db
+
+    try:
+        # A failed statement leaves the session (and PostgreSQL's transaction) unusable for the page.
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection itself may be gone
+        pass
+    try:
+        if _wants_json():
+            return jsonify(error=message), code
+        return render_template("error.html", code=code, message=message), code
+    except Exception:  # noqa: BLE001 - the last resort must not raise
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001
+            pass
+        return Response(f"{code} {message}\n", status=code, mimetype="text/plain")

@@ -91,7 +91,7 @@ def preview(lesson_id: int):  # type: ignore[no-untyped-def]
     lesson = db.get_or_404(Lesson, lesson_id)
     form = LessonEditForm()
     if not form.validate_on_submit():
-        return jsonify(html="", errors=[_("The form has expired. Reload the page.")]), 400
+        return jsonify(html="", errors=form.raw.errors or [_("The form has expired. Reload the page.")]), 400
     try:
         source = authoring.parse_edit(lesson, form.raw.data)
     except CourseSourceError as exc:
