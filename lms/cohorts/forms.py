@@ -16,7 +16,7 @@ WEEKDAYS = choices([
 
 class CohortForm(Form):
     # Choices are checked by the service, which names the problem (another company's person, say).
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+    name = StringField(_l("Cohort name"), validators=[DataRequired(), Length(max=200)],
                        description=_l("For example: 2027年1月期 全社AI研修"))
     course_ids = MultiCheckboxField(_l("Courses"), coerce=int, validate_choice=False)
     start_date = DateField(_l("Start date"), validators=[InputRequired()])
@@ -39,8 +39,8 @@ class NudgeForm(Form):
 
 class ReminderSettingsForm(Form):
     reminder_enabled = BooleanField(_l("Send the weekly reminder to people behind"))
-    reminder_weekday = SelectField(_l("Day"), coerce=int, choices=WEEKDAYS)
-    reminder_hour = IntegerField(_l("Hour (0-23)"), validators=[InputRequired(), NumberRange(0, 23)])
+    reminder_weekday = SelectField(_l("Reminder day"), coerce=int, choices=WEEKDAYS)
+    reminder_hour = IntegerField(_l("Reminder hour (0-23)"), validators=[InputRequired(), NumberRange(0, 23)])
 
 
 class NotificationsForm(Form):
