@@ -235,12 +235,22 @@ def test_a_failed_statement_still_gets_the_error_page(make_app: Any) -> None:
 
     @app.get("/_test/broken")
     def broken() -> str:
-        db.session.execute(sa.text("SELECT * FROM no_such_table"))
+        db.session.execute(sa.text("SELECT * FROM no_such_table"))  # PostgreSQL: the transaction is now aborted
         return "unreachable"
 
-    response = app.test_client().get("/_test/broken")
+    with app.app_context():
+        user = User(email="someone@input.example", display_name="山田 花子")
+        user.set_password("correct horse battery staple")
+        user.set_roles({Role.EMPLOYEE})
+        db.session.add(user)
+        db.session.commit()
+    client = app.test_client()
+    client.login("someone@input.example", "correct horse battery staple")
+    response = client.get("/_test/broken")
     assert response.status_code == 500
-    assert "<h1>" in response.get_data(as_text=True)  # the site's page, after a rollback, not a bare one
+    html = response.get_data(as_text=True)
+    # The site's own page, menu and all (which reads the signed-in person again), not a bare one.
+    assert "<h1>" in html and 'action="/logout"' in html
 
 
 def test_when_the_error_page_itself_fails_a_plain_answer_is_sent(make_app: Any, monkeypatch: Any) -> None:
