@@ -282,3 +282,12 @@ def test_naughty_strings_that_are_text_are_stored_exactly(app: Flask, world: dic
         assert response.status_code in (200, 302), repr(text)
         stored = db.session.get(User, user_id).display_name
         assert stored == text.strip() or stored == text, f"{text!r} was stored as {stored!r}"
+
+
+@pytest.mark.parametrize("value", ["²", "1\x00", "٣", "-1", "99999999999999999999"])
+def test_odd_quiz_answers_never_answer_5xx(app: Flask, world: dict[str, Any], value: str) -> None:
+    client = app.test_client()
+    client.login("emp@input.example")
+    lesson = f"/o/{world['people']['employee'].org_id}/learn/kiso/hajimeni/test"
+    response = client.submit(f"{lesson}/quiz", {"q0": value, "q1": "0"}, page=lesson)
+    assert response.status_code < 500

@@ -123,7 +123,7 @@ def quiz(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[
     answers: dict[int, set[int]] = {}
     for index in range(len(lesson.current_revision.questions)):  # type: ignore[union-attr]
         values = request.form.getlist(f"q{index}")
-        answers[index] = {int(v) for v in values if v.isdigit()}
+        answers[index] = {int(v) for v in values if v.isdecimal()}  # "²".isdigit() is True, int("²") fails
     result = service.submit_quiz(current_user, lesson, answers)
     commit()
     return _lesson_page(lesson, service.progress_for(current_user, lesson), result)
