@@ -44,6 +44,8 @@ REFUSED_CHARACTER_AT_LINE = N_(
     "Line %(line)d of “%(label)s” contains a character that cannot be used (%(char)s). Remove it and send again."
 )
 REFUSED_LINE_BREAK = N_("“%(label)s” must be one line. Remove the line break.")
+REFUSED_FILE_NAME = N_("The name of the file chosen for “%(label)s” contains a character that cannot be used "
+                       "(%(char)s). Rename the file and choose it again.")
 
 
 def is_multiline(field: Field) -> bool:
@@ -54,7 +56,10 @@ def refused_input(field: Field) -> str | None:
     """The rule's message for the first submitted value of `field` it refuses, or None."""
     multiline = is_multiline(field)
     for value in field.raw_data or ():
-        if not isinstance(value, str):  # an uploaded file: its parser applies the rule per row
+        if not isinstance(value, str):  # an uploaded file: its parser applies the rule to the content
+            found = textrule.first_refused(getattr(value, "filename", None) or "", multiline=False)
+            if found is not None:
+                return gettext(REFUSED_FILE_NAME, label=field_label(field), char=found.code)
             continue
         found = textrule.first_refused(value, multiline=multiline)
         if found is None:
