@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from lms.forms import Form
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectChoice, BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
@@ -7,7 +6,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.roles import Role
 from lms.accounts.service import MIN_PASSWORD_LENGTH
-from lms.forms import choices
+from lms.forms import Form, choices
 
 # Language names are shown in their own language, so they are not translated.
 LANGUAGES = choices([("ja", "日本語"), ("en", "English")])

@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from lms.forms import Form
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
-from lms.forms import choices
+from lms.forms import Form, choices
 from lms.orgs.codes import EMPLOYEE_BANDS, INDUSTRIES
 
 

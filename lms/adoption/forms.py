@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from lms.forms import Form
 from wtforms import BooleanField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.accounts.forms import MultiCheckboxField
 from lms.adoption.service import COMMENT_MAX
 from lms.adoption.vocab import MINUTES_LABELS
-from lms.forms import choices
+from lms.forms import Form, choices
 
 DAYS = choices([(n, str(n)) for n in range(8)])
 

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from lms.forms import Form
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
+
+from lms.forms import Form
 
 
 class LessonEditForm(Form):
