@@ -116,3 +116,22 @@ def test_big_bounds_are_shown_with_separators(app: Flask, world: dict[str, Any])
         form = SettingsForm(formdata=None)
         message = project_message(form.hourly_cost, "Number must be between %(min)s and %(max)s.")
         assert "10,000,000,000" in message % {"min": 0, "max": 10**10}
+
+
+def test_every_form_of_the_app_inherits_the_base_form(app: Flask) -> None:
+    import importlib
+    import pkgutil
+
+    import lms
+    from flask_wtf import FlaskForm
+
+    for module in pkgutil.walk_packages(lms.__path__, "lms."):
+        importlib.import_module(module.name)
+    found, stack = [], list(FlaskForm.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.startswith("lms."):
+            found.append(cls)
+    assert len(found) >= 20
+    assert [c.__qualname__ for c in found if not issubclass(c, Form)] == []
