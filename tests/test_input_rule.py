@@ -291,3 +291,10 @@ def test_odd_quiz_answers_never_answer_5xx(app: Flask, world: dict[str, Any], va
     lesson = f"/o/{world['people']['employee'].org_id}/learn/kiso/hajimeni/test"
     response = client.submit(f"{lesson}/quiz", {"q0": value, "q1": "0"}, page=lesson)
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize("args", [["boss\x1b@example.jp"], ["boss@example.jp", "--name", "管理\u202e者"]])
+def test_create_admin_refuses_control_characters(app: Flask, args: list[str]) -> None:
+    result = app.test_cli_runner().invoke(args=["create-admin", *args], input="correct horse battery staple\n")
+    assert result.exit_code != 0 and "which no text may hold" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
