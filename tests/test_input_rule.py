@@ -284,6 +284,21 @@ def test_naughty_strings_that_are_text_are_stored_exactly(app: Flask, world: dic
         assert stored == text.strip() or stored == text, f"{text!r} was stored as {stored!r}"
 
 
+def test_naughty_department_names_are_stored_exactly_or_refused_by_name(app: Flask, world: dict[str, Any]) -> None:
+    client = app.test_client()
+    client.login("admin@input.example")
+    url = f"/o/{world['people']['org_admin'].org_id}/members/departments"
+    for text in NAUGHTY[3::11]:
+        response = client.submit(url, {"name": text})
+        assert response.status_code < 500, repr(text)
+        stored = set(db.session.scalars(sa.select(Department.name)))
+        acceptable = text.strip() and len(text.strip()) <= 100 and textrule.is_acceptable(text, multiline=False)
+        if acceptable:
+            assert text in stored or text.strip() in stored, f"{text!r} was not stored as typed"
+        else:
+            assert text not in stored, f"{text!r} was stored"
+
+
 @pytest.mark.parametrize("value", ["²", "1\x00", "٣", "-1", "99999999999999999999"])
 def test_odd_quiz_answers_never_answer_5xx(app: Flask, world: dict[str, Any], value: str) -> None:
     client = app.test_client()
