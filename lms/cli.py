@@ -67,6 +67,12 @@ def register_cli(app: Flask) -> None:
         from lms.accounts.service import find_user_by_email, normalize_email, validate_new_password
         from lms.extensions import db
 
+        from lms import textrule
+
+        for what, value in (("the email address", email), ("--name", name)):
+            found = textrule.first_refused(value, multiline=False)
+            if found is not None:
+                raise click.ClickException(f"{what} contains the character {found.code}, which no text may hold: remove it")
         if find_user_by_email(email) is not None:
             raise click.ClickException(f"{email} already has an account")
         password = getpass.getpass("Password: ")

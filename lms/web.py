@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from flask import Flask, jsonify, render_template, request, url_for
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_babel import format_datetime, get_locale
@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from lms import textrule
 from lms.accounts.forms import LanguageForm
 from lms.accounts.roles import Role
 from lms.orgs.codes import EMPLOYEE_BANDS, INDUSTRIES, prefecture_label
@@ -28,23 +29,18 @@ def init_app(app: Flask) -> None:
         n = app.config["LMS_TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
+    # First of all hooks: nothing may look at a refused URL, let alone send it to the database.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_control_characters_in_url)
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> Any:
-        message = _("The form has expired or was not sent from this site. Reload the page and try again.")
-        return _error_response(400, message)
+        return _error_response(
+            400, lambda: _("The form has expired or was not sent from this site. Reload the page and try again.")
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
-        messages = {
-            400: _("The request could not be understood."),
-            403: _("You do not have permission to see this page."),
-            404: _("The page was not found."),
-            405: _("This action is not allowed here."),
-            410: _("This link is no longer valid."),
-            413: _("The file is too large. The limit is %(mb)d MB.", mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)),
-            429: _("Too many requests. Wait a while and try again."),
-        }
-        return _error_response(error.code or 500, messages.get(error.code or 500, _("Something went wrong.")))
+        return _error_response(error.code or 500, lambda: _http_message(app, error.code or 500))
 
     @app.context_processor
     def _template_helpers() -> dict[str, Any]:
@@ -116,7 +112,51 @@ def nav_items() -> list[NavItem]:
     ]
 
 
-def _error_response(code: int, message: str) -> Any:
-    if _wants_json():
-        return jsonify(error=message), code
-    return render_template("error.html", code=code, message=message), code
+def _http_message(app: Flask, code: int) -> str:
+    messages = {
+        400: _l("The request could not be understood."),
+        403: _l("You do not have permission to see this page."),
+        404: _l("The page was not found."),
+        405: _l("This action is not allowed here."),
+        410: _l("This link is no longer valid."),
+        413: _l("The file is too large. The limit is %(mb)d MB.", mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)),
+        429: _l("Too many requests. Wait a while and try again."),
+    }
+    return str(messages.get(code, _l("Something went wrong.")))
+
+
+def _refuse_control_characters_in_url() -> None:
+    """A URL path or query holding a character the input rule refuses is not a page: 404 or 400.
+
+    :raise 404: for the path, :raise 400: for the query string
+    """
+    if not textrule.is_acceptable(request.path, multiline=False):
+        abort(404)
+    for key, value in request.args.items(multi=True):
+        if not (textrule.is_acceptable(key, multiline=False) and textrule.is_acceptable(value, multiline=False)):
+            abort(400)
+
+
+def _error_response(code: int, message: Callable[[], str]) -> Any:
+    """The error page; it cannot fail: when the page itself fails, a plain text answer is sent."""
+    from lms.extensions import db
+
+    try:
+        # A failed statement leaves the session (and PostgreSQL's transaction) unusable; the page reads
+        # the signed-in person and their language, so roll back before anything else.
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection itself may be gone
+        pass
+    text = "Something went wrong."
+    try:
+        text = message()
+        if _wants_json():
+            return jsonify(error=text), code
+        return render_template("error.html", code=code, message=text), code
+    except Exception:  # noqa: BLE001 - the last resort must not raise
+        current_app.logger.exception("the error page failed")
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001
+            pass
+        return Response(f"{code} {text}\n", status=code, mimetype="text/plain")

@@ -106,3 +106,35 @@ def test_a_browser_edit_exported_and_synced_creates_no_further_revision(app: Any
     result = runner.invoke(args=["courses", "sync", str(tmp_path / "out" / "kiso")])
     assert "0 new revisions" in result.output and count(LessonRevision) == before
     assert db.session.scalar(sa.select(Course.source_hash)) != ""
+
+
+def test_editor_problems_are_shown_in_the_ui_language(trainer_client: Any, sync_course: Any) -> None:
+    sync_course()
+    lesson = _lesson()
+    raw = "---\ntitle: 2027\nkind: nonsense\n---\n"
+    html = trainer_client.submit(f"/authoring/lessons/{lesson.id}/edit", {"raw": raw}).get_data(as_text=True)
+    assert "kiso/01-hajimeni/01-towa.md:2: title は文字列で書いてください" in html
+    assert "kiso/01-hajimeni/01-towa.md:3: kind の値 &#39;nonsense&#39; は使えません。次のいずれかにしてください：reading" in html
+    assert "must be text" not in html and "use one of" not in html
+    trainer_client.submit("/language", {"locale": "en", "next": "/"}, page="/account")
+    data = trainer_client.submit(f"/authoring/lessons/{lesson.id}/preview", {"raw": raw},
+                                 page=f"/authoring/lessons/{lesson.id}/edit").json
+    assert data["errors"][1] == "kiso/01-hajimeni/01-towa.md:3: unknown kind 'nonsense'; use one of: reading, quiz, exercise, workshop"
+
+
+def test_a_control_character_in_the_editor_is_refused_with_its_line(trainer_client: Any, sync_course: Any) -> None:
+    sync_course()
+    lesson = _lesson()
+    raw = "---\ntitle: x\n---\n\nok\n\u202eevil\n"
+    response = trainer_client.submit(f"/authoring/lessons/{lesson.id}/edit", {"raw": raw})
+    assert "「レッスンファイル（フロントマターとMarkdown）」の6行目に使えない文字（U+202E (RLO)）" in response.get_data(as_text=True)
+    data = trainer_client.submit(f"/authoring/lessons/{lesson.id}/preview", {"raw": raw.replace("\u202e", "\x00")},
+                                 page=f"/authoring/lessons/{lesson.id}/edit").json
+    assert data["html"] == "" and "6行目に使えない文字（U+0000 (NUL)）" in data["errors"][0]
+    assert count(LessonRevision) == 2
+
+
+def test_the_outline_shows_lesson_kinds_as_words(trainer_client: Any, sync_course: Any) -> None:
+    sync_course()
+    html = trainer_client.get("/authoring/kiso/").get_data(as_text=True)
+    assert "読み物 ·" in html and "確認テスト ·" in html and "reading ·" not in html

@@ -407,11 +407,48 @@ def test_every_lesson_kind_of_the_spec_is_accepted() -> None:
     assert tuple(kinds) == LESSON_KINDS
 
 
-def test_file_that_is_not_utf8_is_an_error_at_line_1(tmp_path: Path) -> None:
+def test_file_that_is_not_utf8_is_an_error_at_the_line_of_the_bad_byte(tmp_path: Path) -> None:
     course = make_course(tmp_path, {"01-basics/01-intro.md": LESSON_MD.encode("shift_jis")})
 
     assert errors_of(course) == [
-        "demo/01-basics/01-intro.md:1: file is not UTF-8 (bad byte at offset 11): save it as UTF-8"
+        "demo/01-basics/01-intro.md:2: file is not UTF-8 (byte 0x82 at byte 8 of this line): save it as UTF-8"
+    ]
+
+
+def test_invalid_utf8_deep_in_a_file_is_reported_at_its_real_line(tmp_path: Path) -> None:
+    text = LESSON_MD.encode() + b"\n".join(["段落です。".encode()] * 6) + b"\nok \xff\xfe here\n"
+    course = make_course(tmp_path, {"01-basics/01-intro.md": text})
+    line = text[:text.index(b"\xff")].count(b"\n") + 1
+
+    assert line > 8 and errors_of(course) == [
+        f"demo/01-basics/01-intro.md:{line}: file is not UTF-8 (byte 0xFF at byte 4 of this line): save it as UTF-8"
+    ]
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\u202e", "\u2028", "\x85"])
+def test_a_control_character_anywhere_in_a_lesson_is_an_error_at_its_line(tmp_path: Path, char: str) -> None:
+    body = f"本文です。\n\n二段落目{char}です。\n"
+    course = make_course(tmp_path, {"01-basics/01-intro.md": f"---\ntitle: x\n---\n\n{body}"})
+
+    with pytest.raises(CourseSourceError) as info:
+        load_course(course)
+    (error,) = info.value.errors
+    assert (error.path, error.line) == ("demo/01-basics/01-intro.md", 7)
+    assert f"U+{ord(char):04X}" in error.text and "remove it" in error.text
+
+
+def test_the_browser_editor_refuses_control_characters_as_sync_does() -> None:
+    errors = lesson_errors("---\ntitle: x\n---\n\nok\n\x00\nfine\n\u202eevil\n")
+
+    assert errors == [
+        "c/01-m/01-l.md:6: this line contains the character U+0000 (NUL), which no text may hold: remove it",
+        "c/01-m/01-l.md:8: this line contains the character U+202E (RLO), which no text may hold: remove it",
+    ]
+
+
+def test_a_yaml_escape_cannot_smuggle_a_control_character_into_a_title() -> None:
+    assert lesson_errors('---\ntitle: "a\\0b"\n---\n') == [
+        "c/01-m/01-l.md:2: title contains the character U+0000 (NUL), which no text may hold: remove it"
     ]
 
 
@@ -894,7 +931,7 @@ def test_naughty_strings_in_a_course_tree_load_or_give_source_errors(tmp_path: P
 
 def test_a_control_character_in_front_matter_is_reported_at_its_line() -> None:
     assert lesson_errors("---\ntitle: x\nminutes: 5\x1b\n---\n") == [
-        "c/01-m/01-l.md:3: front matter contains the character U+001B, which YAML does not allow: remove it"
+        "c/01-m/01-l.md:3: this line contains the character U+001B (ESC), which no text may hold: remove it"
     ]
 
 

@@ -131,7 +131,45 @@ def test_a_duplicate_course_slug_in_two_folders_is_an_error(app: Flask, tmp_path
 
 def test_no_course_found_is_an_error(app: Flask, tmp_path: Path) -> None:
     result = _sync(app, str(tmp_path))
-    assert result.exit_code == 1 and "no course found" in result.stderr
+    assert result.exit_code == 1 and f"no course found in {tmp_path}" in result.stderr
+
+
+def test_a_folder_with_lessons_but_no_course_md_is_named(app: Flask, tmp_path: Path) -> None:
+    write_course(tmp_path, slug="good")
+    forgotten = write_course(tmp_path, slug="forgotten")
+    (forgotten / "course.md").unlink()
+    result = _sync(app, str(tmp_path))
+    assert result.exit_code == 1
+    assert f"{forgotten}/course.md:1: missing course.md" in result.stderr
+    assert set(db.session.scalars(sa.select(Course.slug))) == {"good"}
+
+
+def test_syncing_a_course_folder_that_lacks_course_md_names_it(app: Flask, tmp_path: Path) -> None:
+    forgotten = write_course(tmp_path, slug="kiso")
+    (forgotten / "course.md").unlink()
+    result = _sync(app, str(forgotten))
+    assert result.exit_code == 1 and f"{forgotten}/course.md:1: missing course.md" in result.stderr
+
+
+def test_invalid_utf8_is_reported_at_its_line(app: Flask, tmp_path: Path) -> None:
+    course = write_course(tmp_path)
+    lesson = course / "01-hajimeni" / "01-towa.md"
+    lesson.write_bytes(lesson.read_bytes() + "追記です。\n".encode("shift_jis"))
+    result = _sync(app, str(tmp_path))
+    line = lesson.read_bytes().count(b"\n")
+    assert result.exit_code == 1 and f"kiso/01-hajimeni/01-towa.md:{line}: file is not UTF-8" in result.stderr
+    assert line > 8 and "offset" not in result.stderr
+
+
+@pytest.mark.parametrize("char", ["\x00", "\u202e", "\x07", "\x1b", "\u2028"])
+def test_a_lesson_with_a_control_character_is_refused_and_nothing_is_written(app: Flask, tmp_path: Path, char: str) -> None:
+    course = write_course(tmp_path)
+    lesson = course / "01-hajimeni" / "01-towa.md"
+    lesson.write_text(lesson.read_text() + f"最後の行{char}です。\n")
+    result = _sync(app, str(tmp_path))
+    line = lesson.read_text().count("\n")
+    assert result.exit_code == 1 and f"kiso/01-hajimeni/01-towa.md:{line}: this line contains the character" in result.stderr
+    assert count(Course) == 0 and count(LessonRevision) == 0
 
 
 def test_sync_shows_a_progress_bar(app: Flask, tmp_path: Path) -> None:

@@ -627,3 +627,12 @@ def test_any_bytes_give_rows_or_roster_file_error(data: bytes, filename: str) ->
         parse_roster(data, filename)
     except RosterFileError as error:
         assert {problem.code for problem in error.problems} <= PROBLEM_CODES
+
+
+@pytest.mark.parametrize("char", ["\x00", "\u202e", "\x07", "\x1b", "\u2028", "\x85", "\t", "\ufffe"])
+def test_the_roster_refuses_what_every_form_field_refuses(char: str) -> None:
+    from lms import textrule
+
+    data = csv_bytes([["氏名", "メールアドレス", "部署"], ["山田太郎", "yamada@example.jp", f"総務{char}部"]])
+    assert not textrule.is_acceptable(f"総務{char}部", multiline=False)
+    assert problems_of(data) == [RosterProblem("invalid_value", 2, "部署", "総務\ufffd部")]

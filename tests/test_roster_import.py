@@ -155,3 +155,13 @@ def test_csv_injection_payloads_are_kept_as_plain_names(client: Any, org_admin: 
     response = _upload(client, org_admin, (HEADER + f"\"{payload}\",formula@example.jp,,\r\n").encode())
     _confirm(client, response)
     assert db.session.scalar(sa.select(User.display_name).where(User.email == "formula@example.jp")) == payload
+
+
+@pytest.mark.parametrize("char", ["\x00", "\u202e", "\x1b"])
+def test_a_file_name_with_a_control_character_is_refused_naming_the_field(client: Any, org_admin: User, char: str) -> None:
+    client.login("boss@example.jp")
+    content = (HEADER + "山田太郎,yamada@example.jp,総務部,社員\r\n").encode()
+    response = _upload(client, org_admin, content, filename=f"名簿{char}.csv")
+    assert response.status_code < 500
+    assert "「名簿ファイル（CSVまたはExcel .xlsx）」に選んだファイルの名前に使えない文字" in response.get_data(as_text=True)
+    assert count(RosterImport) == 0

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectChoice, BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
@@ -7,7 +6,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.roles import Role
 from lms.accounts.service import MIN_PASSWORD_LENGTH
-from lms.forms import choices
+from lms.forms import Form, choices
 
 # Language names are shown in their own language, so they are not translated.
 LANGUAGES = choices([("ja", "日本語"), ("en", "English")])
@@ -28,16 +27,16 @@ def company_role_choices() -> list[SelectChoice]:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[
@@ -59,17 +58,17 @@ class ChangePasswordForm(NewPasswordForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     furigana = StringField(_l("Furigana"), validators=[Optional(), Length(max=100)])
     locale = SelectField(_l("Language"), choices=LANGUAGES)
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = SelectField(_l("Language"), choices=LANGUAGES)
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     department_id = SelectField(_l("Department"), coerce=int, validate_choice=True)
     roles = MultiCheckboxField(_l("Roles"))
@@ -80,7 +79,7 @@ class MemberForm(FlaskForm):
             raise ValidationError(_l("Choose at least one role."))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
     department_id = SelectField(_l("Department"), coerce=int, validate_choice=True)
@@ -91,11 +90,11 @@ class InviteForm(FlaskForm):
             raise ValidationError(_l("Choose at least one role."))
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     name = StringField(_l("Department name"), validators=[DataRequired(), Length(max=100)])
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(Form):
     file = FileField(
         _l("Roster file (CSV or Excel .xlsx)"),
         validators=[
@@ -105,5 +104,5 @@ class RosterUploadForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only carries the CSRF token."""

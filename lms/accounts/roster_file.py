@@ -47,6 +47,8 @@ from dataclasses import dataclass
 import openpyxl
 from email_validator import EmailNotValidError, validate_email
 
+from lms import textrule
+
 ROLE_EMPLOYEE = "employee"
 ROLE_EXECUTIVE = "executive"
 ROLE_ORG_ADMIN = "org_admin"
@@ -106,10 +108,8 @@ PROBLEM_CODES = frozenset(
 # nothing but them invalid), so what is stored is exactly what was typed.
 WHITESPACE = string.whitespace + "\u3000"
 
-# Trojan-Source style bidi embeddings/overrides/isolates reorder the text
-# around a name on screen, so they are refused even though they are "Cf".
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+# Which characters no cell may hold is the app's one input rule (lms/textrule.py,
+# one-line text: controls, bidi overrides, line separators, line breaks and tabs).
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Zs", "Zl", "Zp", "Cc"})
 
 # Applied after NFKC, which already folds ， and ／ to ASCII and U+3000 to " ".
@@ -202,25 +202,15 @@ def _is_blank(cells: list[str]) -> bool:
 
 
 def _is_displayable(text: str) -> bool:
-    visible = False
-    for char in text:
-        category = unicodedata.category(char)
-        if category in _FORBIDDEN_CATEGORIES or char in _BIDI_CONTROLS:
-            return False
-        if category not in _INVISIBLE_CATEGORIES:
-            visible = True
+    if not textrule.is_acceptable(text, multiline=False):
+        return False
     # A name of only zero-width or exotic spaces cannot be told apart on screen.
-    return visible
+    return any(unicodedata.category(char) not in _INVISIBLE_CATEGORIES for char in text)
 
 
 def _safe_preview(text: str) -> str:
     # Echoing control characters back into an error page would garble it.
-    return "".join(
-        "\ufffd"
-        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES or char in _BIDI_CONTROLS
-        else char
-        for char in text
-    )
+    return textrule.printable(text)
 
 
 def _file_kind(filename: str) -> str | None:

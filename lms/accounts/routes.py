@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from lms import textrule
 from lms.accounts import service, sessions
 from lms.accounts.models import User
 from lms.accounts.forms import (
@@ -20,7 +21,7 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 
 def _safe_next(target: str | None) -> str | None:
     # Only same-site paths: an open redirect would make phishing links look like ours.
-    if not target:
+    if not target or not textrule.is_acceptable(target, multiline=False):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

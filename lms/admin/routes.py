@@ -93,6 +93,8 @@ def assign_trainer(org_id: int):  # type: ignore[no-untyped-def]
         service.assign_trainer(org, trainer, actor=current_user)
         commit()
         flash(_("Trainer assigned."), "info")
+    else:
+        flash(" ".join(form.trainer_id.errors), "error")
     return redirect(url_for("admin.org", org_id=org.id))
 
 

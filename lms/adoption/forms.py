@@ -1,19 +1,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.accounts.forms import MultiCheckboxField
 from lms.adoption.service import COMMENT_MAX
 from lms.adoption.vocab import MINUTES_LABELS
-from lms.forms import choices
+from lms.forms import Form, choices
 
 DAYS = choices([(n, str(n)) for n in range(8)])
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(Form):
     # The service checks every choice and names the field; the form only parses.
     days_used = RadioField(_l("On how many days did you use AI for work that week?"), coerce=int, choices=DAYS,
                            validators=[InputRequired(_l("Choose a number of days from 0 to 7."))], validate_choice=False)
@@ -26,7 +25,7 @@ class CheckinForm(FlaskForm):
     comment = TextAreaField(_l("Comment for your trainer (optional)"), validators=[Optional(), Length(max=COMMENT_MAX)])
 
 
-class BaselineForm(FlaskForm):
+class BaselineForm(Form):
     quotes_minutes = IntegerField(_l("Quotes and contracts (minutes a week)"), default=0,
                                   validators=[InputRequired(), NumberRange(0, 3000)])
     sales_minutes = IntegerField(_l("Sales materials (minutes a week)"), default=0,
@@ -41,7 +40,7 @@ def _yen(label):  # type: ignore[no-untyped-def]
     return IntegerField(label, validators=[InputRequired(), NumberRange(0, 10**10)])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     approved_tool = BooleanField(_l("The company has approved an AI tool for work"))
     ai_policy = BooleanField(_l("The company has an AI-use policy"))
     training_for_all = BooleanField(_l("Training is planned or done for every employee"))

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.accounts.forms import MultiCheckboxField
-from lms.forms import choices
+from lms.forms import Form, choices
 
 WEEKDAYS = choices([
     (0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
@@ -14,9 +13,9 @@ WEEKDAYS = choices([
 ])
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     # Choices are checked by the service, which names the problem (another company's person, say).
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+    name = StringField(_l("Cohort name"), validators=[DataRequired(), Length(max=200)],
                        description=_l("For example: 2027年1月期 全社AI研修"))
     course_ids = MultiCheckboxField(_l("Courses"), coerce=int, validate_choice=False)
     start_date = DateField(_l("Start date"), validators=[InputRequired()])
@@ -29,21 +28,21 @@ class CohortForm(FlaskForm):
     trainer_ids = MultiCheckboxField(_l("Trainers"), coerce=int, validate_choice=False)
 
 
-class AddMembersForm(FlaskForm):
+class AddMembersForm(Form):
     member_ids = MultiCheckboxField(_l("Individual employees"), coerce=int, validate_choice=False)
 
 
-class NudgeForm(FlaskForm):
+class NudgeForm(Form):
     note = TextAreaField(_l("Personal message (optional)"), validators=[Optional(), Length(max=1000)])
 
 
-class ReminderSettingsForm(FlaskForm):
+class ReminderSettingsForm(Form):
     reminder_enabled = BooleanField(_l("Send the weekly reminder to people behind"))
-    reminder_weekday = SelectField(_l("Day"), coerce=int, choices=WEEKDAYS)
-    reminder_hour = IntegerField(_l("Hour (0-23)"), validators=[InputRequired(), NumberRange(0, 23)])
+    reminder_weekday = SelectField(_l("Reminder day"), coerce=int, choices=WEEKDAYS)
+    reminder_hour = IntegerField(_l("Reminder hour (0-23)"), validators=[InputRequired(), NumberRange(0, 23)])
 
 
-class NotificationsForm(FlaskForm):
+class NotificationsForm(Form):
     notify_module_open = BooleanField(_l("When a new week's lessons open"))
     notify_reminder = BooleanField(_l("Reminders when I fall behind"))
     notify_digest = BooleanField(_l("Weekly summary for executives"))

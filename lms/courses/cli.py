@@ -52,7 +52,8 @@ def register(app: Flask) -> None:
             click.echo(f"{len(failed)} course(s) have errors and were not loaded", err=True)
             raise SystemExit(1)
         if not reports:
-            click.echo("no course found (a course is a folder holding course.md)", err=True)
+            shown = ", ".join(str(r) for r in roots)
+            click.echo(f"no course found in {shown} (a course is a folder holding course.md)", err=True)
             raise SystemExit(1)
         if not check and all(r.status == sync.UNCHANGED for r in reports):
             click.echo("nothing changed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.accounts.forms import ConfirmForm
@@ -21,6 +22,16 @@ from lms.transaction import commit
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 AUTHORS = (Role.TRAINER, Role.ADMIN)
+
+LESSON_KIND_LABELS = {
+    "reading": _l("Reading"), "quiz": _l("Quiz"), "exercise": _l("Exercise"), "workshop": _l("Workshop"),
+}
+
+
+def _problems(exc: CourseSourceError) -> list[str]:
+    """Each problem as path:line: message, the message in the UI language (the CLI prints English)."""
+    return [f"{e.path}:{e.line}: {e.localized(_)}" for e in exc.errors]
+
 
 # SVG can carry script: it is served only as a download, in a sandbox, never inline.
 _SANDBOX = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -62,7 +73,8 @@ def authoring_index():  # type: ignore[no-untyped-def]
 @require_role(*AUTHORS)
 def authoring_course(slug: str):  # type: ignore[no-untyped-def]
     course = _course_or_404(slug)
-    return render_template("courses/authoring_course.html", course=course, outline=outline(course))
+    return render_template("courses/authoring_course.html", course=course, outline=outline(course),
+                           kind_labels=LESSON_KIND_LABELS)
 
 
 @bp.route("/authoring/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
@@ -76,7 +88,7 @@ def edit_lesson(lesson_id: int):  # type: ignore[no-untyped-def]
         try:
             revision = authoring.save_edit(lesson, form.raw.data, actor=current_user)
         except CourseSourceError as exc:
-            errors = [str(e) for e in exc.errors]
+            errors = _problems(exc)
         else:
             commit()
             flash(_("Saved as revision %(n)d.", n=revision.number) if revision else _("No changes to save."), "info")
@@ -91,11 +103,11 @@ def preview(lesson_id: int):  # type: ignore[no-untyped-def]
     lesson = db.get_or_404(Lesson, lesson_id)
     form = LessonEditForm()
     if not form.validate_on_submit():
-        return jsonify(html="", errors=[_("The form has expired. Reload the page.")]), 400
+        return jsonify(html="", errors=form.raw.errors or [_("The form has expired. Reload the page.")]), 400
     try:
         source = authoring.parse_edit(lesson, form.raw.data)
     except CourseSourceError as exc:
-        return jsonify(html="", errors=[str(e) for e in exc.errors])
+        return jsonify(html="", errors=_problems(exc))
     html = render_body(source.body, lesson.course.slug)
     questions = render_questions(source.questions, lesson.course.slug)
     quiz = render_template("courses/_quiz_preview.html", questions=questions)
@@ -122,7 +134,7 @@ def restore_revision(lesson_id: int, number: int):  # type: ignore[no-untyped-de
     try:
         new = authoring.restore(lesson, revision, actor=current_user)
     except CourseSourceError as exc:
-        flash("; ".join(str(e) for e in exc.errors), "error")
+        flash("; ".join(_problems(exc)), "error")
         return redirect(url_for("courses.revisions", lesson_id=lesson.id))
     commit()
     flash(_("Revision %(old)d restored as revision %(new)d.", old=number, new=new.number) if new else _("No changes to save."), "info")

@@ -16,6 +16,8 @@ from urllib.parse import unquote
 
 import yaml
 
+from lms import textrule
+
 INDUSTRY_CODES: tuple[str, ...] = (
     "all", "manufacturing", "construction", "retail", "food_service", "services",
     "professional", "it", "healthcare_welfare", "logistics", "real_estate", "wholesale",
@@ -39,17 +41,36 @@ _LINK_RES = (
 )
 _OPTION_RE = re.compile(r"^- \[([ xX])\](.*)$")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
-_QUIZ_HINT = "start questions with '? ', options with '- [ ] ' or '- [x] ', explanations with '> '"
+
+
+class _Template(str):
+    """An English message template (a msgid): filled from params, translated where a person reads it."""
+
+
+def N_(message: str) -> _Template:
+    """Mark a message template for extraction; the web layer shows it in the UI language."""
+    return _Template(message)
 
 
 @dataclass(frozen=True)
 class SourceError:
     path: str
     line: int
-    message: str
+    message: str  # a _Template filled from params, or final English text (folder-level errors the CLI prints)
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def localized(self, translate: Callable[[str], str]) -> str:
+        """The message through `translate` (a gettext), with its values filled in."""
+        if isinstance(self.message, _Template):
+            return translate(str(self.message)) % self.params
+        return self.message
+
+    @property
+    def text(self) -> str:
+        return self.localized(str)
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.path}:{self.line}: {self.text}"
 
 
 class CourseSourceError(Exception):
@@ -138,14 +159,22 @@ class CourseSource:
 class _Invalid(Exception):
     """A front-matter value is wrong; the message says how to fix it."""
 
+    def __init__(self, message: _Template, **params: Any) -> None:
+        super().__init__(message % params)
+        self.message, self.params = message, params
+
 
 def _text(key: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise _Invalid(f"{key} must be text (put it in quotes if it looks like a number, date or yes/no)")
+        raise _Invalid(N_("%(key)s must be text (put it in quotes if it looks like a number, date or yes/no)"), key=key)
     if not value.strip():
-        raise _Invalid(f"{key} must not be empty")
+        raise _Invalid(N_("%(key)s must not be empty"), key=key)
     if _SURROGATE_RE.search(value):  # YAML escapes like "\ud800" make text that cannot be stored
-        raise _Invalid(f"{key} contains an escape for an invalid character (a lone surrogate)")
+        raise _Invalid(N_("%(key)s contains an escape for an invalid character (a lone surrogate)"), key=key)
+    found = textrule.first_refused(value, multiline=True)
+    if found is not None:  # YAML escapes like "\0" or "\u202e" make characters no text may hold
+        raise _Invalid(N_("%(key)s contains the character %(char)s, which no text may hold: remove it"),
+                       key=key, char=found.code)
     return value.strip()
 
 
@@ -153,15 +182,18 @@ def _whole_number(low: int, high: int | None = None) -> Callable[[str, Any], int
     def check(key: str, value: Any) -> int:
         # bool is an int in Python, but "minutes: yes" is a mistake, not 1.
         if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-            span = f"of {low} or more" if high is None else f"from {low} to {high}"
-            raise _Invalid(f"{key} must be a whole number {span}, not {value!r}")
+            if high is None:
+                raise _Invalid(N_("%(key)s must be a whole number of %(low)d or more, not %(value)s"),
+                               key=key, low=low, value=repr(value))
+            raise _Invalid(N_("%(key)s must be a whole number from %(low)d to %(high)d, not %(value)s"),
+                           key=key, low=low, high=high, value=repr(value))
         return value
     return check
 
 
 def _boolean(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _Invalid(f"{key} must be true or false, not {value!r}")
+        raise _Invalid(N_("%(key)s must be true or false, not %(value)s"), key=key, value=repr(value))
     return value
 
 
@@ -171,14 +203,16 @@ def _is_slug(value: str) -> bool:
 
 def _slug(key: str, value: Any) -> str:
     if not isinstance(value, str) or not _is_slug(value):
-        raise _Invalid(f"{key} must be a slug (lowercase letters, digits and single dashes, at most 64), not {value!r}")
+        raise _Invalid(N_("%(key)s must be a slug (lowercase letters, digits and single dashes, at most 64), not %(value)s"),
+                       key=key, value=repr(value))
     return value
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[str, Any], str]:
     def check(key: str, value: Any) -> str:
         if not isinstance(value, str) or value not in options:
-            raise _Invalid(f"unknown {key} {value!r}; use one of: {', '.join(options)}")
+            raise _Invalid(N_("unknown %(key)s %(value)s; use one of: %(options)s"),
+                           key=key, value=repr(value), options=", ".join(options))
         return value
     return check
 
@@ -186,11 +220,11 @@ def _choice(options: tuple[str, ...]) -> Callable[[str, Any], str]:
 def _string_list(item: Callable[[str, Any], str] | None = None) -> Callable[[str, Any], tuple[str, ...]]:
     def check(key: str, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise _Invalid(f"{key} must be a list of text items, like [a, b] (quote items that look like numbers)")
+            raise _Invalid(N_("%(key)s must be a list of text items, like [a, b] (quote items that look like numbers)"), key=key)
         items = tuple(item(key, v) if item else _text(key, v) for v in value)
         duplicates = sorted({v for v in items if items.count(v) > 1})
         if duplicates:
-            raise _Invalid(f"{key} lists {', '.join(map(repr, duplicates))} more than once")
+            raise _Invalid(N_("%(key)s lists %(items)s more than once"), key=key, items=", ".join(map(repr, duplicates)))
         return items
     return check
 
@@ -200,9 +234,10 @@ def _code_list(options: tuple[str, ...]) -> Callable[[str, Any], tuple[str, ...]
         items = _string_list()(key, value)
         bad = [v for v in items if v not in options]
         if bad:
-            raise _Invalid(f"unknown {key} code {bad[0]!r}; use any of: {', '.join(options)}")
+            raise _Invalid(N_("unknown %(key)s code %(value)s; use any of: %(options)s"),
+                           key=key, value=repr(bad[0]), options=", ".join(options))
         if not items:
-            raise _Invalid(f"{key} must list at least one code (leave the key out to mean [all])")
+            raise _Invalid(N_("%(key)s must list at least one code (leave the key out to mean [all])"), key=key)
         return items
     return check
 
@@ -231,8 +266,8 @@ class _Document:
     body_line: int = 1  # file line of the body's first line
     errors: list[SourceError] = field(default_factory=list)
 
-    def error(self, line: int, message: str) -> None:
-        self.errors.append(SourceError(self.path, line, message))
+    def error(self, line: int, message: str, **params: Any) -> None:
+        self.errors.append(SourceError(self.path, line, message, params))
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -242,8 +277,24 @@ def _decode(data: bytes, path: str) -> tuple[str | None, list[SourceError]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [SourceError(path, 1, f"file is not UTF-8 (bad byte at offset {exc.start}): save it as UTF-8")]
-    return _normalise(text), []
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = N_("file is not UTF-8 (byte 0x%(byte)02X at byte %(column)d of this line): save it as UTF-8")
+        return None, [SourceError(path, line, message, {"byte": data[exc.start], "column": column})]
+    text = _normalise(text)
+    errors = refused_characters(text, path)
+    return (None if errors else text), errors
+
+
+def refused_characters(text: str, path: str, first_line: int = 1) -> list[SourceError]:
+    """One error per line holding a character the input rule refuses (lms/textrule.py)."""
+    errors: list[SourceError] = []
+    for found in textrule.all_refused(text, multiline=True):
+        line = first_line + found.line - 1
+        if not errors or errors[-1].line != line:
+            message = N_("this line contains the character %(char)s, which no text may hold: remove it")
+            errors.append(SourceError(path, line, message, {"char": found.code}))
+    return errors
 
 
 def _normalise(text: str) -> str:
@@ -254,18 +305,18 @@ def _parse_document(text: str, path: str, schema: _Schema, required: tuple[str, 
     doc = _Document(path, text)
     lines = text.split("\n")
     if lines[0].rstrip() != "---":
-        doc.error(1, "missing front matter: the file must start with a '---' line, then 'title: ...', then '---'")
+        doc.error(1, N_("missing front matter: the file must start with a '---' line, then 'title: ...', then '---'"))
         return doc
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
     if end is None:
-        doc.error(1, "front matter is not closed: add a '---' line after the front matter")
+        doc.error(1, N_("front matter is not closed: add a '---' line after the front matter"))
         return doc
     doc.body = "\n".join(lines[end + 1:])
     doc.body_line = end + 2
     if _read_front_matter(doc, "\n".join(lines[1:end]), schema):
         for key in required:
             if key not in doc.lines:
-                doc.error(1, f"missing required key '{key}' in the front matter")
+                doc.error(1, N_("missing required key '%(key)s' in the front matter"), key=key)
     return doc
 
 
@@ -285,27 +336,29 @@ def _read_front_matter(doc: _Document, source: str, schema: _Schema) -> bool:
         loader = yaml.SafeLoader(source)  # checks for forbidden characters already
         node = loader.get_single_node()
         if not isinstance(node, yaml.MappingNode):
-            doc.error(1, "front matter must be 'key: value' lines (a YAML mapping)")
+            doc.error(1, N_("front matter must be 'key: value' lines (a YAML mapping)"))
             return False
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 2
             key = key_node.value if key_node.tag == "tag:yaml.org,2002:str" else None
             if key not in schema:
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else key_node.id
-                doc.error(line, f"unknown key {shown!r}; allowed keys: {', '.join(schema)}")
+                doc.error(line, N_("unknown key %(key)s; allowed keys: %(allowed)s"), key=repr(shown), allowed=", ".join(schema))
             elif key in doc.lines:
-                doc.error(line, f"duplicate key '{key}' (already set on line {doc.lines[key]})")
+                doc.error(line, N_("duplicate key '%(key)s' (already set on line %(first)d)"), key=key,
+                          first=doc.lines[key])
             else:
                 doc.lines[key] = line
                 _check_value(doc, loader, key, value_node, schema[key], line)
         return True
     except yaml.reader.ReaderError as exc:
-        doc.error(_yaml_line(exc, source), f"front matter contains the character U+{exc.character:04X}, which YAML "
-                                           "does not allow: remove it")
+        doc.error(_yaml_line(exc, source), N_("front matter contains the character %(char)s, which YAML does not allow: "
+                                              "remove it"), char=f"U+{exc.character:04X}")
     except yaml.YAMLError as exc:
-        doc.error(_yaml_line(exc, source), f"invalid YAML in front matter: {getattr(exc, 'problem', None) or exc}")
+        doc.error(_yaml_line(exc, source), N_("invalid YAML in front matter: %(problem)s"),
+                  problem=str(getattr(exc, "problem", None) or exc))
     except RecursionError:
-        doc.error(1, "invalid YAML in front matter: nested too deeply")
+        doc.error(1, N_("invalid YAML in front matter: nested too deeply"))
     finally:
         if loader is not None:
             loader.dispose()
@@ -319,11 +372,11 @@ def _check_value(
         value = loader.construct_object(node, deep=True)
         doc.values[key] = check(key, value)
     except _Invalid as exc:
-        doc.error(line, str(exc))
+        doc.error(line, exc.message, **exc.params)
     except yaml.MarkedYAMLError as exc:  # e.g. an unknown !!tag
-        doc.error(line, f"invalid value for {key}: {exc.problem}")
+        doc.error(line, N_("invalid value for %(key)s: %(problem)s"), key=key, problem=str(exc.problem))
     except (ValueError, OverflowError) as exc:  # e.g. an impossible date like 2024-02-30
-        doc.error(line, f"invalid value for {key}: {exc}")
+        doc.error(line, N_("invalid value for %(key)s: %(problem)s"), key=key, problem=str(exc))
 
 
 # --- body: fences, links, quizzes ---------------------------------------------------------------
@@ -405,7 +458,7 @@ def _check_body(doc: _Document, asset_paths: frozenset[str]) -> list[tuple[int, 
             continue
         fence_line = doc.body_line + fence.start
         if fence.end is None:
-            doc.error(fence_line, "quiz block is not closed: add a closing fence line (```) after the questions")
+            doc.error(fence_line, N_("quiz block is not closed: add a closing fence line (```) after the questions"))
         quizzes.append((fence_line + 1, "\n".join(lines[fence.start + 1:stop])))
     for index, line in enumerate(lines):
         if index in in_code:
@@ -414,7 +467,8 @@ def _check_body(doc: _Document, asset_paths: frozenset[str]) -> list[tuple[int, 
             asset = _asset_path(target)
             if asset is not None and asset not in asset_paths:
                 doc.error(doc.body_line + index,
-                          f"asset not found: {target} (put the file in the course's assets/ folder or fix the link)")
+                          N_("asset not found: %(target)s (put the file in the course's assets/ folder or fix the link)"),
+                          target=target)
     return quizzes
 
 
@@ -438,28 +492,30 @@ def parse_quiz(block: str, *, path: str, first_line: int) -> tuple[list[QuizQues
         if line == "?" or line.startswith("? "):
             drafts.append(_Question(line[1:].strip(), number))
             if not drafts[-1].prompt:
-                errors.append(SourceError(path, number, "question text is empty: write the question after '? '"))
+                errors.append(SourceError(path, number, N_("question text is empty: write the question after '? '")))
         elif option is not None and (option.group(2) == "" or option.group(2).startswith(" ")):
             text = option.group(2).strip()
             if not drafts:
-                errors.append(SourceError(path, number, "option before any question: start the question with '? ' first"))
+                errors.append(SourceError(path, number, N_("option before any question: start the question with '? ' first")))
             elif not text:
-                errors.append(SourceError(path, number, "option text is empty: write the answer after '- [ ] '"))
+                errors.append(SourceError(path, number, N_("option text is empty: write the answer after '- [ ] '")))
             else:
                 drafts[-1].options.append(QuizOption(text, option.group(1) != " "))
         elif line.startswith(">"):
             if not drafts:
                 errors.append(SourceError(
-                    path, number, "explanation before any question: put '> ' lines after a question's options"))
+                    path, number, N_("explanation before any question: put '> ' lines after a question's options")))
             else:
                 drafts[-1].explanation.append(line[1:].removeprefix(" "))
         else:
-            errors.append(SourceError(path, number, f"unexpected line in quiz block: {_QUIZ_HINT}"))
+            errors.append(SourceError(path, number, N_("unexpected line in quiz block: start questions with '? ', options with '- [ ] ' or "
+                                                     "'- [x] ', explanations with '> '")))
     for draft in drafts:
         if len(draft.options) < 2:
-            errors.append(SourceError(path, draft.line, f"question has {len(draft.options)} option(s): give at least two"))
+            errors.append(SourceError(path, draft.line, N_("question has %(n)d option(s): give at least two"),
+                                      {"n": len(draft.options)}))
         elif not any(o.correct for o in draft.options):
-            errors.append(SourceError(path, draft.line, "question has no correct option: mark the right answer(s) with '- [x] '"))
+            errors.append(SourceError(path, draft.line, N_("question has no correct option: mark the right answer(s) with '- [x] '")))
     questions = [
         QuizQuestion(d.prompt, tuple(d.options), "\n".join(d.explanation) if "".join(d.explanation).strip() else None, d.line)
         for d in drafts
@@ -490,7 +546,7 @@ def _lesson_from_text(
     for first_line, inner in quizzes:
         found, errors = parse_quiz(inner, path=path, first_line=first_line)
         if not found and not errors:
-            doc.error(first_line - 1, "quiz block has no questions: add '? ' questions or remove the block")
+            doc.error(first_line - 1, N_("quiz block has no questions: add '? ' questions or remove the block"))
         questions.extend(found)
         doc.errors.extend(errors)
     values = doc.values
@@ -498,16 +554,17 @@ def _lesson_from_text(
     if "kind" in doc.lines and "kind" not in values:
         kind = None  # already reported; skip the checks that depend on it
     if kind == "quiz" and not quizzes:
-        doc.error(doc.line_of("kind"), "a lesson of kind quiz needs at least one ```quiz block")
+        doc.error(doc.line_of("kind"), N_("a lesson of kind quiz needs at least one ```quiz block"))
     if kind == "exercise" and "exercise" not in doc.lines:
-        doc.error(doc.line_of("kind"), "a lesson of kind exercise needs 'exercise: <exercise slug>'")
+        doc.error(doc.line_of("kind"), N_("a lesson of kind exercise needs 'exercise: <exercise slug>'"))
     if kind not in (None, "exercise") and "exercise" in values:
-        doc.error(doc.line_of("exercise"), "'exercise' is only used with 'kind: exercise'")
+        doc.error(doc.line_of("exercise"), N_("'exercise' is only used with 'kind: exercise'"))
     exercise = values.get("exercise")
     if exercise is not None and exercise_slugs is not None and exercise not in exercise_slugs:
-        doc.error(doc.line_of("exercise"), f"unknown exercise {exercise!r}: no exercise with that slug exists")
+        doc.error(doc.line_of("exercise"), N_("unknown exercise %(value)s: no exercise with that slug exists"),
+                  value=repr(exercise))
     if slug in values.get("aliases", ()):
-        doc.error(doc.line_of("aliases"), f"alias {slug!r} is the lesson's own slug: remove it")
+        doc.error(doc.line_of("aliases"), N_("alias %(value)s is the lesson's own slug: remove it"), value=repr(slug))
     if doc.errors or kind is None:
         return None, doc
     lesson = LessonSource(
@@ -525,7 +582,10 @@ def parse_lesson_text(
 ) -> LessonSource:
     """Validate a lesson edited in the browser exactly as sync would; raises CourseSourceError."""
     if _SURROGATE_RE.search(text):
-        raise CourseSourceError([SourceError(path, 1, "text contains an invalid character (a lone surrogate)")])
+        raise CourseSourceError([SourceError(path, 1, N_("text contains an invalid character (a lone surrogate)"))])
+    refused = refused_characters(_normalise(text), path)
+    if refused:
+        raise CourseSourceError(refused)
     lesson, doc = _lesson_from_text(
         _normalise(text), path=path, slug=slug, position=position, asset_paths=asset_paths, exercise_slugs=exercise_slugs
     )
@@ -553,6 +613,35 @@ def find_course_dirs(paths: Iterable[Path]) -> list[Path]:
                 dirnames.clear()  # assets/ may legitimately hold a file named course.md
             else:
                 dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+    return sorted(found)
+
+
+def _looks_like_course(folder: Path) -> bool:
+    try:
+        return any(
+            (child.is_dir() and _MODULE_DIR_RE.match(child.name)) or child.name == "module.md"
+            or (child.is_file() and _LESSON_FILE_RE.match(child.name))
+            for child in folder.iterdir()
+        )
+    except OSError:
+        return False
+
+
+def folders_without_course_md(paths: Iterable[Path]) -> list[Path]:
+    """Folders holding modules or lessons with no course.md at or above them: sync must name them, not skip them."""
+    found: list[Path] = []
+    for start in paths:
+        if not start.is_dir():
+            continue
+        for folder, dirnames, _ in os.walk(start):
+            here = Path(folder)
+            if (here / "course.md").is_file():
+                dirnames.clear()
+            elif _looks_like_course(here):
+                found.append(here)
+                dirnames.clear()  # its module folders are part of the same mistake
+            else:
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
     return sorted(found)
 
 

@@ -18,6 +18,7 @@ from lms.courses.source import (
     ModuleSource,
     SourceError,
     find_course_dirs,
+    folders_without_course_md,
     load_course,
 )
 from lms.db import utcnow
@@ -51,6 +52,7 @@ class Author:
 
 def load_sources(paths: Iterable[Path], exercise_slugs: frozenset[str] | None = None) -> list[CourseSource | SyncReport]:
     """Parse every course under `paths`; a course with errors becomes a FAILED report."""
+    paths = list(paths)
     results: list[CourseSource | SyncReport] = []
     seen: dict[str, str] = {}
     for course_dir in find_course_dirs(paths):
@@ -66,6 +68,10 @@ def load_sources(paths: Iterable[Path], exercise_slugs: frozenset[str] | None = 
             continue
         seen[source.slug] = source.path
         results.append(source)
+    for folder in folders_without_course_md(paths):
+        error = SourceError(f"{folder}/course.md", 1, "missing course.md: this folder holds modules or lessons, "
+                                                      "and every course folder needs a course.md")
+        results.append(SyncReport(folder.name, str(folder), FAILED, errors=[error]))
     return results
 
 
