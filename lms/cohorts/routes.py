@@ -179,17 +179,34 @@ def nudge(cohort_id: int):  # type: ignore[no-untyped-def]
 # --- per person: calendar feed, notification settings, unsubscribe ----------------------------
 
 
+def _notifications_form(*, stored: bool = False) -> NotificationsForm:
+    """The person's mail choices; `stored` shows what is saved even when the request posted another form.
+
+    Without `formdata=None`, WTForms reads the unticked boxes of a POST that
+    only carried a CSRF token (the calendar buttons) as "off", and the next
+    save would turn every mail off. The executive digest is offered only to executives.
+    """
+    form = NotificationsForm(formdata=None, obj=current_user) if stored else NotificationsForm(obj=current_user)
+    if not current_user.has_role(Role.EXECUTIVE):
+        del form.notify_digest
+    return form
+
+
+def _notifications_page(form: NotificationsForm, feed_url: str | None = None) -> str:
+    return render_template("cohorts/notifications.html", form=form, confirm=ConfirmForm(),
+                           has_feed=current_user.calendar_token_hash is not None, feed_url=feed_url)
+
+
 @public_bp.route("/account/notifications", methods=["GET", "POST"])
 @login_required
 def notifications():  # type: ignore[no-untyped-def]
-    form = NotificationsForm(obj=current_user)
+    form = _notifications_form()
     if form.validate_on_submit():
         form.populate_obj(current_user)
         commit()
         flash(_("Your mail settings were saved."), "info")
         return redirect(url_for("cohort_feeds.notifications"))
-    return render_template("cohorts/notifications.html", form=form, confirm=ConfirmForm(),
-                           has_feed=current_user.calendar_token_hash is not None, feed_url=None)
+    return _notifications_page(form)
 
 
 @public_bp.post("/account/calendar")
@@ -208,8 +225,8 @@ def calendar_token():  # type: ignore[no-untyped-def]
     raw = ical.new_token(current_user)
     record("calendar.new_url", actor=current_user, subject=current_user.email)
     commit()
-    return render_template("cohorts/notifications.html", form=NotificationsForm(obj=current_user), confirm=form,
-                           has_feed=True, feed_url=url_for("cohort_feeds.calendar_feed", token=raw, _external=True))
+    return _notifications_page(_notifications_form(stored=True),
+                               feed_url=url_for("cohort_feeds.calendar_feed", token=raw, _external=True))
 
 
 @public_bp.get("/calendar/<token>.ics")
