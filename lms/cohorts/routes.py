@@ -31,7 +31,7 @@ RUNNERS = (Role.TRAINER, Role.ORG_ADMIN)
 def _people() -> list[User]:
     return list(db.session.scalars(
         scoped(sa.select(User)).join(UserRole).where(User.is_active.is_(True), UserRole.role == Role.EMPLOYEE.value)
-        .order_by(User.display_name, User.id)
+        .order_by(*User.name_order())
     ))
 
 
@@ -42,7 +42,7 @@ def _fill_choices(form: CohortForm) -> None:
     form.member_ids.choices = [(u.id, u.display_name) for u in _people()]
     trainers = db.session.scalars(
         sa.select(User).join(TrainerAssignment, TrainerAssignment.trainer_id == User.id)
-        .where(TrainerAssignment.org_id == org.id).order_by(User.display_name)
+        .where(TrainerAssignment.org_id == org.id).order_by(*User.name_order())
     )
     form.trainer_ids.choices = [(t.id, t.display_name) for t in trainers]
 

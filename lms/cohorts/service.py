@@ -301,7 +301,7 @@ def follow_up(cohort: Cohort, *, now: datetime | None = None) -> FollowUp:
             required[lesson.module_id].add(lesson.id)
     members = db.session.execute(
         sa.select(User, CohortMember.joined_week).join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort.id).order_by(User.display_name, User.id)
+        .where(CohortMember.cohort_id == cohort.id).order_by(*User.name_order())
     ).all()
     user_ids = [u.id for u, _w in members]
     progress: dict[int, dict[int, LessonProgress]] = defaultdict(dict)
