@@ -59,6 +59,10 @@ def feed(user: User, host: str, now: datetime | None = None) -> bytes:
             event.add("dtstart", start.astimezone(timezone.utc))
             event.add("dtend", end.astimezone(timezone.utc))
             event.add("summary", _("%(cohort)s: session %(week)d", cohort=cohort.name, week=week))
+            if cohort.meeting_url:
+                event.add("url", cohort.meeting_url)
+                event.add("location", cohort.meeting_url)
+                event.add("description", _("Join online: %(url)s", url=cohort.meeting_url))
             calendar.add_component(event)
         for course, module in service.cohort_modules(cohort):
             opens = module_opens_on(dates, module.week)

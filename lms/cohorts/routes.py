@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 
 from lms.accounts.forms import ConfirmForm
@@ -11,7 +11,9 @@ from lms.accounts.models import TrainerAssignment, User, UserRole
 from lms.accounts.roles import Role
 from lms.audit.service import record
 from lms.cohorts import ical, jobs, service
-from lms.cohorts.forms import AddMembersForm, CohortForm, NotificationsForm, NudgeForm, ReminderSettingsForm
+from lms.cohorts.forms import (
+    AddMembersForm, CohortForm, MeetingUrlForm, NotificationsForm, NudgeForm, ReminderSettingsForm,
+)
 from lms.cohorts.models import Cohort
 from lms.cohorts.notify import PREFERENCES, read_unsubscribe_token
 from lms.courses.models import CourseModule
@@ -89,6 +91,7 @@ def new():  # type: ignore[no-untyped-def]
             session_weekday=form.session_weekday.data, session_time=form.session_time.data,
             session_minutes=form.session_minutes.data or 0, member_ids=form.member_ids.data or [],
             department_ids=form.department_ids.data or [], trainer_ids=form.trainer_ids.data or [],
+            meeting_url=form.meeting_url.data or "",
         )
         try:
             cohort = service.create_cohort(current_org(), draft)
@@ -100,13 +103,23 @@ def new():  # type: ignore[no-untyped-def]
             record("cohort.create", actor=current_user, org_id=cohort.org_id, subject=cohort.name)
             commit()
             flash(_("The cohort was created."), "info")
+            _warn_days_off(cohort)
             return redirect(url_for("cohorts.show", cohort_id=cohort.id))
     return render_template("cohorts/new.html", form=form), 422 if form.errors else 200
 
 
+def _warn_days_off(cohort: Cohort) -> None:
+    """A warning, not a refusal: some companies do train on holidays."""
+    off = service.sessions_on_days_off(cohort)
+    if off:
+        flash(_("%(n)d sessions fall on public holidays or the New Year break: %(dates)s. "
+                "Check that the members can attend, or hold those sessions on another day.",
+                n=len(off), dates=", ".join(format_date(start, "medium") for _w, start, _why in off)), "warning")
+
+
 @bp.get("/<int:cohort_id>/")
 @require_org_role(*RUNNERS)
-def show(cohort_id: int):  # type: ignore[no-untyped-def]
+def show(cohort_id: int, meeting_form: MeetingUrlForm | None = None):  # type: ignore[no-untyped-def]
     """Follow-up: members × modules, who is behind, quiz results, last activity."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
     report = service.follow_up(cohort)
@@ -116,7 +129,29 @@ def show(cohort_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "cohorts/show.html", cohort=cohort, report=report, calendar=service.calendar_of(cohort),
         add_form=add_form, confirm=ConfirmForm(), today=service.today(),
+        days_off={week: why for week, _start, why in service.sessions_on_days_off(cohort)},
+        meeting_form=meeting_form or MeetingUrlForm(formdata=None, meeting_url=cohort.meeting_url or ""),
     )
+
+
+@bp.post("/<int:cohort_id>/meeting-url")
+@require_org_role(*RUNNERS)
+def meeting_url(cohort_id: int):  # type: ignore[no-untyped-def]
+    """Sets, changes or clears the link of the weekly session."""
+    cohort = get_in_org_or_404(Cohort, cohort_id)
+    form = MeetingUrlForm()
+    if form.validate_on_submit():
+        try:
+            service.set_meeting_url(cohort, form.meeting_url.data or "")
+        except service.CohortInvalid as invalid:
+            db.session.rollback()
+            form.meeting_url.errors = [invalid.errors["meeting_url"]]
+        else:
+            record("cohort.meeting_url", actor=current_user, org_id=cohort.org_id, subject=cohort.name)
+            commit()
+            flash(_("The meeting URL was saved."), "info")
+            return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+    return show(cohort_id, meeting_form=form), 422
 
 
 @bp.post("/<int:cohort_id>/members")
