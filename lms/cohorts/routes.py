@@ -195,19 +195,19 @@ def nudge(cohort_id: int):  # type: ignore[no-untyped-def]
     """Preview, then send, a reminder to the members behind this week's pace."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
     report = service.follow_up(cohort)
-    behind = [r.user for r in report.behind]
+    behind = report.behind
     form = NudgeForm()
     if form.validate_on_submit() and request.form.get("send") and behind:
-        for user in behind:
-            jobs.queue_reminder(cohort, user, report.week, dedupe=False, note=form.note.data or "", sender=current_user)
+        for row in behind:
+            jobs.queue_reminder(cohort, row, report.week, dedupe=False, note=form.note.data or "", sender=current_user)
         record("cohort.nudge", actor=current_user, org_id=cohort.org_id, subject=f"{cohort.name}: {len(behind)}")
         commit()
         flash(_("A reminder was sent to %(n)d people.", n=len(behind)), "info")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id))
     preview = None
     if behind:
-        preview = render_template("mail/reminder.txt", user=behind[0], cohort=cohort, week=report.week,
-                                  note=form.note.data or "", sender=current_user, link="…", unsubscribe_url="…")
+        preview = render_template("mail/reminder.txt", link="…", unsubscribe_url="…", **jobs.reminder_context(
+            cohort, behind[0], report.week, note=form.note.data or "", sender=current_user))
     return render_template("cohorts/nudge.html", cohort=cohort, behind=behind, form=form, preview=preview)
 
 

@@ -325,6 +325,12 @@ class MemberRow:
     behind: bool
     last_activity: datetime | None
     best_scores: dict[int, int | None]  # quiz lesson id -> best score
+    overdue: list[Lesson] = field(default_factory=list)  # required lessons of weeks due by now, not done, in order
+
+    @property
+    def overdue_minutes(self) -> int:
+        """The lessons' stated minutes added up (a lesson without minutes adds nothing)."""
+        return sum(l.minutes or 0 for l in self.overdue)
 
 
 @dataclass
@@ -385,15 +391,18 @@ def follow_up(cohort: Cohort, *, now: datetime | None = None) -> FollowUp:
                 states[module.id] = LOCKED
             else:
                 states[module.id] = NOT_STARTED
-        behind = any(
-            states[m.id] != DONE and module_week[m.id] in due and module_week[m.id] >= joined_week
-            for _c, m in modules if required.get(m.id)
-        )
+        # Behind = a required lesson of a module due by now (from the week they joined) is not done.
+        overdue = [
+            l for l in lessons
+            if l.required and module_week[l.module_id] in due and module_week[l.module_id] >= joined_week
+            and not (l.id in mine and mine[l.id].state in DONE_STATES)
+        ]
         activity = [p.last_activity_at for p in mine.values() if p.last_activity_at]
         rows.append(MemberRow(
-            user=user, joined_week=joined_week, states=states, behind=behind,
+            user=user, joined_week=joined_week, states=states, behind=bool(overdue),
             last_activity=max(activity) if activity else None,
             best_scores={l.id: (mine[l.id].best_score if l.id in mine else None) for l in quiz_lessons},
+            overdue=overdue,
         ))
     return FollowUp(cohort, week, modules, open_modules, quiz_lessons, rows)
 
