@@ -346,6 +346,13 @@ class FollowUp:
     def behind(self) -> list[MemberRow]:
         return [r for r in self.rows if r.behind]
 
+    def done_count(self, module_id: int) -> int:
+        """How many members have done every required lesson of the module (the grid's totals row)."""
+        return sum(1 for r in self.rows if r.states.get(module_id) == DONE)
+
+    def scored_count(self, lesson_id: int) -> int:
+        return sum(1 for r in self.rows if r.best_scores.get(lesson_id) is not None)
+
 
 def follow_up(cohort: Cohort, *, now: datetime | None = None) -> FollowUp:
     """Every member against every module: state, pace, last activity and quiz results (grouped queries only)."""
