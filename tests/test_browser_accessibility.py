@@ -47,8 +47,9 @@ def _email(org: Organization, role: Role, *, only: bool = False) -> str:
 @pytest.fixture
 def world(app: Any) -> dict[str, Any]:
     create_demo()
-    result = app.test_cli_runner().invoke(args=["courses", "sync", str(COURSES / "ai-kiso")])
-    assert result.exit_code == 0, result.output
+    for folder in ("ai-kiso", "prompt-jissen"):  # prompt-jissen's lessons have tables wider than a phone
+        result = app.test_cli_runner().invoke(args=["courses", "sync", str(COURSES / folder)])
+        assert result.exit_code == 0, result.output
     org = db.session.scalar(sa.select(Organization).where(Organization.name == "株式会社みなと精工"))
     course = db.session.scalar(sa.select(Course).where(Course.slug == "ai-kiso"))
     trainer = db.session.scalar(sa.select(User).where(User.email == "trainer.ishikawa@provider.example"))
@@ -65,12 +66,13 @@ def world(app: Any) -> dict[str, Any]:
     lessons = [l for l in db.session.scalars(sa.select(Lesson).where(Lesson.course_id == course.id)) if not l.is_archived]
     reading = min((l for l in lessons if not l.has_quiz), key=lambda l: (l.module.position, l.position))
     quiz = min((l for l in lessons if l.has_quiz), key=lambda l: (l.module.position, l.position))
+    with_table = db.session.scalar(sa.select(Lesson).where(Lesson.slug == "prompt-no-yoso"))
     o = f"/o/{org.id}"
     pages = {
         None: {"login": "/login"},
         _email(org, Role.EMPLOYEE, only=True): {
             "employee-home": f"{o}/", "course": f"{o}/learn/{course.slug}/", "lesson": _lesson_path(org, reading),
-            "quiz": _lesson_path(org, quiz), "checkin": f"{o}/checkin/", "checkin-history": f"{o}/checkin/history",
+            "quiz": _lesson_path(org, quiz), "lesson-with-table": _lesson_path(org, with_table), "checkin": f"{o}/checkin/", "checkin-history": f"{o}/checkin/history",
             "mail-settings": "/account/notifications",
         },
         "trainer.ishikawa@provider.example": {
