@@ -52,13 +52,14 @@ def world(app: Any) -> dict[str, Any]:
         assert result.exit_code == 0, result.output
     org = db.session.scalar(sa.select(Organization).where(Organization.name == "株式会社みなと精工"))
     course = db.session.scalar(sa.select(Course).where(Course.slug == "ai-kiso"))
+    second = db.session.scalar(sa.select(Course).where(Course.slug == "prompt-jissen"))
     trainer = db.session.scalar(sa.select(User).where(User.email == "trainer.ishikawa@provider.example"))
     eight_days_ago = datetime.now(timezone.utc) - timedelta(days=8)
     employees = list(db.session.scalars(
         sa.select(User.id).join(UserRole).where(User.org_id == org.id, UserRole.role == Role.EMPLOYEE.value)
     ))
     cohort = service.create_cohort(org, service.CohortDraft(
-        name="2026年12月期 全社AI研修", course_ids=[course.id], start_date=service.today(eight_days_ago),
+        name="2026年12月期 全社AI研修", course_ids=[course.id, second.id], start_date=service.today(eight_days_ago),
         session_weekday=2, session_time=time(16), member_ids=employees, trainer_ids=[trainer.id],
         meeting_url="https://zoom.us/j/1234567890",
     ), now=eight_days_ago)
@@ -126,6 +127,7 @@ def test_the_cohort_grid_scrolls_by_keyboard_with_names_kept_in_view(browser: An
     assert re.search(rf"{members}人中\d+人完了", totals.inner_text())
 
     scroll_width, client_width = region.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    print(f"cohort grid at 1280 px: {scroll_width} px wide in a {client_width} px frame")
     assert scroll_width > client_width, "the grid is wider than its frame, so it must scroll"
     first_name = page.locator("table.grid tbody th").first
     left_before = first_name.bounding_box()["x"]  # type: ignore[index]
