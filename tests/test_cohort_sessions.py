@@ -151,3 +151,14 @@ def test_the_calendar_feed_carries_the_meeting_url_as_url_and_in_the_description
     sessions = [e for e in feed.walk("VEVENT") if "session" in str(e["UID"])]
     assert sessions and all(str(e["URL"]) == "https://zoom.us/j/1234567890" for e in sessions)
     assert all("https://zoom.us/j/1234567890" in str(e["DESCRIPTION"]) for e in sessions)
+
+
+def test_the_weekly_module_notice_carries_the_meeting_url(company: dict[str, Any]) -> None:  # noqa: F811
+    from lms.cohorts.jobs import send_module_open_notices
+    from lms.mail.models import EmailMessage
+
+    service.create_cohort(company["org"], draft(company, meeting_url="https://zoom.us/j/1234567890"))
+    db.session.commit()
+    assert send_module_open_notices() == 2
+    bodies = [m.body_text for m in db.session.scalars(sa.select(EmailMessage))]
+    assert len(bodies) == 2 and all("オンラインで参加：https://zoom.us/j/1234567890" in b for b in bodies)
