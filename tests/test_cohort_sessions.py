@@ -13,6 +13,7 @@ from lms.cohorts import service
 from lms.cohorts.days_off import day_off, is_year_end
 from lms.cohorts.models import Cohort
 from lms.extensions import db
+from tests.test_cohorts import TOKYO
 from tests.test_cohorts import company, draft  # noqa: F401 -- fixtures and the draft factory
 
 JAN_4_2027 = datetime(2027, 1, 3, 15, tzinfo=timezone.utc)  # 2027-01-04 00:00 in Tokyo, a Monday
@@ -162,3 +163,16 @@ def test_the_weekly_module_notice_carries_the_meeting_url(company: dict[str, Any
     assert send_module_open_notices() == 2
     bodies = [m.body_text for m in db.session.scalars(sa.select(EmailMessage))]
     assert len(bodies) == 2 and all("オンラインで参加：https://zoom.us/j/1234567890" in b for b in bodies)
+
+
+def test_the_calendar_feed_notes_a_session_on_a_holiday(client: Any, company: dict[str, Any]) -> None:  # noqa: F811
+    service.create_cohort(company["org"], draft(company, start_date=date(2027, 1, 4), session_weekday=0), now=JAN_4_2027)
+    db.session.commit()
+    client.login("p0@minato.example")
+    page = client.submit("/account/calendar", {}, page="/account/notifications").get_data(as_text=True)
+    feed_url = re.search(r'value="(http[^"]+\.ics)"', page).group(1)  # type: ignore[union-attr]
+    feed = icalendar.Calendar.from_ical(client.get("/" + feed_url.split("://", 1)[1].split("/", 1)[1]).data)
+    notes = {e.decoded("DTSTART").astimezone(TOKYO).date(): str(e.get("DESCRIPTION", ""))
+             for e in feed.walk("VEVENT") if "session" in str(e["UID"])}
+    assert "成人の日" in notes[date(2027, 1, 11)]
+    assert not any("成人の日" in text for day, text in notes.items() if day != date(2027, 1, 11))
