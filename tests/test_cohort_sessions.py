@@ -20,10 +20,10 @@ JAN_4_2027 = datetime(2027, 1, 3, 15, tzinfo=timezone.utc)  # 2027-01-04 00:00 i
 
 
 def _next_dec_30() -> date:
-    """The coming 30 December (today or later), so a cohort starting then may be created through the form."""
+    """The next 30 December after today: a cohort may start then, and its first session is still ahead."""
     today = service.today()
     this_year = date(today.year, 12, 30)
-    return this_year if this_year >= today else date(today.year + 1, 12, 30)
+    return this_year if this_year > today else date(today.year + 1, 12, 30)
 
 
 # --- the rules, as plain functions ---------------------------------------------------------------
