@@ -45,11 +45,11 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{DB}-{name}.png"), full_page=True)
 
 
-def sign_in(page: Any, base: str, email: str) -> None:
+def sign_in(page: Any, base: str, email: str, password: str = PASSWORD) -> None:
     page.goto(base + "/")
     assert page.url.startswith(base + "/login")
     page.get_by_label("メールアドレス").fill(email)
-    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン").click()
 
 
@@ -64,3 +64,33 @@ def sign_out(page: Any) -> None:
     open_menu(page)
     page.get_by_role("button", name="ログアウト").click()
     page.wait_for_url(re.compile(r".*/login$"))
+
+
+# --- accessibility: axe-core, as bundled by the axe-playwright-python package (no network) ---
+
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def accessible_context(browser: Any, **options: Any) -> Any:
+    """A context axe can run in: the app's CSP (script-src 'self') refuses injected scripts, so bypass it here only."""
+    return browser.new_context(bypass_csp=True, locale="ja-JP", **options)
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now, each printed with its elements."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    found = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    for violation in results.response["violations"]:
+        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"])
+        print(f"axe {violation['impact']}: {violation['id']} on {page.url}: {targets}")
+    return found
+
+
+def assert_accessible(page: Any) -> None:
+    """Fails on any serious or critical axe-core violation, naming the rule and the elements."""
+    found = axe_violations(page)
+    assert not found, "; ".join(
+        f"{v['id']} ({v['impact']}): " + ", ".join(" ".join(n["target"]) for n in v["nodes"]) for v in found
+    )

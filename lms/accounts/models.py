@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms.accounts import names
 from lms.accounts.roles import COMPANY_ROLES, Role
 from lms.db import OrgOwnedMixin, TimestampMixin
 from lms.extensions import db
@@ -24,6 +25,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     """
 
     __tablename__ = "users"
+    __table_args__ = (sa.Index("ix_users_org_id_name_key", "org_id", "name_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int | None] = mapped_column(
@@ -35,6 +37,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(100))
     furigana: Mapped[str | None] = mapped_column(sa.String(100))
+    # 五十音 order: kept equal to names.name_key(display_name, furigana) on every ORM write (see below).
+    name_key: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     locale: Mapped[str] = mapped_column(sa.String(8), default="ja")
     # Overrides UserMixin.is_active: Flask-Login refuses a deactivated person.
@@ -73,6 +77,10 @@ class User(UserMixin, TimestampMixin, db.Model):
         return NotImplemented
 
     __hash__ = object.__hash__
+    @classmethod
+    def name_order(cls) -> tuple[Any, ...]:
+        """ORDER BY for every list of people: furigana (as hiragana) or name, then id for ties."""
+        return (cls.name_key, cls.id)
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -104,6 +112,12 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+
+@sa.event.listens_for(User, "before_insert")
+@sa.event.listens_for(User, "before_update")
+def _keep_name_key(_mapper: Any, _connection: Any, user: User) -> None:
+    user.name_key = names.name_key(user.display_name, user.furigana)
 
 
 class UserRole(db.Model):

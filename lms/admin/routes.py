@@ -127,7 +127,7 @@ def staff():  # type: ignore[no-untyped-def]
             return redirect(url_for("admin.staff"))
     people = db.session.scalars(
         sa.select(User).join(UserRole).where(UserRole.role.in_([Role.ADMIN.value, Role.TRAINER.value]))
-        .distinct().order_by(User.display_name)
+        .distinct().order_by(*User.name_order())
     )
     return render_template("admin/staff.html", form=form, people=list(people))
 

@@ -41,14 +41,14 @@ def organizations_by_id() -> dict[int, Organization]:
 
 
 def trainers() -> list[User]:
-    stmt = sa.select(User).join(UserRole).where(UserRole.role == Role.TRAINER.value).order_by(User.display_name)
+    stmt = sa.select(User).join(UserRole).where(UserRole.role == Role.TRAINER.value).order_by(*User.name_order())
     return list(db.session.scalars(stmt))
 
 
 def assigned_trainers(org: Organization) -> list[User]:
     stmt = (
         sa.select(User).join(TrainerAssignment, TrainerAssignment.trainer_id == User.id)
-        .where(TrainerAssignment.org_id == org.id).order_by(User.display_name)
+        .where(TrainerAssignment.org_id == org.id).order_by(*User.name_order())
     )
     return list(db.session.scalars(stmt))
 

@@ -29,11 +29,12 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 
 from lms.accounts.models import User, UserRole
+from lms.accounts.names import name_key
 from lms.accounts.roles import Role
 from lms.adoption import rules, service
 from lms.adoption.models import UsageCheckin, UsageCount, UsageRollup
 from lms.admin.service import create_organization
-from lms.demo.generate import FAMILY, GIVEN
+from lms.demo.generate import FAMILY, GIVEN, reading
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
 
@@ -217,7 +218,9 @@ def _company(number: int, employees: int, generated: list[date], rolled: list[da
         given, g_romaji = rng.choice(GIVEN)
         people.append(dict(
             org_id=org.id, department_id=department_id, email=f"{g_romaji}.{f_romaji}.{i + 1}@{domain}",
-            display_name=f"{family} {given}", password_hash=None, locale="ja",
+            display_name=f"{family} {given}", furigana=reading(f"{family} {given}"),
+            name_key=name_key(f"{family} {given}", reading(f"{family} {given}")),  # bulk inserts skip the ORM hook
+            password_hash=None, locale="ja",
         ))
     user_ids = list(db.session.scalars(
         sa.insert(User).returning(User.id, sort_by_parameter_order=True), people,

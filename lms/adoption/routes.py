@@ -183,6 +183,6 @@ def comments():  # type: ignore[no-untyped-def]
     rows = db.session.execute(
         scoped(sa.select(UsageCheckin, User), UsageCheckin).join(User, User.id == UsageCheckin.user_id)
         .where(UsageCheckin.user_id.in_(members), UsageCheckin.comment != "", UsageCheckin.week >= since)
-        .order_by(UsageCheckin.week.desc(), User.display_name).limit(500)
+        .order_by(UsageCheckin.week.desc(), *User.name_order()).limit(500)
     ).all()
     return render_template("adoption/comments.html", rows=rows)

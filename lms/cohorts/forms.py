@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField, URLField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.accounts.forms import MultiCheckboxField
@@ -23,9 +24,17 @@ class CohortForm(Form):
     session_time = TimeField(_l("Session time"), validators=[InputRequired()])
     session_minutes = IntegerField(_l("Session length (minutes)"), default=60,
                                    validators=[InputRequired(), NumberRange(15, 480)])
+    meeting_url = URLField(_l("Meeting URL (optional)"), validators=[Optional(), Length(max=500)],
+                           description=_l("The Zoom, Teams or Google Meet link of the weekly session, starting with https://. "
+                                          "Members see it on their home page and in their calendar."))
     department_ids = MultiCheckboxField(_l("Whole departments"), coerce=int, validate_choice=False)
     member_ids = MultiCheckboxField(_l("Individual employees"), coerce=int, validate_choice=False)
     trainer_ids = MultiCheckboxField(_l("Trainers"), coerce=int, validate_choice=False)
+
+
+class MeetingUrlForm(Form):
+    meeting_url = URLField(_l("Meeting URL"), validators=[Optional(), Length(max=500)],
+                           description=_l("Starting with https://. Leave it empty to remove the link."))
 
 
 class AddMembersForm(Form):

@@ -52,6 +52,7 @@ def feed(user: User, host: str, now: datetime | None = None) -> bytes:
     )
     for cohort in cohorts:
         dates = service.calendar_of(cohort)
+        days_off = {week: why for week, _start, why in service.sessions_on_days_off(cohort)}
         for week, start, end in dates.sessions():
             event = icalendar.Event()
             event.add("uid", f"cohort-{cohort.id}-session-{week}@{host}")
@@ -59,6 +60,16 @@ def feed(user: User, host: str, now: datetime | None = None) -> bytes:
             event.add("dtstart", start.astimezone(timezone.utc))
             event.add("dtend", end.astimezone(timezone.utc))
             event.add("summary", _("%(cohort)s: session %(week)d", cohort=cohort.name, week=week))
+            notes = []
+            if cohort.meeting_url:
+                event.add("url", cohort.meeting_url)
+                event.add("location", cohort.meeting_url)
+                notes.append(_("Join online: %(url)s", url=cohort.meeting_url))
+            if week in days_off:
+                why = days_off[week]
+                notes.append(_("Note: this day is %(what)s.", what=why.holiday or _("New Year break")))
+            if notes:
+                event.add("description", "\n".join(notes))
             calendar.add_component(event)
         for course, module in service.cohort_modules(cohort):
             opens = module_opens_on(dates, module.week)

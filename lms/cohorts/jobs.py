@@ -101,21 +101,30 @@ def send_reminders(now: datetime | None = None) -> int:
         queued = 0
         for row in report.behind:
             if wants(row.user, "reminder"):
-                queued += queue_reminder(cohort, row.user, report.week, dedupe=True) is not None
+                queued += queue_reminder(cohort, row, report.week, dedupe=True) is not None
         return queued
 
     return _each(cohorts, "reminders", remind)
 
 
-def queue_reminder(cohort: Cohort, user: User, week: int, *, dedupe: bool, note: str = "", sender: User | None = None):  # type: ignore[no-untyped-def]
+def reminder_context(cohort: Cohort, row: service.MemberRow, week: int, *, note: str = "",
+                     sender: User | None = None) -> dict[str, object]:
+    """What a reminder says to one person: their own overdue lessons and the minutes those take."""
+    return dict(user=row.user, cohort=cohort, week=week, note=note.strip(), sender=sender,
+                lessons=row.overdue, minutes=row.overdue_minutes)
+
+
+def queue_reminder(cohort: Cohort, row: service.MemberRow, week: int, *, dedupe: bool, note: str = "",  # type: ignore[no-untyped-def]
+                   sender: User | None = None):
     """One reminder; `dedupe` for the weekly job (a trainer's nudge may go again)."""
+    user = row.user
     key = f"reminder:{cohort.id}:{week}:{user.id}" if dedupe else f"nudge:{cohort.id}:{user.id}:{utcnow().isoformat()}"
     return queue_mail_once(
         dedupe_key=key, to=user.email, template="reminder", locale=user.locale,
         kind="reminder" if dedupe else "nudge", org_id=cohort.org_id,
         unsubscribe_url=unsubscribe_url(user, "reminder"),
-        user=user, cohort=cohort, week=week, note=note.strip(), sender=sender,
         link=external_url("org_home.learner", org_id=cohort.org_id),
+        **reminder_context(cohort, row, week, note=note, sender=sender),
     )
 
 

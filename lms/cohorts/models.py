@@ -22,6 +22,8 @@ class Cohort(OrgOwnedMixin, TimestampMixin, db.Model):
     session_time: Mapped[time]
     session_minutes: Mapped[int] = mapped_column(default=60)
     weeks: Mapped[int] = mapped_column(sa.SmallInteger)  # the last module week of its courses, fixed at creation
+    # Where the weekly session happens online (Zoom, Teams, Meet …): https only, checked by the service.
+    meeting_url: Mapped[str | None] = mapped_column(sa.String(500))
 
     courses: Mapped[list[CohortCourse]] = relationship(
         cascade="all, delete-orphan", order_by="CohortCourse.position", lazy="selectin"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 
 from lms.accounts.forms import ConfirmForm
@@ -11,7 +11,9 @@ from lms.accounts.models import TrainerAssignment, User, UserRole
 from lms.accounts.roles import Role
 from lms.audit.service import record
 from lms.cohorts import ical, jobs, service
-from lms.cohorts.forms import AddMembersForm, CohortForm, NotificationsForm, NudgeForm, ReminderSettingsForm
+from lms.cohorts.forms import (
+    AddMembersForm, CohortForm, MeetingUrlForm, NotificationsForm, NudgeForm, ReminderSettingsForm,
+)
 from lms.cohorts.models import Cohort
 from lms.cohorts.notify import PREFERENCES, read_unsubscribe_token
 from lms.courses.models import CourseModule
@@ -31,7 +33,7 @@ RUNNERS = (Role.TRAINER, Role.ORG_ADMIN)
 def _people() -> list[User]:
     return list(db.session.scalars(
         scoped(sa.select(User)).join(UserRole).where(User.is_active.is_(True), UserRole.role == Role.EMPLOYEE.value)
-        .order_by(User.display_name, User.id)
+        .order_by(*User.name_order())
     ))
 
 
@@ -42,7 +44,7 @@ def _fill_choices(form: CohortForm) -> None:
     form.member_ids.choices = [(u.id, u.display_name) for u in _people()]
     trainers = db.session.scalars(
         sa.select(User).join(TrainerAssignment, TrainerAssignment.trainer_id == User.id)
-        .where(TrainerAssignment.org_id == org.id).order_by(User.display_name)
+        .where(TrainerAssignment.org_id == org.id).order_by(*User.name_order())
     )
     form.trainer_ids.choices = [(t.id, t.display_name) for t in trainers]
 
@@ -89,6 +91,7 @@ def new():  # type: ignore[no-untyped-def]
             session_weekday=form.session_weekday.data, session_time=form.session_time.data,
             session_minutes=form.session_minutes.data or 0, member_ids=form.member_ids.data or [],
             department_ids=form.department_ids.data or [], trainer_ids=form.trainer_ids.data or [],
+            meeting_url=form.meeting_url.data or "",
         )
         try:
             cohort = service.create_cohort(current_org(), draft)
@@ -100,13 +103,23 @@ def new():  # type: ignore[no-untyped-def]
             record("cohort.create", actor=current_user, org_id=cohort.org_id, subject=cohort.name)
             commit()
             flash(_("The cohort was created."), "info")
+            _warn_days_off(cohort)
             return redirect(url_for("cohorts.show", cohort_id=cohort.id))
     return render_template("cohorts/new.html", form=form), 422 if form.errors else 200
 
 
+def _warn_days_off(cohort: Cohort) -> None:
+    """A warning, not a refusal: some companies do train on holidays."""
+    off = service.sessions_on_days_off(cohort)
+    if off:
+        flash(_("%(n)d sessions fall on public holidays or the New Year break: %(dates)s. "
+                "Check that the members can attend, or hold those sessions on another day.",
+                n=len(off), dates=", ".join(format_date(start, "medium") for _w, start, _why in off)), "warning")
+
+
 @bp.get("/<int:cohort_id>/")
 @require_org_role(*RUNNERS)
-def show(cohort_id: int):  # type: ignore[no-untyped-def]
+def show(cohort_id: int, meeting_form: MeetingUrlForm | None = None):  # type: ignore[no-untyped-def]
     """Follow-up: members × modules, who is behind, quiz results, last activity."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
     report = service.follow_up(cohort)
@@ -116,7 +129,29 @@ def show(cohort_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "cohorts/show.html", cohort=cohort, report=report, calendar=service.calendar_of(cohort),
         add_form=add_form, confirm=ConfirmForm(), today=service.today(),
+        days_off={week: why for week, _start, why in service.sessions_on_days_off(cohort)},
+        meeting_form=meeting_form or MeetingUrlForm(formdata=None, meeting_url=cohort.meeting_url or ""),
     )
+
+
+@bp.post("/<int:cohort_id>/meeting-url")
+@require_org_role(*RUNNERS)
+def meeting_url(cohort_id: int):  # type: ignore[no-untyped-def]
+    """Sets, changes or clears the link of the weekly session."""
+    cohort = get_in_org_or_404(Cohort, cohort_id)
+    form = MeetingUrlForm()
+    if form.validate_on_submit():
+        try:
+            service.set_meeting_url(cohort, form.meeting_url.data or "")
+        except service.CohortInvalid as invalid:
+            db.session.rollback()
+            form.meeting_url.errors = [invalid.errors["meeting_url"]]
+        else:
+            record("cohort.meeting_url", actor=current_user, org_id=cohort.org_id, subject=cohort.name)
+            commit()
+            flash(_("The meeting URL was saved."), "info")
+            return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+    return show(cohort_id, meeting_form=form), 422
 
 
 @bp.post("/<int:cohort_id>/members")
@@ -160,36 +195,53 @@ def nudge(cohort_id: int):  # type: ignore[no-untyped-def]
     """Preview, then send, a reminder to the members behind this week's pace."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
     report = service.follow_up(cohort)
-    behind = [r.user for r in report.behind]
+    behind = report.behind
     form = NudgeForm()
     if form.validate_on_submit() and request.form.get("send") and behind:
-        for user in behind:
-            jobs.queue_reminder(cohort, user, report.week, dedupe=False, note=form.note.data or "", sender=current_user)
+        for row in behind:
+            jobs.queue_reminder(cohort, row, report.week, dedupe=False, note=form.note.data or "", sender=current_user)
         record("cohort.nudge", actor=current_user, org_id=cohort.org_id, subject=f"{cohort.name}: {len(behind)}")
         commit()
         flash(_("A reminder was sent to %(n)d people.", n=len(behind)), "info")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id))
     preview = None
     if behind:
-        preview = render_template("mail/reminder.txt", user=behind[0], cohort=cohort, week=report.week,
-                                  note=form.note.data or "", sender=current_user, link="…", unsubscribe_url="…")
+        preview = render_template("mail/reminder.txt", link="…", unsubscribe_url="…", **jobs.reminder_context(
+            cohort, behind[0], report.week, note=form.note.data or "", sender=current_user))
     return render_template("cohorts/nudge.html", cohort=cohort, behind=behind, form=form, preview=preview)
 
 
 # --- per person: calendar feed, notification settings, unsubscribe ----------------------------
 
 
+def _notifications_form(*, stored: bool = False) -> NotificationsForm:
+    """The person's mail choices; `stored` shows what is saved even when the request posted another form.
+
+    Without `formdata=None`, WTForms reads the unticked boxes of a POST that
+    only carried a CSRF token (the calendar buttons) as "off", and the next
+    save would turn every mail off. The executive digest is offered only to executives.
+    """
+    form = NotificationsForm(formdata=None, obj=current_user) if stored else NotificationsForm(obj=current_user)
+    if not current_user.has_role(Role.EXECUTIVE):
+        del form.notify_digest
+    return form
+
+
+def _notifications_page(form: NotificationsForm, feed_url: str | None = None) -> str:
+    return render_template("cohorts/notifications.html", form=form, confirm=ConfirmForm(),
+                           has_feed=current_user.calendar_token_hash is not None, feed_url=feed_url)
+
+
 @public_bp.route("/account/notifications", methods=["GET", "POST"])
 @login_required
 def notifications():  # type: ignore[no-untyped-def]
-    form = NotificationsForm(obj=current_user)
+    form = _notifications_form()
     if form.validate_on_submit():
         form.populate_obj(current_user)
         commit()
         flash(_("Your mail settings were saved."), "info")
         return redirect(url_for("cohort_feeds.notifications"))
-    return render_template("cohorts/notifications.html", form=form, confirm=ConfirmForm(),
-                           has_feed=current_user.calendar_token_hash is not None, feed_url=None)
+    return _notifications_page(form)
 
 
 @public_bp.post("/account/calendar")
@@ -208,8 +260,8 @@ def calendar_token():  # type: ignore[no-untyped-def]
     raw = ical.new_token(current_user)
     record("calendar.new_url", actor=current_user, subject=current_user.email)
     commit()
-    return render_template("cohorts/notifications.html", form=NotificationsForm(obj=current_user), confirm=form,
-                           has_feed=True, feed_url=url_for("cohort_feeds.calendar_feed", token=raw, _external=True))
+    return _notifications_page(_notifications_form(stored=True),
+                               feed_url=url_for("cohort_feeds.calendar_feed", token=raw, _external=True))
 
 
 @public_bp.get("/calendar/<token>.ics")

@@ -1,17 +1,20 @@
 """Cohorts: creating them, membership, weekly release and who is behind. The caller commits."""
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_date, format_datetime, gettext as _
+from flask_babel import format_date, format_datetime, get_locale, gettext as _
 
 from lms.accounts.models import TrainerAssignment, User, UserRole
 from lms.accounts.roles import Role
+from lms.cohorts.days_off import DayOff, day_off
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer, ModuleOpening
 from lms.cohorts.schedule import CohortCalendar, due_weeks, local_date, module_opens_on, sessions_overlap
 from lms.courses.models import Course, CourseModule, Lesson
@@ -42,6 +45,7 @@ class CohortDraft:
     member_ids: list[int] = field(default_factory=list)
     department_ids: list[int] = field(default_factory=list)
     trainer_ids: list[int] = field(default_factory=list)
+    meeting_url: str = ""
 
 
 def zone() -> ZoneInfo:
@@ -127,6 +131,9 @@ def validate(org: Organization, draft: CohortDraft, *, now: datetime | None = No
         errors["session_weekday"] = _("Choose a weekday.")
     if not 15 <= draft.session_minutes <= 480:
         errors["session_minutes"] = _("A session lasts between 15 and 480 minutes.")
+    url_problem = meeting_url_problem(draft.meeting_url)
+    if url_problem:
+        errors["meeting_url"] = url_problem
 
     members, unknown_users, unknown_departments = _company_people(org, draft.member_ids, draft.department_ids)
     if unknown_users:
@@ -156,6 +163,54 @@ def validate(org: Organization, draft: CohortDraft, *, now: datetime | None = No
     return members, visible
 
 
+MEETING_URL_LENGTH = 500
+
+
+def meeting_url_problem(url: str) -> str | None:
+    """Why a meeting URL cannot be stored, or None (a blank one is fine: the field is optional).
+
+    Only https: the link goes into mail and calendars, where http would leak
+    the meeting's secret and javascript: or data: would be worse. A URL with
+    a user name (https://zoom.us@elsewhere.example) hides where it leads.
+    """
+    url = url.strip()
+    if not url:
+        return None
+    if len(url) > MEETING_URL_LENGTH:
+        return _("The meeting URL is too long (at most %(n)d characters).", n=MEETING_URL_LENGTH)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme.lower() != "https" or not parts.hostname or "." not in parts.hostname
+            or any(c.isspace() or unicodedata.category(c)[0] == "C" or c in '<>"\\' for c in url)):
+        return _("Enter the meeting URL as copied from Zoom, Teams or Google Meet, starting with https://.")
+    if parts.username is not None or parts.password is not None:
+        return _("The meeting URL must not contain a user name or password before the @.")
+    return None
+
+
+def sessions_on_days_off(cohort: Cohort) -> list[tuple[int, datetime, DayOff]]:
+    """(week, start, why) of each session that falls on a public holiday or 年末年始, in the UI's language."""
+    language = str(get_locale() or "ja")
+    found = []
+    for week, start, _end in calendar_of(cohort).sessions():
+        why = day_off(start.date(), language)
+        if why is not None:
+            found.append((week, start, why))
+    return found
+
+
+def set_meeting_url(cohort: Cohort, url: str) -> None:
+    """Sets or (with a blank) clears the cohort's meeting URL. :raise CohortInvalid:"""
+    problem = meeting_url_problem(url)
+    if problem:
+        raise CohortInvalid({"meeting_url": problem})
+    cohort.meeting_url = url.strip() or None
+    db.session.flush()
+
+
 def _modules_of(courses: list[Course]) -> list[tuple[Course, CourseModule]]:
     return [(c, m) for c in courses for m in c.modules if not m.is_archived]
 
@@ -183,7 +238,7 @@ def create_cohort(org: Organization, draft: CohortDraft, *, now: datetime | None
     cohort = Cohort(
         org_id=org.id, name=draft.name.strip(), start_date=draft.start_date, session_weekday=draft.session_weekday,
         session_time=draft.session_time, session_minutes=draft.session_minutes,
-        weeks=max((m.week for _c, m in _modules_of(ordered)), default=1),
+        meeting_url=draft.meeting_url.strip() or None, weeks=max((m.week for _c, m in _modules_of(ordered)), default=1),
     )
     cohort.courses = [CohortCourse(org_id=org.id, course_id=c.id, position=i) for i, c in enumerate(ordered)]
     cohort.trainers = [CohortTrainer(trainer_id=t) for t in dict.fromkeys(draft.trainer_ids)]
@@ -270,6 +325,12 @@ class MemberRow:
     behind: bool
     last_activity: datetime | None
     best_scores: dict[int, int | None]  # quiz lesson id -> best score
+    overdue: list[Lesson] = field(default_factory=list)  # required lessons of weeks due by now, not done, in order
+
+    @property
+    def overdue_minutes(self) -> int:
+        """The lessons' stated minutes added up (a lesson without minutes adds nothing)."""
+        return sum(l.minutes or 0 for l in self.overdue)
 
 
 @dataclass
@@ -284,6 +345,13 @@ class FollowUp:
     @property
     def behind(self) -> list[MemberRow]:
         return [r for r in self.rows if r.behind]
+
+    def done_count(self, module_id: int) -> int:
+        """How many members have done every required lesson of the module (the grid's totals row)."""
+        return sum(1 for r in self.rows if r.states.get(module_id) == DONE)
+
+    def scored_count(self, lesson_id: int) -> int:
+        return sum(1 for r in self.rows if r.best_scores.get(lesson_id) is not None)
 
 
 def follow_up(cohort: Cohort, *, now: datetime | None = None) -> FollowUp:
@@ -301,7 +369,7 @@ def follow_up(cohort: Cohort, *, now: datetime | None = None) -> FollowUp:
             required[lesson.module_id].add(lesson.id)
     members = db.session.execute(
         sa.select(User, CohortMember.joined_week).join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort.id).order_by(User.display_name, User.id)
+        .where(CohortMember.cohort_id == cohort.id).order_by(*User.name_order())
     ).all()
     user_ids = [u.id for u, _w in members]
     progress: dict[int, dict[int, LessonProgress]] = defaultdict(dict)
@@ -330,15 +398,18 @@ def follow_up(cohort: Cohort, *, now: datetime | None = None) -> FollowUp:
                 states[module.id] = LOCKED
             else:
                 states[module.id] = NOT_STARTED
-        behind = any(
-            states[m.id] != DONE and module_week[m.id] in due and module_week[m.id] >= joined_week
-            for _c, m in modules if required.get(m.id)
-        )
+        # Behind = a required lesson of a module due by now (from the week they joined) is not done.
+        overdue = [
+            l for l in lessons
+            if l.required and module_week[l.module_id] in due and module_week[l.module_id] >= joined_week
+            and not (l.id in mine and mine[l.id].state in DONE_STATES)
+        ]
         activity = [p.last_activity_at for p in mine.values() if p.last_activity_at]
         rows.append(MemberRow(
-            user=user, joined_week=joined_week, states=states, behind=behind,
+            user=user, joined_week=joined_week, states=states, behind=bool(overdue),
             last_activity=max(activity) if activity else None,
             best_scores={l.id: (mine[l.id].best_score if l.id in mine else None) for l in quiz_lessons},
+            overdue=overdue,
         ))
     return FollowUp(cohort, week, modules, open_modules, quiz_lessons, rows)
 
@@ -367,12 +438,17 @@ class MyCohort:
     this_week: list[Lesson]
     overdue: list[Lesson]
     next_session: tuple[int, datetime] | None
+    next_session_off: DayOff | None  # the next session falls on a public holiday or 年末年始
     done: int
     required: int
 
     @property
     def percent(self) -> int:
         return 100 * self.done // self.required if self.required else 0
+
+
+def _next_session_off(session: tuple[int, datetime] | None) -> DayOff | None:
+    return day_off(session[1].date(), str(get_locale() or "ja")) if session else None
 
 
 def my_cohorts(user: User, *, now: datetime | None = None) -> list[MyCohort]:
@@ -403,6 +479,7 @@ def my_cohorts(user: User, *, now: datetime | None = None) -> list[MyCohort]:
             this_week=[l for l in lessons if week_of_module[l.module_id] == week],
             overdue=[l for l in required if week_of_module[l.module_id] in due and l.id not in done],
             next_session=calendar.next_session(moment),
+            next_session_off=_next_session_off(calendar.next_session(moment)),
             done=sum(1 for l in required if l.id in done), required=len(required),
         ))
     return sorted(views, key=lambda v: v.finished)

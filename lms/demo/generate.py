@@ -33,6 +33,24 @@ GIVEN = [
     ("奈々", "nana"), ("直樹", "naoki"), ("千尋", "chihiro"), ("悠斗", "yuto"), ("香織", "kaori"),
 ]
 
+# Readings for the demo's furigana, so its lists show 五十音 order (伊藤 いとう before 井上 いのうえ before 中村 なかむら).
+READINGS = {
+    "佐藤": "さとう", "鈴木": "すずき", "高橋": "たかはし", "田中": "たなか", "伊藤": "いとう", "渡辺": "わたなべ",
+    "山本": "やまもと", "中村": "なかむら", "小林": "こばやし", "加藤": "かとう", "吉田": "よしだ", "山田": "やまだ",
+    "佐々木": "ささき", "山口": "やまぐち", "松本": "まつもと", "井上": "いのうえ", "木村": "きむら", "林": "はやし",
+    "清水": "しみず", "森": "もり", "翔太": "しょうた", "美咲": "みさき", "健一": "けんいち", "陽子": "ようこ",
+    "大輔": "だいすけ", "さくら": "さくら", "拓也": "たくや", "由美": "ゆみ", "誠": "まこと", "彩": "あや",
+    "浩二": "こうじ", "真由美": "まゆみ", "亮": "りょう", "恵": "めぐみ", "隆": "たかし", "奈々": "なな",
+    "直樹": "なおき", "千尋": "ちひろ", "悠斗": "ゆうと", "香織": "かおり", "石川": "いしかわ", "智子": "ともこ",
+    "岡田": "おかだ", "俊介": "しゅんすけ",
+}
+
+
+def reading(name: str) -> str | None:
+    """The furigana of a demo name (family and given name in READINGS), or None."""
+    parts = name.split()
+    return " ".join(READINGS[p] for p in parts) if parts and all(p in READINGS for p in parts) else None
+
 
 @dataclass(frozen=True)
 class DemoCompany:
@@ -65,7 +83,7 @@ ASSIGNMENTS = {"trainer.ishikawa@provider.example": (0, 1), "trainer.okada@provi
 def _person(email: str, name: str, roles: set[Role], org: Organization | None, department: str | None) -> User:
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, display_name=name, locale="ja", org_id=org.id if org else None)
+        user = User(email=email, display_name=name, furigana=reading(name), locale="ja", org_id=org.id if org else None)
         user.set_password(DEMO_PASSWORD)
         user.set_roles(roles)
         if org is not None and department is not None:

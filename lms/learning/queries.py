@@ -144,7 +144,7 @@ def neighbours(lesson: Lesson, course_outline: list[tuple[CourseModule, list[Les
 def course_progress_rows(course: Course) -> tuple[list[Lesson], list[tuple[User, dict[int, LessonProgress], CourseCompletion | None]]]:
     """For trainers: every active member of the company against every live lesson of the course."""
     lessons = [l for _, ls in outline(course) for l in ls]
-    members = list(db.session.scalars(scoped(sa.select(User)).where(User.is_active.is_(True)).order_by(User.display_name, User.id)))
+    members = list(db.session.scalars(scoped(sa.select(User)).where(User.is_active.is_(True)).order_by(*User.name_order())))
     progress: dict[int, dict[int, LessonProgress]] = {}
     for row in db.session.scalars(scoped(sa.select(LessonProgress)).where(LessonProgress.lesson_id.in_([l.id for l in lessons]))):
         progress.setdefault(row.user_id, {})[row.lesson_id] = row

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from lms.accounts.models import User
+from lms.accounts.names import to_hiragana
 from lms.extensions import db
 from lms.forms import choices
 from wtforms import SelectChoice
@@ -27,11 +28,13 @@ def department_member_counts() -> dict[int, int]:
 
 
 def members_page(page: int, search: str = "") -> tuple[list[User], int]:
-    """One page of members ordered by name, and the total count (counted in SQL)."""
+    """One page of members in 五十音 order (furigana, else name), and the total count (counted in SQL)."""
     stmt = scoped(sa.select(User))
     if search:
         like = f"%{search.strip().lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(User.display_name).like(like), User.email.like(like)))
+        reading = f"%{to_hiragana(search.strip())}%"  # なかむら or ナカムラ finds 中村 when their furigana says so
+        stmt = stmt.where(sa.or_(sa.func.lower(User.display_name).like(like), User.email.like(like),
+                                 User.name_key.like(reading)))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
-    rows = db.session.scalars(stmt.order_by(User.display_name, User.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    rows = db.session.scalars(stmt.order_by(*User.name_order()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
     return list(rows), total
