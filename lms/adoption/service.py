@@ -1,6 +1,7 @@
 """Writing check-ins and keeping the weekly rollups current, in the same transaction."""
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,6 +18,9 @@ from lms.cohorts import service as cohorts
 from lms.database import insert_ignoring_conflict
 from lms.db import utcnow
 from lms.extensions import db
+from lms.transaction import commit
+
+log = logging.getLogger(__name__)
 
 COMMENT_MAX = 2000
 
@@ -285,23 +289,30 @@ def refresh_rollups(now: datetime | None = None) -> int:
     """Job: rebuild this week and last week for every company with check-ins in the rule window.
 
     Catches what a check-in write cannot see: people joining, leaving or changing department,
-    and the start of a new week. Returns the number of companies refreshed.
+    and the start of a new week. Each company is its own transaction, committed before the
+    next begins, so the write lock is held for one company's rebuild (milliseconds) rather than
+    for every company in turn; a company that fails is rolled back and logged, and the others
+    go on. Returns the number of companies refreshed.
     """
-    from lms.cohorts.jobs import _each  # one error-isolating loop for every job
-
     current, previous = answerable_weeks(now)
     since = current - timedelta(weeks=12)
     org_ids = list(db.session.scalars(
-        sa.select(UsageCheckin.org_id).where(UsageCheckin.week >= since).distinct()
+        sa.select(UsageCheckin.org_id).where(UsageCheckin.week >= since).distinct().order_by(UsageCheckin.org_id)
     ))
-
-    def refresh(org_id: int) -> int:
-        settings = _lock_company(org_id)
-        rebuild_week(org_id, previous, settings)
-        rebuild_week(org_id, current, settings)
-        return 1
-
-    return _each(org_ids, "refresh_rollups", refresh)
+    commit()  # end the reading transaction: each company below starts its own
+    refreshed = 0
+    for org_id in org_ids:
+        try:
+            settings = _lock_company(org_id)
+            rebuild_week(org_id, previous, settings)
+            rebuild_week(org_id, current, settings)
+            commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("refresh_rollups failed for company %d; the other companies go on", org_id)
+            continue
+        refreshed += 1
+    return refreshed
 
 
 def history(user: User, weeks: int = 26, now: datetime | None = None) -> list[UsageCheckin]:
