@@ -66,7 +66,7 @@ def page_text(value: Any, kind: str) -> str:
     if value is None:
         return MISSING
     if kind == PCT:
-        return pct_text(value)
+        return f"{100 * value:.1f}%"
     if kind == HOURS:
         return hours_text(value)
     if kind == YEN:
