@@ -53,14 +53,14 @@ def test_each_company_is_committed_before_the_next_begins(companies: list[Organi
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     first, second, third = (o.id for o in companies)
     seen: dict[int, list[int | None]] = {}
-    rebuild = service.rebuild_week
+    rebuild = service.rebuild_weeks
 
-    def watching(org_id: int, week: Any, settings: Any = None) -> None:
+    def watching(org_id: int, weeks: Any, settings: Any = None) -> None:
         # While one company is rebuilt, the companies before it are already visible to other connections.
         seen.setdefault(org_id, [people_last_week(o) for o in (first, second, third)])
-        rebuild(org_id, week, settings)
+        rebuild(org_id, weeks, settings)
 
-    monkeypatch.setattr(service, "rebuild_week", watching)
+    monkeypatch.setattr(service, "rebuild_weeks", watching)
     assert run_named("refresh_rollups", NOW) == 3
     assert seen[second][0] == 2
     assert seen[third][:2] == [2, 2]
@@ -71,14 +71,14 @@ def test_a_failing_company_is_logged_and_the_others_keep_their_refresh(
     companies: list[Organization], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     first, second, third = (o.id for o in companies)
-    rebuild = service.rebuild_week
+    rebuild = service.rebuild_weeks
 
-    def failing(org_id: int, week: Any, settings: Any = None) -> None:
-        rebuild(org_id, week, settings)  # writes, then fails: nothing of it may stay
+    def failing(org_id: int, weeks: Any, settings: Any = None) -> None:
+        rebuild(org_id, weeks, settings)  # writes, then fails: nothing of it may stay
         if org_id == second:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "rebuild_week", failing)
+    monkeypatch.setattr(service, "rebuild_weeks", failing)
     with caplog.at_level(logging.ERROR):
         assert run_named("refresh_rollups", NOW) == 2
     assert [people_last_week(o) for o in (first, second, third)] == [2, 1, 2]
@@ -90,17 +90,17 @@ def test_a_crash_midway_keeps_the_companies_already_refreshed(
 ) -> None:
     """A worker killed in company 2 (here: an exception no handler catches) loses only company 2's work."""
     first, second, third = (o.id for o in companies)
-    rebuild = service.rebuild_week
+    rebuild = service.rebuild_weeks
 
     class Killed(BaseException):
         pass
 
-    def killed(org_id: int, week: Any, settings: Any = None) -> None:
+    def killed(org_id: int, weeks: Any, settings: Any = None) -> None:
         if org_id == second:
             raise Killed()
-        rebuild(org_id, week, settings)
+        rebuild(org_id, weeks, settings)
 
-    monkeypatch.setattr(service, "rebuild_week", killed)
+    monkeypatch.setattr(service, "rebuild_weeks", killed)
     with pytest.raises(Killed):
         service.refresh_rollups(NOW)
     db.session.rollback()

@@ -155,8 +155,8 @@ def settings():  # type: ignore[no-untyped-def]
         record("adoption.settings", actor=current_user, org_id=current.org_id, subject=current_org().name)
         # Thresholds change what the rollups say: rebuild the weeks the dashboard shows.
         week = service.this_week()
-        for back in range(dashboard.CHART_WEEKS):
-            service.rebuild_week(current.org_id, week - timedelta(weeks=back), current)
+        service.rebuild_weeks(current.org_id, [week - timedelta(weeks=back) for back in range(dashboard.CHART_WEEKS)],
+                              current)
         commit()
         flash(_("Settings saved."), "info")
         return redirect(url_for("adoption.index"))

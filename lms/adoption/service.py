@@ -175,10 +175,7 @@ def save_checkin(user: User, week: date, draft: CheckinDraft, now: datetime | No
     checkin.updated_at = now
     db.session.flush()
     current = this_week(now)
-    day = week
-    while day <= current:
-        rebuild_week(user.org_id, day, settings)
-        day += timedelta(weeks=1)
+    rebuild_weeks(user.org_id, [week + timedelta(weeks=n) for n in range((current - week).days // 7 + 1)], settings)
     return checkin
 
 
@@ -196,42 +193,52 @@ def _employees(org_id: int) -> sa.Select[tuple[int, int | None]]:
 
 
 def rebuild_week(org_id: int, week: date, settings: AdoptionSettings | None = None) -> None:
-    """Recompute one company's rollups and answer counts for one week from its check-ins.
+    """Recompute one company's rollups and answer counts for one week from its check-ins."""
+    rebuild_weeks(org_id, [week], settings)
 
-    Reads only that company's check-ins of the rule window (12 weeks by default).
+
+def rebuild_weeks(org_id: int, weeks: list[date], settings: AdoptionSettings | None = None) -> None:
+    """Recompute one company's rollups and answer counts for the given weeks from its check-ins.
+
+    Reads the company's people once and its check-ins of the rule window (12 weeks by default)
+    before the last week once, however many weeks are rebuilt.
     """
+    if not weeks:
+        return
     settings = settings or settings_for(org_id)
     t = thresholds(settings)
     window = max(t.habitual_weeks, t.established_weeks)
-    first = week - timedelta(weeks=window - 1)
+    first = min(weeks) - timedelta(weeks=window - 1)
     department_of = dict(db.session.execute(_employees(org_id)).all())
     rows = db.session.execute(
         sa.select(UsageCheckin.user_id, UsageCheckin.week, UsageCheckin.days_used, UsageCheckin.minutes_bucket,
                   UsageCheckin.tasks, UsageCheckin.tools, UsageCheckin.barriers)
-        .where(UsageCheckin.org_id == org_id, UsageCheckin.week >= first, UsageCheckin.week <= week)
+        .where(UsageCheckin.org_id == org_id, UsageCheckin.week >= first, UsageCheckin.week <= max(weeks))
     ).all()
     active_weeks: dict[int, set[date]] = defaultdict(set)
-    this_weeks = {}
+    by_week: dict[date, dict[int, Any]] = defaultdict(dict)
     for row in rows:
         if row.user_id not in department_of:
             continue  # left the company or no longer an employee
         if row.days_used > 0:
             active_weeks[row.user_id].add(row.week)
-        if row.week == week:
-            this_weeks[row.user_id] = row
+        by_week[row.week][row.user_id] = row
 
-    tally = tally_week(
-        department_of, this_weeks,
-        lambda user_id: (rules.is_habitual(active_weeks[user_id], week, t), rules.is_established(active_weeks[user_id], week, t)),
-        t,
-    )
-    db.session.execute(sa.delete(UsageRollup).where(UsageRollup.org_id == org_id, UsageRollup.week == week))
-    db.session.execute(sa.delete(UsageCount).where(UsageCount.org_id == org_id, UsageCount.week == week))
-    rollup_rows, count_rows = tally.rows(org_id, week)
-    if rollup_rows:
-        db.session.execute(sa.insert(UsageRollup), rollup_rows)
-    if count_rows:
-        db.session.execute(sa.insert(UsageCount), count_rows)
+    for week in weeks:
+        # The habit rules count only the weeks of their window ending with `week`.
+        tally = tally_week(
+            department_of, by_week.get(week, {}),
+            lambda user_id: (rules.is_habitual(active_weeks[user_id], week, t),
+                             rules.is_established(active_weeks[user_id], week, t)),
+            t,
+        )
+        db.session.execute(sa.delete(UsageRollup).where(UsageRollup.org_id == org_id, UsageRollup.week == week))
+        db.session.execute(sa.delete(UsageCount).where(UsageCount.org_id == org_id, UsageCount.week == week))
+        rollup_rows, count_rows = tally.rows(org_id, week)
+        if rollup_rows:
+            db.session.execute(sa.insert(UsageRollup), rollup_rows)
+        if count_rows:
+            db.session.execute(sa.insert(UsageCount), count_rows)
 
 
 ROLLUP_FIELDS = ("people", "responses", "active", "regular", "habitual", "established")
@@ -304,8 +311,7 @@ def refresh_rollups(now: datetime | None = None) -> int:
     for org_id in org_ids:
         try:
             settings = _lock_company(org_id)
-            rebuild_week(org_id, previous, settings)
-            rebuild_week(org_id, current, settings)
+            rebuild_weeks(org_id, [previous, current], settings)
             commit()
         except Exception:
             db.session.rollback()
