@@ -7,6 +7,8 @@ from flask_login import current_user, login_required
 
 from lms.accounts.models import TrainerAssignment, User
 from lms.accounts.roles import Role
+from lms.adoption import dashboard, exports
+from lms.adoption.vocab import REQUIREMENTS, stage_label
 from lms.cohorts import service as cohort_service
 from lms.extensions import db
 from lms.learning.queries import course_cards, visible_courses
@@ -71,9 +73,6 @@ def learner():  # type: ignore[no-untyped-def]
 @require_org_role(Role.EXECUTIVE, Role.TRAINER)
 def executive():  # type: ignore[no-untyped-def]
     """An executive's home: where the company stands with AI, and the way to the dashboard (aggregates only)."""
-    from lms.adoption import dashboard, exports
-    from lms.adoption.vocab import REQUIREMENTS, stage_label
-
     people = db.session.scalar(scoped(sa.select(sa.func.count()).select_from(User), User).where(User.is_active)) or 0
     activated = db.session.scalar(
         scoped(sa.select(sa.func.count()).select_from(User), User).where(User.is_active, User.password_hash.is_not(None))
