@@ -53,14 +53,14 @@ def test_each_company_is_committed_before_the_next_begins(companies: list[Organi
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     first, second, third = (o.id for o in companies)
     seen: dict[int, list[int | None]] = {}
-    rebuild = service.rebuild_weeks
+    write = service._write_weeks
 
-    def watching(org_id: int, weeks: Any, settings: Any = None) -> None:
-        # While one company is rebuilt, the companies before it are already visible to other connections.
+    def watching(org_id: int, tallied: Any) -> None:
+        # While one company is written, the companies before it are already visible to other connections.
         seen.setdefault(org_id, [people_last_week(o) for o in (first, second, third)])
-        rebuild(org_id, weeks, settings)
+        write(org_id, tallied)
 
-    monkeypatch.setattr(service, "rebuild_weeks", watching)
+    monkeypatch.setattr(service, "_write_weeks", watching)
     assert run_named("refresh_rollups", NOW) == 3
     assert seen[second][0] == 2
     assert seen[third][:2] == [2, 2]
@@ -71,14 +71,14 @@ def test_a_failing_company_is_logged_and_the_others_keep_their_refresh(
     companies: list[Organization], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     first, second, third = (o.id for o in companies)
-    rebuild = service.rebuild_weeks
+    write = service._write_weeks
 
-    def failing(org_id: int, weeks: Any, settings: Any = None) -> None:
-        rebuild(org_id, weeks, settings)  # writes, then fails: nothing of it may stay
+    def failing(org_id: int, tallied: Any) -> None:
+        write(org_id, tallied)  # writes, then fails: nothing of it may stay
         if org_id == second:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "rebuild_weeks", failing)
+    monkeypatch.setattr(service, "_write_weeks", failing)
     with caplog.at_level(logging.ERROR):
         assert run_named("refresh_rollups", NOW) == 2
     assert [people_last_week(o) for o in (first, second, third)] == [2, 1, 2]
@@ -90,18 +90,64 @@ def test_a_crash_midway_keeps_the_companies_already_refreshed(
 ) -> None:
     """A worker killed in company 2 (here: an exception no handler catches) loses only company 2's work."""
     first, second, third = (o.id for o in companies)
-    rebuild = service.rebuild_weeks
+    write = service._write_weeks
 
     class Killed(BaseException):
         pass
 
-    def killed(org_id: int, weeks: Any, settings: Any = None) -> None:
+    def killed(org_id: int, tallied: Any) -> None:
         if org_id == second:
             raise Killed()
-        rebuild(org_id, weeks, settings)
+        write(org_id, tallied)
 
-    monkeypatch.setattr(service, "rebuild_weeks", killed)
+    monkeypatch.setattr(service, "_write_weeks", killed)
     with pytest.raises(Killed):
         service.refresh_rollups(NOW)
     db.session.rollback()
     assert [people_last_week(o) for o in (first, second, third)] == [2, 1, 1]
+
+
+def test_an_answer_that_arrives_while_the_job_counts_is_not_overwritten(
+    companies: list[Organization], create_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The job counts before it takes the company's lock; what changed meanwhile is counted again."""
+    first = companies[0]
+    late = create_user(first)
+    tally = service._tally_weeks
+    calls: list[int] = []
+
+    def answer_meanwhile(org_id: int, weeks: Any, settings: Any) -> Any:
+        counted = tally(org_id, weeks, settings)
+        calls.append(org_id)
+        if calls == [first.id]:  # right after the job's first count, someone answers last week
+            service.save_checkin(late, service.this_week(NOW) - timedelta(weeks=1),
+                                 service.CheckinDraft(days_used=4), now=NOW)
+        return counted
+
+    monkeypatch.setattr(service, "_tally_weeks", answer_meanwhile)
+    assert run_named("refresh_rollups", NOW) == 3
+    assert calls.count(first.id) == 3  # the job's count, the answer's own rebuild, the job's recount under the lock
+    with db.engine.connect() as other:
+        responses = other.scalar(
+            sa.select(sa.func.sum(UsageRollup.responses))
+            .where(UsageRollup.org_id == first.id, UsageRollup.week == service.this_week(NOW) - timedelta(weeks=1))
+        )
+    assert responses == 2
+
+
+def test_a_hire_while_the_job_counts_is_counted(
+    companies: list[Organization], create_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = companies[0]
+    tally = service._tally_weeks
+    hired: list[User] = []
+
+    def hire_meanwhile(org_id: int, weeks: Any, settings: Any) -> Any:
+        counted = tally(org_id, weeks, settings)
+        if org_id == first.id and not hired:
+            hired.append(create_user(first))  # commits, as another request would
+        return counted
+
+    monkeypatch.setattr(service, "_tally_weeks", hire_meanwhile)
+    assert run_named("refresh_rollups", NOW) == 3
+    assert people_last_week(first.id) == 3

@@ -198,22 +198,26 @@ def rebuild_week(org_id: int, week: date, settings: AdoptionSettings | None = No
 
 
 def rebuild_weeks(org_id: int, weeks: list[date], settings: AdoptionSettings | None = None) -> None:
-    """Recompute one company's rollups and answer counts for the given weeks from its check-ins.
+    """Recompute one company's rollups and answer counts for the given weeks from its check-ins."""
+    if weeks:
+        _write_weeks(org_id, _tally_weeks(org_id, weeks, settings or settings_for(org_id)))
 
-    Reads the company's people once and its check-ins of the rule window (12 weeks by default)
-    before the last week once, however many weeks are rebuilt.
-    """
-    if not weeks:
-        return
-    settings = settings or settings_for(org_id)
+
+def _window(weeks: list[date], settings: AdoptionSettings) -> tuple[date, date]:
+    """The check-in weeks that rebuilding `weeks` reads: the rule window (12 weeks by default) before each."""
     t = thresholds(settings)
-    window = max(t.habitual_weeks, t.established_weeks)
-    first = min(weeks) - timedelta(weeks=window - 1)
+    return min(weeks) - timedelta(weeks=max(t.habitual_weeks, t.established_weeks) - 1), max(weeks)
+
+
+def _tally_weeks(org_id: int, weeks: list[date], settings: AdoptionSettings) -> list[tuple[date, WeekTally]]:
+    """Count the weeks (reads only): the company's people once, its check-ins of the window once."""
+    t = thresholds(settings)
+    first, last = _window(weeks, settings)
     department_of = dict(db.session.execute(_employees(org_id)).all())
     rows = db.session.execute(
         sa.select(UsageCheckin.user_id, UsageCheckin.week, UsageCheckin.days_used, UsageCheckin.minutes_bucket,
                   UsageCheckin.tasks, UsageCheckin.tools, UsageCheckin.barriers)
-        .where(UsageCheckin.org_id == org_id, UsageCheckin.week >= first, UsageCheckin.week <= max(weeks))
+        .where(UsageCheckin.org_id == org_id, UsageCheckin.week >= first, UsageCheckin.week <= last)
     ).all()
     active_weeks: dict[int, set[date]] = defaultdict(set)
     by_week: dict[date, dict[int, Any]] = defaultdict(dict)
@@ -223,15 +227,17 @@ def rebuild_weeks(org_id: int, weeks: list[date], settings: AdoptionSettings | N
         if row.days_used > 0:
             active_weeks[row.user_id].add(row.week)
         by_week[row.week][row.user_id] = row
+    # The habit rules count only the weeks of their window ending with `week`.
+    return [(week, tally_week(
+        department_of, by_week.get(week, {}),
+        lambda user_id: (rules.is_habitual(active_weeks[user_id], week, t),
+                         rules.is_established(active_weeks[user_id], week, t)),
+        t,
+    )) for week in weeks]
 
-    for week in weeks:
-        # The habit rules count only the weeks of their window ending with `week`.
-        tally = tally_week(
-            department_of, by_week.get(week, {}),
-            lambda user_id: (rules.is_habitual(active_weeks[user_id], week, t),
-                             rules.is_established(active_weeks[user_id], week, t)),
-            t,
-        )
+
+def _write_weeks(org_id: int, tallied: list[tuple[date, WeekTally]]) -> None:
+    for week, tally in tallied:
         db.session.execute(sa.delete(UsageRollup).where(UsageRollup.org_id == org_id, UsageRollup.week == week))
         db.session.execute(sa.delete(UsageCount).where(UsageCount.org_id == org_id, UsageCount.week == week))
         rollup_rows, count_rows = tally.rows(org_id, week)
@@ -239,6 +245,21 @@ def rebuild_weeks(org_id: int, weeks: list[date], settings: AdoptionSettings | N
             db.session.execute(sa.insert(UsageRollup), rollup_rows)
         if count_rows:
             db.session.execute(sa.insert(UsageCount), count_rows)
+
+
+def _fingerprint(org_id: int, first: date, last: date) -> tuple[Any, ...]:
+    """What a rebuild of weeks `first`..`last` depends on, in two aggregate reads: the check-ins
+    (how many, last changed) and the employees (who, in which department)."""
+    answers = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(UsageCheckin.updated_at))
+        .where(UsageCheckin.org_id == org_id, UsageCheckin.week >= first, UsageCheckin.week <= last)
+    ).one()
+    people = _employees(org_id).subquery()
+    staff = db.session.execute(sa.select(
+        sa.func.count(), sa.func.sum(people.c.id),
+        sa.func.sum(people.c.id * sa.func.coalesce(people.c.department_id, 0)),
+    )).one()
+    return (*answers, *staff)
 
 
 ROLLUP_FIELDS = ("people", "responses", "active", "regular", "habitual", "established")
@@ -297,9 +318,10 @@ def refresh_rollups(now: datetime | None = None) -> int:
 
     Catches what a check-in write cannot see: people joining, leaving or changing department,
     and the start of a new week. Each company is its own transaction, committed before the
-    next begins, so the write lock is held for one company's rebuild (milliseconds) rather than
-    for every company in turn; a company that fails is rolled back and logged, and the others
-    go on. Returns the number of companies refreshed.
+    next begins, and it counts before it locks: the figures are tallied in a read, and the
+    company's lock is taken only to check that nothing they depend on changed meanwhile (else
+    they are counted again under the lock) and to write them. A company that fails is rolled
+    back and logged, and the others go on. Returns the number of companies refreshed.
     """
     current, previous = answerable_weeks(now)
     since = current - timedelta(weeks=12)
@@ -310,15 +332,28 @@ def refresh_rollups(now: datetime | None = None) -> int:
     refreshed = 0
     for org_id in org_ids:
         try:
-            settings = _lock_company(org_id)
-            rebuild_weeks(org_id, [previous, current], settings)
-            commit()
+            refresh_company(org_id, [previous, current])
         except Exception:
             db.session.rollback()
             log.exception("refresh_rollups failed for company %d; the other companies go on", org_id)
             continue
         refreshed += 1
     return refreshed
+
+
+def refresh_company(org_id: int, weeks: list[date]) -> None:
+    """Rebuild `weeks` of one company, holding its write lock only to check and write; commits."""
+    settings = settings_for(org_id)
+    rule = thresholds(settings)
+    window = _window(weeks, settings)
+    seen = _fingerprint(org_id, *window)  # before the tally: a change after it is seen below
+    tallied = _tally_weeks(org_id, weeks, settings)
+    commit()  # the reads end here; SQLite cannot turn a read that others wrote past into a write
+    settings = _lock_company(org_id)
+    if thresholds(settings) != rule or _fingerprint(org_id, *_window(weeks, settings)) != seen:
+        tallied = _tally_weeks(org_id, weeks, settings)  # an answer, a hire or a setting came in meanwhile
+    _write_weeks(org_id, tallied)
+    commit()
 
 
 def history(user: User, weeks: int = 26, now: datetime | None = None) -> list[UsageCheckin]:
