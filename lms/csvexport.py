@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
@@ -52,7 +52,6 @@ class Sheet:
     rows: Sequence[Sequence[Any]]
     formats: Sequence[str | None] = ()
     print_title: str = ""  # the page header when printed: company and period
-    widths: dict[int, int] = field(default_factory=dict)
 
 
 def display_width(text: str) -> int:
@@ -90,11 +89,11 @@ def workbook_bytes(sheets: Iterable[Sheet], title: str = "") -> bytes:
                     value, number_format = value
                 row.append(neutralize(value))
                 formats.append(number_format)
-                widths_i = _shown_width(value, number_format)
+                shown = _shown_width(value, number_format)
                 if i < len(widths):
-                    widths[i] = max(widths[i], widths_i)
+                    widths[i] = max(widths[i], shown)
                 else:
-                    widths.append(widths_i)
+                    widths.append(shown)
             sheet.append(row)
             for cell, number_format in zip(sheet[sheet.max_row], formats):
                 if number_format:
