@@ -108,6 +108,8 @@ def test_the_workbook_holds_real_dates_numbers_and_formats(client: Any, company:
     weekly = list(book["週次"].iter_rows(min_row=2))
     assert isinstance(weekly[-1][0].value, datetime) and weekly[-1][0].number_format == "yyyy/mm/dd"
     assert weekly[-1][1].value == pytest.approx(1.0) and weekly[-1][1].number_format == "0.0%"
+    months = list(book["月別の削減時間"].iter_rows(min_row=2))
+    assert isinstance(months[-1][0].value, datetime) and months[-1][0].number_format == "yyyy/mm"
     departments = {row[0].value: row for row in book["部署"].iter_rows(min_row=2)}
     sales = departments["営業部"]
     assert sales[1].value == 6 and isinstance(sales[1].value, int)

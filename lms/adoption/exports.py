@@ -15,8 +15,10 @@ from lms.csvexport import Sheet, csv_response, workbook_response
 MISSING = "—"
 
 # What a column (or a single cell) holds; it decides the page text, the CSV text and the Excel format.
-TEXT, COUNT, PCT, HOURS, YEN, DATE, MONTH = "text", "count", "pct", "hours", "yen", "date", "month"
-EXCEL_FORMATS = {COUNT: "#,##0", PCT: "0.0%", HOURS: "#,##0.0", YEN: '"¥"#,##0', DATE: "yyyy/mm/dd", MONTH: "0"}
+TEXT, COUNT, PCT, HOURS, YEN, DATE, CALENDAR_MONTH, MONTH = (
+    "text", "count", "pct", "hours", "yen", "date", "calendar_month", "month")  # MONTH: a month number (payback)
+EXCEL_FORMATS = {COUNT: "#,##0", PCT: "0.0%", HOURS: "#,##0.0", YEN: '"¥"#,##0', DATE: "yyyy/mm/dd",
+                 CALENDAR_MONTH: "yyyy/mm", MONTH: "0"}
 
 
 def pct_text(value: float | None) -> str:
@@ -73,6 +75,8 @@ def page_text(value: Any, kind: str) -> str:
         return yen_text(value)
     if kind == DATE:
         return format_date(value, "medium")
+    if kind == CALENDAR_MONTH:
+        return format_date(value, "yyyy/M")
     if kind == MONTH:
         return month_text(value)
     if kind == COUNT:
@@ -92,6 +96,8 @@ def csv_value(value: Any, kind: str) -> Any:
         return round(value)
     if kind == DATE:
         return value.isoformat()
+    if kind == CALENDAR_MONTH:
+        return value.isoformat()[:7]
     return value
 
 
@@ -123,7 +129,7 @@ def _weekly(b: Dashboard) -> Table:
 
 
 def _months(b: Dashboard) -> Table:
-    return Table([_("Month"), _("Hours saved")], [[m, hours] for m, hours in b.months], [DATE, HOURS])
+    return Table([_("Month"), _("Hours saved")], [[m, hours] for m, hours in b.months], [CALENDAR_MONTH, HOURS])
 
 
 def _shares(items: list[tuple[str, float | None]], what: str) -> Table:
