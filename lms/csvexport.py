@@ -1,9 +1,12 @@
-"""CSV downloads that Excel opens correctly and cannot turn into formulas."""
+"""CSV and XLSX downloads that Excel opens correctly and cannot turn into formulas."""
 from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterable
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
 from flask import Response
@@ -36,19 +39,89 @@ def csv_response(rows: Iterable[Iterable[Any]], filename: str) -> Response:
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def xlsx_bytes(rows: Iterable[Iterable[Any]], sheet_title: str = "Sheet1") -> bytes:
-    """One worksheet; text is neutralised too, since openpyxl stores a leading '=' as a formula."""
-    from openpyxl import Workbook
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet: a header row, then rows of real values (numbers, dates, text; None is empty).
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
-    for row in rows:
-        sheet.append([neutralize(cell) for cell in row])
+    `formats[i]` is the Excel number format of column i (e.g. '0.0%', '"¥"#,##0'), or None;
+    a cell given as (value, format) carries its own.
+    """
+
+    title: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    formats: Sequence[str | None] = ()
+    print_title: str = ""  # the page header when printed: company and period
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: East Asian wide and full-width characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+MAX_WIDTH = 60
+
+
+def workbook_bytes(sheets: Iterable[Sheet], title: str = "") -> bytes:
+    """One workbook, a sheet per table: bold, frozen header row; widths that fit; real numbers and dates."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    workbook.properties.title = title
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE7F0")
+    for spec in sheets:
+        sheet = workbook.create_sheet(title=spec.title.translate(SHEET_NAME_FORBIDDEN)[:31])
+        sheet.append([neutralize(h) for h in spec.header])
+        widths = [display_width(str(h)) for h in spec.header]
+        for cell in sheet[1]:
+            cell.font, cell.fill = bold, fill
+            cell.alignment = Alignment(vertical="center", wrap_text=False)
+        for values in spec.rows:
+            row = []
+            formats = []
+            for i, value in enumerate(values):
+                number_format = spec.formats[i] if i < len(spec.formats) else None
+                if isinstance(value, tuple):
+                    value, number_format = value
+                row.append(neutralize(value))
+                formats.append(number_format)
+                shown = _shown_width(value, number_format)
+                if i < len(widths):
+                    widths[i] = max(widths[i], shown)
+                else:
+                    widths.append(shown)
+            sheet.append(row)
+            for cell, number_format in zip(sheet[sheet.max_row], formats):
+                if number_format:
+                    cell.number_format = number_format
+                elif isinstance(cell.value, date):
+                    cell.number_format = "yyyy/mm/dd"
+        sheet.freeze_panes = "A2"
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = min(width + 2, MAX_WIDTH)
+        if spec.print_title:
+            sheet.oddHeader.center.text = spec.print_title.replace("&", "&&")
+        sheet.print_title_rows = "1:1"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def xlsx_response(rows: Iterable[Iterable[Any]], filename: str, sheet_title: str = "Sheet1") -> Response:
+def _shown_width(value: Any, number_format: str | None) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, (int, float)):
+        text = f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+        return len(text) + (2 if number_format and ("%" in number_format or "¥" in number_format) else 0)
+    return display_width(str(value))
+
+
+def workbook_response(sheets: Iterable[Sheet], filename: str, title: str = "") -> Response:
     disposition = f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    return Response(xlsx_bytes(rows, sheet_title), mimetype=XLSX_MIMETYPE, headers={"Content-Disposition": disposition})
+    return Response(workbook_bytes(sheets, title), mimetype=XLSX_MIMETYPE, headers={"Content-Disposition": disposition})

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable
 
-from flask import Flask, abort, Response
+from flask import Flask, Response, abort, request
 from flask_login import current_user, login_required
 
 from lms.accounts.roles import Role
@@ -68,7 +68,8 @@ def init_security_headers(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if response.mimetype == "text/html":
-            # Pages carry personal data: never keep them in shared caches.
+        if request.endpoint != "static":
+            # Pages and downloads (CSV/XLSX exports) carry personal data: never kept in any cache.
+            # Responses that choose their own caching (course assets, the calendar feed) say so.
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -6,6 +6,8 @@
 3. The executive adoption dashboard: `flask adoption generate` of 3, then 300 companies
    of 100 employees with 104 weeks of check-ins (about 3 million at most), and the
    median and p95 latency of the signed-in dashboard at each size, in-process.
+   At each size, the `refresh_rollups` job too: its run time, and the longest time any of its
+   transactions held the write lock (from its first INSERT/UPDATE/DELETE to its COMMIT).
 
 `--only sync|requests|adoption` runs one section (repeat it for several).
 
@@ -382,6 +384,59 @@ def _database_figures(app) -> tuple[list[int], int, int, int]:  # type: ignore[n
     return ids, people, checkins, rollups
 
 
+class WriteTimer:
+    """Per transaction, the time from its first write statement to its end: how long SQLite's
+    write lock (or PostgreSQL's row locks) are held. Measured with SQLAlchemy engine events."""
+
+    WRITES = ("INSERT", "UPDATE", "DELETE")
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        self.engine = engine
+        self.held: list[float] = []
+
+    def _write(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip()[:6].upper() in self.WRITES:
+            conn.info.setdefault("bench_first_write", time.perf_counter())
+
+    def _commit(self, conn) -> None:  # type: ignore[no-untyped-def]
+        started = conn.info.pop("bench_first_write", None)
+        if started is not None:
+            self.held.append(time.perf_counter() - started)
+
+    def _rollback(self, conn) -> None:  # type: ignore[no-untyped-def]
+        self._commit(conn)  # a rolled-back transaction held the lock too
+
+    def __enter__(self) -> "WriteTimer":
+        import sqlalchemy as sa
+
+        sa.event.listen(self.engine, "before_cursor_execute", self._write)
+        sa.event.listen(self.engine, "commit", self._commit)
+        sa.event.listen(self.engine, "rollback", self._rollback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import sqlalchemy as sa
+
+        sa.event.remove(self.engine, "before_cursor_execute", self._write)
+        sa.event.remove(self.engine, "commit", self._commit)
+        sa.event.remove(self.engine, "rollback", self._rollback)
+
+
+def _refresh_rollups(app) -> tuple[int, float, list[float]]:  # type: ignore[no-untyped-def]
+    """Runs the `refresh_rollups` job as the scheduler does: (companies, seconds, lock hold per transaction)."""
+    from lms.extensions import db
+    from lms.scheduler.runner import run_named
+
+    with app.app_context():
+        with WriteTimer(db.engine) as timer:
+            started = time.perf_counter()
+            refreshed = run_named("refresh_rollups")
+            elapsed = time.perf_counter() - started
+        db.session.remove()
+        db.engine.dispose()
+    return refreshed, elapsed, timer.held
+
+
 def bench_adoption(env: dict[str, str], args: argparse.Namespace) -> None:
     employees, weeks, requests = args.adoption_employees, args.adoption_weeks, args.adoption_requests
     measured = min(args.adoption_measured, args.adoption_companies[0])
@@ -392,6 +447,7 @@ def bench_adoption(env: dict[str, str], args: argparse.Namespace) -> None:
           f"  {'median':>9} {'p95':>9}", flush=True)
     app = _in_process_app(env)
     existing = 0
+    refreshes: list[tuple[int, int, float, list[float]]] = []
     for size in args.adoption_companies:
         new = size - existing
         wall, line = flask(env, "adoption", "generate", "--companies", str(new), "--employees", str(employees),
@@ -408,8 +464,20 @@ def bench_adoption(env: dict[str, str], args: argparse.Namespace) -> None:
         in_generator = f"({inner.group(1)} s)" if inner else "(?)"
         print(f"  {size:9,d} {people:10,d} {checkins:10,d} {rollups:9,d}  {wall:9.1f} s {in_generator:>15}"
               f"  {median:6.1f} ms {p95:6.1f} ms", flush=True)
+        refreshes.append((size, *_refresh_rollups(app)))
     print("  (generation: wall time of `flask adoption generate` for the companies added at that size,\n"
           "   including interpreter and app start; in brackets, the generator's own time)")
+    print("\nrefresh_rollups job (every 10 minutes; rebuilds this and last week of every company with recent\n"
+          "  check-ins), in this process; write lock held = first INSERT/UPDATE/DELETE of a transaction to its end:")
+    print(f"  {'companies':>9} {'refreshed':>10} {'job':>9} {'transactions':>13} {'lock held: median':>18} {'p95':>9}"
+          f" {'longest':>9} {'over 100 ms':>12}")
+    for size, refreshed, elapsed, held in refreshes:
+        ms = sorted(h * 1000 for h in held) or [0.0]
+        p95 = statistics.quantiles(ms, n=20, method="inclusive")[18] if len(ms) > 1 else ms[0]
+        over = sum(1 for h in ms if h > 100)
+        print(f"  {size:9,d} {refreshed:10,d} {elapsed:7.2f} s {len(held):13,d} {statistics.median(ms):15.1f} ms"
+              f" {p95:6.1f} ms {ms[-1]:6.1f} ms {over:12,d}", flush=True)
+    print("  (the machine's other load shares the CPUs: a transaction descheduled mid-way holds the lock longer)")
 
 
 def main() -> None:

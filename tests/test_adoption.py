@@ -234,8 +234,8 @@ def test_exports_are_formula_safe_csv_with_bom_and_real_xlsx(client: Any, compan
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][0] == "部署" and any(r[0] == "営業部" for r in rows)
-    xlsx = client.get(f"/o/{org.id}/adoption/export/departments.xlsx")
-    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
+    xlsx = client.get(f"/o/{org.id}/adoption/export/departments.xlsx", follow_redirects=True)
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data))["部署"]
     values = [row for row in sheet.iter_rows(values_only=True)]
     assert values[0][0] == "部署" and any(v[0] == "営業部" for v in values)
     assert client.get(f"/o/{org.id}/adoption/export/secrets.csv").status_code == 404

@@ -177,7 +177,7 @@ def test_the_executive_sees_last_weeks_active_share_change(
     assert page.get_by_test_id("active-share").inner_text().strip() == "50%"
     assert page.get_by_test_id("no-data").count() == 0
     assert _department_cells(page, "営業部")[:1] == ["6"]
-    assert _department_cells(page, "営業部")[2] == "50.0"
+    assert _department_cells(page, "営業部")[2] == "50.0%"
     for person in people:
         assert person.display_name not in page.content()
     assert page.csp_violations == []
@@ -229,8 +229,8 @@ def test_a_small_department_shows_dashes_and_a_large_one_shows_numbers(
     large = _department_cells(page, "営業部")
     assert large[0] == "6"
     # No cohorts, so no course completion to show; the usage figures are numbers.
-    assert large[2:] == ["50.0", "0.0", f"{3 * 45 * 52 / 12 / 60:.1f}"], large
+    assert large[2:] == ["50.0%", "0.0%", f"{3 * 45 * 52 / 12 / 60:.1f}時間/月"], large
 
     whole = _department_cells(page, "会社全体")
-    assert whole[0] == "8" and whole[2] == f"{round(100 * 5 / 8, 1)}", whole
+    assert whole[0] == "8" and whole[2] == f"{round(100 * 5 / 8, 1)}%", whole
     assert page.get_by_test_id("active-share").inner_text().strip() == f"{100 * 5 / 8:.0f}%"

@@ -23,7 +23,7 @@ def test_demo_creates_three_companies_in_different_industries(app: Any) -> None:
     industries = set(db.session.scalars(sa.select(Organization.industry)))
     assert industries == {"manufacturing", "construction", "retail"}
     people = count(User, User.org_id.is_not(None))
-    assert 30 <= people <= 50
+    assert 55 <= people <= 75
 
 
 def test_demo_prints_every_account_as_one_line(app: Any) -> None:
@@ -48,3 +48,17 @@ def test_every_demo_account_signs_in_and_reaches_its_home(app: Any) -> None:
         home = client.get("/", follow_redirects=True)
         assert home.status_code == 200, email
         assert 'data-testid="home-title"' in home.get_data(as_text=True), email
+
+
+def test_demo_dashboards_keep_the_default_privacy_threshold_and_still_show_departments(app: Any) -> None:
+    from lms.adoption import dashboard, service
+    from lms.adoption.rules import Thresholds
+    from lms.demo.generate import DEPARTMENT_SIZE
+
+    _run_demo(app)
+    for org in db.session.scalars(sa.select(Organization)):
+        assert service.settings_for(org.id).min_group == Thresholds().min_group == 5
+        board = dashboard.build(org)
+        named = [d for d in board.departments if d.name]
+        assert named and all(d.people >= DEPARTMENT_SIZE for d in named), org.name
+        assert all(d.active is not None for d in named), org.name  # figures, not "—"

@@ -60,9 +60,9 @@ def add_demo_usage(progress: Callable[[str], None] = lambda _: None, now: dateti
         org = db.session.scalar(sa.select(Organization).where(Organization.name == name))
         if org is None:
             continue
+        # Departments have 6 or more employees (lms.demo.generate.DEPARTMENT_SIZE): the default
+        # privacy threshold of 5 holds, and department figures still show.
         settings = service.settings_for(org.id)
-        # The demo companies are small (departments of 3-4), so they show groups from 3 people.
-        settings.min_group = 3
         for key, value in (profile.settings or {}).items():
             setattr(settings, key, value)
         people = db.session.execute(

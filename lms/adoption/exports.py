@@ -1,28 +1,42 @@
-"""Every dashboard table as rows, for the page, CSV (BOM, formula-neutralised) and XLSX."""
+"""Every dashboard table as typed rows, shown on the page (with units), as CSV per table
+(BOM, formula-neutralised) and as one XLSX workbook with a sheet per table."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any, Callable
 
 from flask import Response
 from flask_babel import format_date, gettext as _
 
 from lms.adoption.dashboard import Dashboard
-from lms.csvexport import csv_response, xlsx_response
+from lms.csvexport import Sheet, csv_response, workbook_response
 
 MISSING = "—"
+
+# What a column (or a single cell) holds; it decides the page text, the CSV text and the Excel format.
+TEXT, COUNT, PCT, HOURS, YEN, DATE, CALENDAR_MONTH, MONTH = (
+    "text", "count", "pct", "hours", "yen", "date", "calendar_month", "month")  # MONTH: a month number (payback)
+EXCEL_FORMATS = {COUNT: "#,##0", PCT: "0.0%", HOURS: "#,##0.0", YEN: '"¥"#,##0', DATE: "yyyy/mm/dd",
+                 CALENDAR_MONTH: "yyyy/mm", MONTH: "0"}
 
 
 def pct_text(value: float | None) -> str:
     return MISSING if value is None else f"{100 * value:.0f}%"
 
 
-def num_text(value: float | None) -> str:
-    return MISSING if value is None else f"{value:,.1f}"
+def hours_text(value: float | None) -> str:
+    """Hours a month with the unit: 52.9 時間/月."""
+    return MISSING if value is None else _("%(n)s h/month", n=f"{value:,.1f}")
 
 
 def yen_text(value: float | None) -> str:
-    return MISSING if value is None else f"¥{value:,.0f}"
+    """Yen with thousands separators and the unit: 58,500円."""
+    return MISSING if value is None else _("%(n)s yen", n=f"{value:,.0f}")
+
+
+def month_text(value: int | None) -> str:
+    return MISSING if value is None else _("Month %(n)d", n=value)
 
 
 def percents(items: list[tuple[str, float | None]]) -> list[tuple[str, float | None]]:
@@ -30,80 +44,138 @@ def percents(items: list[tuple[str, float | None]]) -> list[tuple[str, float | N
 
 
 @dataclass(frozen=True)
+class Cell:
+    """A value whose kind differs from its column's (the return table lists mixed items)."""
+
+    value: Any
+    kind: str
+
+
+@dataclass(frozen=True)
 class Table:
     header: list[str]
     rows: list[list[Any]]
+    kinds: list[str]  # one per column
+
+    def cells(self) -> list[list[tuple[Any, str]]]:
+        """Each row as (value, kind) pairs."""
+        return [[(c.value, c.kind) if isinstance(c, Cell) else (c, k) for c, k in zip(row, self.kinds)]
+                for row in self.rows]
 
 
-def _pct(value: float | None) -> Any:
-    return MISSING if value is None else round(100 * value, 1)
+def page_text(value: Any, kind: str) -> str:
+    """A cell as the page shows it: units, separators, "—" for what is hidden or missing."""
+    if value is None:
+        return MISSING
+    if kind == PCT:
+        return f"{100 * value:.1f}%"
+    if kind == HOURS:
+        return hours_text(value)
+    if kind == YEN:
+        return yen_text(value)
+    if kind == DATE:
+        return format_date(value, "medium")
+    if kind == CALENDAR_MONTH:
+        return format_date(value, "yyyy/M")
+    if kind == MONTH:
+        return month_text(value)
+    if kind == COUNT:
+        return f"{value:,}"
+    return str(value)
 
 
-def _num(value: float | None, digits: int = 1) -> Any:
-    return MISSING if value is None else round(value, digits)
+def csv_value(value: Any, kind: str) -> Any:
+    """A cell as CSV holds it: plain numbers (percent as 0-100) that a spreadsheet can add up."""
+    if value is None:
+        return MISSING
+    if kind == PCT:
+        return round(100 * value, 1)
+    if kind == HOURS:
+        return round(value, 1)
+    if kind == YEN:
+        return round(value)
+    if kind == DATE:
+        return value.isoformat()
+    if kind == CALENDAR_MONTH:
+        return value.isoformat()[:7]
+    return value
+
+
+def excel_value(value: Any, kind: str) -> tuple[Any, str | None]:
+    """A cell for the workbook: the real number or date, and its number format; hidden is empty."""
+    if kind == YEN and value is not None:
+        value = round(value)
+    elif kind == TEXT and value is not None and not isinstance(value, str):
+        value = str(value)  # lazy translations
+    return value, EXCEL_FORMATS.get(kind)
 
 
 def _departments(b: Dashboard) -> Table:
     header = [_("Department"), _("People"), _("Course completion (%)"), _("Active (%)"), _("Habitual (%)"),
               _("Hours saved per month")]
-    rows = [[d.name or _("No department"), d.people, _pct(d.completion), _pct(d.active), _pct(d.habitual),
-             _num(d.hours_month)] for d in b.departments]
+    rows = [[d.name or _("No department"), d.people, d.completion, d.active, d.habitual, d.hours_month]
+            for d in b.departments]
     c = b.company
-    rows.append([_("Whole company"), c.people, _pct(c.completion), _pct(c.active), _pct(c.habitual), _num(c.hours_month)])
-    return Table(header, rows)
+    rows.append([_("Whole company"), c.people, c.completion, c.active, c.habitual, c.hours_month])
+    return Table(header, rows, [TEXT, COUNT, PCT, PCT, PCT, HOURS])
 
 
 def _weekly(b: Dashboard) -> Table:
     return Table(
         [_("Week starting"), _("Active (%)"), _("Habitual (%)")],
-        [[w.isoformat(), _pct(a), _pct(h)] for w, a, h in zip(b.weeks, b.active_series, b.habitual_series)],
+        [[w, a, h] for w, a, h in zip(b.weeks, b.active_series, b.habitual_series)],
+        [DATE, PCT, PCT],
     )
 
 
+def _months(b: Dashboard) -> Table:
+    return Table([_("Month"), _("Hours saved")], [[m, hours] for m, hours in b.months], [CALENDAR_MONTH, HOURS])
+
+
 def _shares(items: list[tuple[str, float | None]], what: str) -> Table:
-    return Table([what, _("Share of answers (%)")], [[label, _pct(share)] for label, share in items])
+    return Table([what, _("Share of answers (%)")], [[label, share] for label, share in items], [TEXT, PCT])
 
 
 def _cohorts(b: Dashboard) -> Table:
     header = [_("Cohort"), _("Members"), _("Course completion (%)"), _("Active 4 weeks after (%)"),
               _("Active 8 weeks after (%)"), _("Active 12 weeks after (%)")]
-    rows = [[c.name, c.members, _pct(c.completion),
-             *[_pct(c.persistence.get(after)) if c.finished else MISSING for after in (4, 8, 12)]] for c in b.cohorts]
-    return Table(header, rows)
+    rows = [[c.name, c.members, c.completion, *[c.persistence.get(after) if c.finished else None for after in (4, 8, 12)]]
+            for c in b.cohorts]
+    return Table(header, rows, [TEXT, COUNT, PCT, PCT, PCT, PCT])
 
 
 def _return(b: Dashboard) -> Table:
     r, c = b.training_return, b.costs
     rows: list[list[Any]] = [
-        [_("Hours saved per month"), _num(b.monthly_hours)],
-        [_("Hourly labour cost (yen)"), c.hourly_cost],
-        [_("Realisation factor (%)"), b.settings.realisation_pct],
-        [_("Value per month, adjusted (yen)"), MISSING if r is None else round(r.monthly_value)],
-        [_("Value per month at face value (yen)"), MISSING if r is None else round(r.monthly_value_raw)],
-        [_("Training fee (yen)"), c.training_fee],
-        [_("Employees' hours in training (yen)"), round(c.people_time())],
-        [_("AI tool licences per month (yen)"), c.licence_per_month],
-        [_("Expected subsidy (yen, estimate)"), c.expected_subsidy],
-        [_("Payback month"), MISSING if r is None or r.payback_month is None else r.payback_month],
-        [_("First-year return, adjusted (%)"), MISSING if r is None or r.roi_first_year is None else _pct(r.roi_first_year)],
-        [_("First-year return at face value (%)"),
-         MISSING if r is None or r.roi_first_year_raw is None else _pct(r.roi_first_year_raw)],
+        [_("Hours saved per month"), Cell(b.monthly_hours, HOURS)],
+        [_("Hourly labour cost (yen)"), Cell(c.hourly_cost, YEN)],
+        [_("Realisation factor (%)"), Cell(b.settings.realisation_pct / 100, PCT)],
+        [_("Value per month, adjusted (yen)"), Cell(None if r is None else r.monthly_value, YEN)],
+        [_("Value per month at face value (yen)"), Cell(None if r is None else r.monthly_value_raw, YEN)],
+        [_("Training fee (yen)"), Cell(c.training_fee, YEN)],
+        [_("Employees' hours in training (yen)"), Cell(c.people_time(), YEN)],
+        [_("AI tool licences per month (yen)"), Cell(c.licence_per_month, YEN)],
+        [_("Expected subsidy (yen, estimate)"), Cell(c.expected_subsidy, YEN)],
+        [_("Payback month"), Cell(None if r is None else r.payback_month, MONTH)],
+        [_("First-year return, adjusted (%)"), Cell(None if r is None else r.roi_first_year, PCT)],
+        [_("First-year return at face value (%)"), Cell(None if r is None else r.roi_first_year_raw, PCT)],
     ]
-    return Table([_("Item"), _("Value")], rows)
+    return Table([_("Item"), _("Value")], rows, [TEXT, TEXT])
 
 
 def _survey(b: Dashboard) -> Table:
     from lms.adoption.survey import SURVEY
     from lms.adoption.vocab import stage_label
 
-    rows = [[stage_label(s), MISSING if p is None else p, "●" if s == b.stage.stage else ""] for s, p in b.survey]
-    rows.append([_("Personal use and some departments together"), SURVEY["middle_stages_together"], ""])
-    return Table([_("Stage"), _("Companies in the 2025 survey (%)"), _("Your company")], rows)
+    rows = [[stage_label(s), None if p is None else p / 100, "●" if s == b.stage.stage else ""] for s, p in b.survey]
+    rows.append([_("Personal use and some departments together"), SURVEY["middle_stages_together"] / 100, ""])
+    return Table([_("Stage"), _("Companies in the 2025 survey (%)"), _("Your company")], rows, [TEXT, PCT, TEXT])
 
 
 TABLES: dict[str, Callable[[Dashboard], Table]] = {
     "departments": _departments,
     "weekly": _weekly,
+    "months": _months,
     "tasks": lambda b: _shares(b.tasks, _("Task")),
     "tools": lambda b: _shares(b.tools, _("Tool")),
     "barriers": lambda b: _shares(b.barriers, _("What got in the way")),
@@ -113,14 +185,60 @@ TABLES: dict[str, Callable[[Dashboard], Table]] = {
 }
 
 
+def sheet_names() -> dict[str, str]:
+    """Each table's sheet name in the user's language (Excel allows 31 characters)."""
+    return {
+        "summary": _("Summary"), "departments": _("Departments"), "weekly": _("Weekly"), "months": _("Monthly hours"),
+        "tasks": _("Tasks"), "tools": _("Tools"), "barriers": _("Obstacles"), "cohorts": _("Cohorts"),
+        "return": _("Return"), "survey": _("Survey comparison"),
+    }
+
+
 def table(board: Dashboard, name: str) -> Table:
     return TABLES[name](board)
 
 
-def response(board: Dashboard, name: str, fmt: str) -> Response:
+def period(board: Dashboard) -> tuple[date, date]:
+    """The weeks the dashboard covers: first Monday to the Sunday of the last complete week."""
+    return (board.weeks[0] if board.weeks else board.week), board.week + timedelta(days=6)
+
+
+def _summary(board: Dashboard) -> Table:
+    from lms.adoption.vocab import REQUIREMENTS, stage_label
+
+    first, last = period(board)
+    r = board.training_return
+    rows: list[list[Any]] = [
+        [_("Company"), board.org.name],
+        [_("Period from"), Cell(first, DATE)],
+        [_("Period to"), Cell(last, DATE)],
+        [_("Figures for the week of"), Cell(board.week, DATE)],
+        [_("Stage"), stage_label(board.stage.stage)],
+        [_("Active last week"), Cell(board.company.active, PCT)],
+        [_("Habitual"), Cell(board.company.habitual, PCT)],
+        [_("Hours saved per month"), Cell(board.monthly_hours, HOURS)],
+        [_("Value per month (adjusted)"), Cell(None if r is None else r.monthly_value, YEN)],
+        [_("Payback month"), Cell(None if r is None else r.payback_month, MONTH)],
+    ]
+    rows += [[_("Next step"), str(REQUIREMENTS[m.value])] for m in board.stage.missing]
+    return Table([_("Item"), _("Value")], rows, [TEXT, TEXT])
+
+
+def response(board: Dashboard, name: str) -> Response:
+    """One table as CSV."""
     t = table(board, name)
-    rows = [t.header, *t.rows]
-    filename = f"{board.org.name}_{name}_{format_date(board.week, 'yyyyMMdd')}.{fmt}"
-    if fmt == "xlsx":
-        return xlsx_response(rows, filename, sheet_title=name)
-    return csv_response(rows, filename)
+    rows = [t.header, *[[csv_value(v, k) for v, k in row] for row in t.cells()]]
+    return csv_response(rows, f"{board.org.name}_{name}_{format_date(board.week, 'yyyyMMdd')}.csv")
+
+
+def workbook(board: Dashboard) -> Response:
+    """Every table in one workbook: a summary sheet with the company and period first."""
+    first, last = period(board)
+    heading = f"{board.org.name}  {format_date(first, 'yyyy/MM/dd')}–{format_date(last, 'yyyy/MM/dd')}"
+    names = sheet_names()
+    sheets = []
+    for name, t in [("summary", _summary(board)), *[(n, table(board, n)) for n in TABLES]]:
+        rows = [[excel_value(v, k) for v, k in row] for row in t.cells()]
+        sheets.append(Sheet(title=names[name], header=t.header, rows=rows, print_title=heading))
+    filename = f"{board.org.name}_{_('AI adoption')}_{format_date(board.week, 'yyyyMMdd')}.xlsx"
+    return workbook_response(sheets, filename, title=heading)

@@ -5,6 +5,7 @@ from wtforms import BooleanField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.accounts.forms import MultiCheckboxField
+from lms.adoption.rules import MIN_GROUP_FLOOR
 from lms.adoption.service import COMMENT_MAX
 from lms.adoption.vocab import MINUTES_LABELS
 from lms.forms import Form, choices
@@ -63,7 +64,8 @@ class SettingsForm(Form):
                                         validators=[InputRequired(), NumberRange(1, 100)])
     company_share_pct = IntegerField(_l("Company-wide at this habitual share (%)"),
                                      validators=[InputRequired(), NumberRange(1, 100)])
-    min_group = IntegerField(_l("Smallest group shown to executives"), validators=[InputRequired(), NumberRange(3, 100)])
+    min_group = IntegerField(_l("Smallest group shown to executives"), validators=[InputRequired(), NumberRange(
+        MIN_GROUP_FLOOR, 100, message=_l("Enter a number from 3 to 100. In groups of fewer than 3 people, a share shows what one person answered."))])
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def,override]
         ok = super().validate(extra_validators)

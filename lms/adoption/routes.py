@@ -74,7 +74,7 @@ def form():  # type: ignore[no-untyped-def]
             return redirect(url_for("adoption_checkin.history"))
     return render_template(
         "adoption/checkin.html", form=form, week=week, week_end=week + timedelta(days=6), is_previous=week == previous, existing=existing,
-        current=current, previous=previous,
+        current=current, previous=previous, min_group=service.settings_for(current_org().id).min_group,
     ), 422 if form.errors else 200
 
 
@@ -94,6 +94,7 @@ def history():  # type: ignore[no-untyped-def]
     return render_template(
         "adoption/history.html", answers=answers, chart=chart, answered_now=answered_now,
         task_label=task_label, barrier_label=barrier_label, minutes_labels=MINUTES_LABELS,
+        min_group=service.settings_for(current_org().id).min_group,
     )
 
 
@@ -139,8 +140,8 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "adoption/dashboard.html", board=board, trend=trend, months=months, charts=charts,
         tables={name: exports.table(board, name) for name in exports.TABLES}, stage_label=stage_label,
-        requirements=REQUIREMENTS, survey_source=SURVEY["source"], pct=exports.pct_text, num=exports.num_text,
-        yen=exports.yen_text, percents=exports.percents,
+        requirements=REQUIREMENTS, survey_source=SURVEY["source"], pct=exports.pct_text, hours=exports.hours_text,
+        yen=exports.yen_text, month=exports.month_text, percents=exports.percents, cell=exports.page_text,
     )
 
 
@@ -154,8 +155,8 @@ def settings():  # type: ignore[no-untyped-def]
         record("adoption.settings", actor=current_user, org_id=current.org_id, subject=current_org().name)
         # Thresholds change what the rollups say: rebuild the weeks the dashboard shows.
         week = service.this_week()
-        for back in range(dashboard.CHART_WEEKS):
-            service.rebuild_week(current.org_id, week - timedelta(weeks=back), current)
+        service.rebuild_weeks(current.org_id, [week - timedelta(weeks=back) for back in range(dashboard.CHART_WEEKS)],
+                              current)
         commit()
         flash(_("Settings saved."), "info")
         return redirect(url_for("adoption.index"))
@@ -165,10 +166,19 @@ def settings():  # type: ignore[no-untyped-def]
 @bp.get("/export/<name>.<fmt>")
 @require_org_role(*VIEWERS)
 def export(name: str, fmt: str):  # type: ignore[no-untyped-def]
+    """One table as CSV; the XLSX of a table is the workbook, which holds them all."""
     if name not in exports.TABLES or fmt not in ("csv", "xlsx"):
         abort(404)
-    board = dashboard.build(current_org())
-    return exports.response(board, name, fmt)
+    if fmt == "xlsx":
+        return redirect(url_for("adoption.workbook"))
+    return exports.response(dashboard.build(current_org()), name)
+
+
+@bp.get("/export.xlsx")
+@require_org_role(*VIEWERS)
+def workbook():  # type: ignore[no-untyped-def]
+    """Every table of the dashboard in one Excel workbook, a sheet each."""
+    return exports.workbook(dashboard.build(current_org()))
 
 
 # --- trainers ----------------------------------------------------------------------------------

@@ -29,6 +29,10 @@ class Thresholds:
     min_group: int = 5
 
 
+# The lowest privacy threshold a company may set: in a group of two, a share reveals the other person's answer.
+MIN_GROUP_FLOOR = 3
+
+
 # --- weeks -------------------------------------------------------------------------------------
 
 def week_start(day: date) -> date:

@@ -1,6 +1,7 @@
 """Writing check-ins and keeping the weekly rollups current, in the same transaction."""
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,6 +18,9 @@ from lms.cohorts import service as cohorts
 from lms.database import insert_ignoring_conflict
 from lms.db import utcnow
 from lms.extensions import db
+from lms.transaction import commit
+
+log = logging.getLogger(__name__)
 
 COMMENT_MAX = 2000
 
@@ -171,10 +175,7 @@ def save_checkin(user: User, week: date, draft: CheckinDraft, now: datetime | No
     checkin.updated_at = now
     db.session.flush()
     current = this_week(now)
-    day = week
-    while day <= current:
-        rebuild_week(user.org_id, day, settings)
-        day += timedelta(weeks=1)
+    rebuild_weeks(user.org_id, [week + timedelta(weeks=n) for n in range((current - week).days // 7 + 1)], settings)
     return checkin
 
 
@@ -192,42 +193,73 @@ def _employees(org_id: int) -> sa.Select[tuple[int, int | None]]:
 
 
 def rebuild_week(org_id: int, week: date, settings: AdoptionSettings | None = None) -> None:
-    """Recompute one company's rollups and answer counts for one week from its check-ins.
+    """Recompute one company's rollups and answer counts for one week from its check-ins."""
+    rebuild_weeks(org_id, [week], settings)
 
-    Reads only that company's check-ins of the rule window (12 weeks by default).
-    """
-    settings = settings or settings_for(org_id)
+
+def rebuild_weeks(org_id: int, weeks: list[date], settings: AdoptionSettings | None = None) -> None:
+    """Recompute one company's rollups and answer counts for the given weeks from its check-ins."""
+    if weeks:
+        _write_weeks(org_id, _tally_weeks(org_id, weeks, settings or settings_for(org_id)))
+
+
+def _window(weeks: list[date], settings: AdoptionSettings) -> tuple[date, date]:
+    """The check-in weeks that rebuilding `weeks` reads: the rule window (12 weeks by default) before each."""
     t = thresholds(settings)
-    window = max(t.habitual_weeks, t.established_weeks)
-    first = week - timedelta(weeks=window - 1)
+    return min(weeks) - timedelta(weeks=max(t.habitual_weeks, t.established_weeks) - 1), max(weeks)
+
+
+def _tally_weeks(org_id: int, weeks: list[date], settings: AdoptionSettings) -> list[tuple[date, WeekTally]]:
+    """Count the weeks (reads only): the company's people once, its check-ins of the window once."""
+    t = thresholds(settings)
+    first, last = _window(weeks, settings)
     department_of = dict(db.session.execute(_employees(org_id)).all())
     rows = db.session.execute(
         sa.select(UsageCheckin.user_id, UsageCheckin.week, UsageCheckin.days_used, UsageCheckin.minutes_bucket,
                   UsageCheckin.tasks, UsageCheckin.tools, UsageCheckin.barriers)
-        .where(UsageCheckin.org_id == org_id, UsageCheckin.week >= first, UsageCheckin.week <= week)
+        .where(UsageCheckin.org_id == org_id, UsageCheckin.week >= first, UsageCheckin.week <= last)
     ).all()
     active_weeks: dict[int, set[date]] = defaultdict(set)
-    this_weeks = {}
+    by_week: dict[date, dict[int, Any]] = defaultdict(dict)
     for row in rows:
         if row.user_id not in department_of:
             continue  # left the company or no longer an employee
         if row.days_used > 0:
             active_weeks[row.user_id].add(row.week)
-        if row.week == week:
-            this_weeks[row.user_id] = row
-
-    tally = tally_week(
-        department_of, this_weeks,
-        lambda user_id: (rules.is_habitual(active_weeks[user_id], week, t), rules.is_established(active_weeks[user_id], week, t)),
+        by_week[row.week][row.user_id] = row
+    # The habit rules count only the weeks of their window ending with `week`.
+    return [(week, tally_week(
+        department_of, by_week.get(week, {}),
+        lambda user_id: (rules.is_habitual(active_weeks[user_id], week, t),
+                         rules.is_established(active_weeks[user_id], week, t)),
         t,
-    )
-    db.session.execute(sa.delete(UsageRollup).where(UsageRollup.org_id == org_id, UsageRollup.week == week))
-    db.session.execute(sa.delete(UsageCount).where(UsageCount.org_id == org_id, UsageCount.week == week))
-    rollup_rows, count_rows = tally.rows(org_id, week)
-    if rollup_rows:
-        db.session.execute(sa.insert(UsageRollup), rollup_rows)
-    if count_rows:
-        db.session.execute(sa.insert(UsageCount), count_rows)
+    )) for week in weeks]
+
+
+def _write_weeks(org_id: int, tallied: list[tuple[date, WeekTally]]) -> None:
+    for week, tally in tallied:
+        db.session.execute(sa.delete(UsageRollup).where(UsageRollup.org_id == org_id, UsageRollup.week == week))
+        db.session.execute(sa.delete(UsageCount).where(UsageCount.org_id == org_id, UsageCount.week == week))
+        rollup_rows, count_rows = tally.rows(org_id, week)
+        if rollup_rows:
+            db.session.execute(sa.insert(UsageRollup), rollup_rows)
+        if count_rows:
+            db.session.execute(sa.insert(UsageCount), count_rows)
+
+
+def _fingerprint(org_id: int, first: date, last: date) -> tuple[Any, ...]:
+    """What a rebuild of weeks `first`..`last` depends on, in two aggregate reads: the check-ins
+    (how many, last changed) and the employees (who, in which department)."""
+    answers = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(UsageCheckin.updated_at))
+        .where(UsageCheckin.org_id == org_id, UsageCheckin.week >= first, UsageCheckin.week <= last)
+    ).one()
+    people = _employees(org_id).subquery()
+    staff = db.session.execute(sa.select(
+        sa.func.count(), sa.func.sum(people.c.id),
+        sa.func.sum(people.c.id * sa.func.coalesce(people.c.department_id, 0)),
+    )).one()
+    return (*answers, *staff)
 
 
 ROLLUP_FIELDS = ("people", "responses", "active", "regular", "habitual", "established")
@@ -285,23 +317,43 @@ def refresh_rollups(now: datetime | None = None) -> int:
     """Job: rebuild this week and last week for every company with check-ins in the rule window.
 
     Catches what a check-in write cannot see: people joining, leaving or changing department,
-    and the start of a new week. Returns the number of companies refreshed.
+    and the start of a new week. Each company is its own transaction, committed before the
+    next begins, and it counts before it locks: the figures are tallied in a read, and the
+    company's lock is taken only to check that nothing they depend on changed meanwhile (else
+    they are counted again under the lock) and to write them. A company that fails is rolled
+    back and logged, and the others go on. Returns the number of companies refreshed.
     """
-    from lms.cohorts.jobs import _each  # one error-isolating loop for every job
-
     current, previous = answerable_weeks(now)
     since = current - timedelta(weeks=12)
     org_ids = list(db.session.scalars(
-        sa.select(UsageCheckin.org_id).where(UsageCheckin.week >= since).distinct()
+        sa.select(UsageCheckin.org_id).where(UsageCheckin.week >= since).distinct().order_by(UsageCheckin.org_id)
     ))
+    commit()  # end the reading transaction: each company below starts its own
+    refreshed = 0
+    for org_id in org_ids:
+        try:
+            refresh_company(org_id, [previous, current])
+        except Exception:
+            db.session.rollback()
+            log.exception("refresh_rollups failed for company %d; the other companies go on", org_id)
+            continue
+        refreshed += 1
+    return refreshed
 
-    def refresh(org_id: int) -> int:
-        settings = _lock_company(org_id)
-        rebuild_week(org_id, previous, settings)
-        rebuild_week(org_id, current, settings)
-        return 1
 
-    return _each(org_ids, "refresh_rollups", refresh)
+def refresh_company(org_id: int, weeks: list[date]) -> None:
+    """Rebuild `weeks` of one company, holding its write lock only to check and write; commits."""
+    settings = settings_for(org_id)
+    rule = thresholds(settings)
+    window = _window(weeks, settings)
+    seen = _fingerprint(org_id, *window)  # before the tally: a change after it is seen below
+    tallied = _tally_weeks(org_id, weeks, settings)
+    commit()  # the reads end here; SQLite cannot turn a read that others wrote past into a write
+    settings = _lock_company(org_id)
+    if thresholds(settings) != rule or _fingerprint(org_id, *_window(weeks, settings)) != seen:
+        tallied = _tally_weeks(org_id, weeks, settings)  # an answer, a hire or a setting came in meanwhile
+    _write_weeks(org_id, tallied)
+    commit()
 
 
 def history(user: User, weeks: int = 26, now: datetime | None = None) -> list[UsageCheckin]:

@@ -76,6 +76,9 @@ STAFF = (
     (Role.TRAINER, "trainer.ishikawa@provider.example", "石川 智子"),
     (Role.TRAINER, "trainer.okada@provider.example", "岡田 俊介"),
 )
+# Every department gets at least this many employees, so that the dashboards show department
+# figures at the default privacy threshold (groups of 5 or more) rather than a lowered one.
+DEPARTMENT_SIZE = 6
 # Which trainer works with which company (by position in COMPANIES).
 ASSIGNMENTS = {"trainer.ishikawa@provider.example": (0, 1), "trainer.okada@provider.example": (1, 2)}
 
@@ -103,6 +106,38 @@ def _names() -> Iterator[tuple[str, str]]:
         yield f"{f_kanji} {g_kanji}", f"{g_romaji}.{f_romaji}"
 
 
+def _layout(company: DemoCompany) -> list[tuple[set[Role], str | None]]:
+    """The company's first people: the executive, the admin (an employee too), employees round the departments."""
+    people: list[tuple[set[Role], str | None]] = [
+        ({Role.EXECUTIVE}, None),
+        ({Role.ORG_ADMIN, Role.EMPLOYEE}, "総務部" if "総務部" in company.departments else company.departments[-1]),
+    ]
+    people += [({Role.EMPLOYEE}, company.departments[i % len(company.departments)]) for i in range(company.employees - 2)]
+    return people
+
+
+def _top_up(company: DemoCompany, people: list[tuple[set[Role], str | None]]) -> list[tuple[set[Role], str | None]]:
+    """Employees that bring every department up to DEPARTMENT_SIZE (deterministic, so re-runs find them)."""
+    extra: list[tuple[set[Role], str | None]] = []
+    for department in company.departments:
+        have = sum(1 for roles, d in people if d == department and Role.EMPLOYEE in roles)
+        extra += [({Role.EMPLOYEE}, department)] * max(0, DEPARTMENT_SIZE - have)
+    return extra
+
+
+def _people(org: Organization, company: DemoCompany, people: list[tuple[set[Role], str | None]],
+            names: Iterator[tuple[str, str]]) -> list[str]:
+    lines = []
+    for roles, department in people:
+        name, local = next(names)
+        email = f"{local}@{company.domain}"
+        user = _person(email, name, roles, org, department)
+        for role in sorted(user.company_roles, key=lambda r: list(Role).index(r)):
+            lines.append(f"{role.value} {email} {DEMO_PASSWORD} {company.name}")
+            break
+    return lines
+
+
 def create_demo(progress: Callable[[str], None] = lambda _: None) -> list[str]:
     """Create what is missing and return one line per account: ROLE EMAIL PASSWORD COMPANY."""
     lines: list[str] = []
@@ -114,7 +149,8 @@ def create_demo(progress: Callable[[str], None] = lambda _: None) -> list[str]:
 
     names = _names()
     orgs: list[Organization] = []
-    for company in COMPANIES:
+    layouts = [_layout(company) for company in COMPANIES]
+    for company, people in zip(COMPANIES, layouts):
         org = db.session.scalar(sa.select(Organization).where(Organization.name == company.name))
         if org is None:
             org = create_organization(
@@ -122,19 +158,11 @@ def create_demo(progress: Callable[[str], None] = lambda _: None) -> list[str]:
                 prefecture=company.prefecture, actor=None,
             )
         orgs.append(org)
-        people: list[tuple[set[Role], str | None]] = [
-            ({Role.EXECUTIVE}, None),
-            ({Role.ORG_ADMIN, Role.EMPLOYEE}, "総務部" if "総務部" in company.departments else company.departments[-1]),
-        ]
-        people += [({Role.EMPLOYEE}, company.departments[i % len(company.departments)]) for i in range(company.employees - 2)]
-        for roles, department in people:
-            name, local = next(names)
-            email = f"{local}@{company.domain}"
-            user = _person(email, name, roles, org, department)
-            for role in sorted(user.company_roles, key=lambda r: list(Role).index(r)):
-                lines.append(f"{role.value} {email} {DEMO_PASSWORD} {company.name}")
-                break
+        lines += _people(org, company, people, names)
         progress(f"{company.name}: {len(people)} people")
+    # Named after everyone above, so the accounts of earlier versions of the demo keep their names.
+    for org, company, people in zip(orgs, COMPANIES, layouts):
+        lines += _people(org, company, _top_up(company, people), names)
 
     for email, positions in ASSIGNMENTS.items():
         for position in positions:

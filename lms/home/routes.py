@@ -7,13 +7,15 @@ from flask_login import current_user, login_required
 
 from lms.accounts.models import TrainerAssignment, User
 from lms.accounts.roles import Role
+from lms.adoption import dashboard, exports
+from lms.adoption.vocab import REQUIREMENTS, stage_label
 from lms.cohorts import service as cohort_service
 from lms.extensions import db
 from lms.learning.queries import course_cards, my_courses
 from lms.orgs import queries
 from lms.orgs.models import Organization
 from lms.security import require_org_role, require_role
-from lms.tenancy import current_org, org_blueprint, scoped
+from lms.tenancy import current_org, current_org_roles, org_blueprint, scoped
 
 bp = Blueprint("home", __name__, template_folder="templates")
 org_bp = org_blueprint("org_home", __name__)
@@ -70,12 +72,14 @@ def learner():  # type: ignore[no-untyped-def]
 @org_bp.get("/executive")
 @require_org_role(Role.EXECUTIVE, Role.TRAINER)
 def executive():  # type: ignore[no-untyped-def]
-    """An executive's home: the company at a glance (aggregates only)."""
+    """An executive's home: where the company stands with AI, and the way to the dashboard (aggregates only)."""
     people = db.session.scalar(scoped(sa.select(sa.func.count()).select_from(User), User).where(User.is_active)) or 0
     activated = db.session.scalar(
         scoped(sa.select(sa.func.count()).select_from(User), User).where(User.is_active, User.password_hash.is_not(None))
     ) or 0
+    board = dashboard.build(current_org())
     return render_template(
         "home/executive.html", org=current_org(), people=people, activated=activated,
-        departments=len(queries.departments()),
+        departments=len(queries.departments()), board=board, stage_label=stage_label, requirements=REQUIREMENTS,
+        pct=exports.pct_text, can_see_dashboard=bool(current_org_roles() & {Role.EXECUTIVE, Role.ORG_ADMIN}),
     )
