@@ -83,6 +83,12 @@ def load_settings(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]
         "LMS_SMTP_SSL": _flag(env.get("LMS_SMTP_SSL"), False),
         "LMS_SMTP_TIMEOUT": float(env.get("LMS_SMTP_TIMEOUT", "10")),
         "LMS_MAIL_FROM": env.get("LMS_MAIL_FROM", "AI研修 LMS <no-reply@localhost>"),
+        # The outbox worker (lms.outbox): rows per claim, attempts before 'failed', first retry delay
+        # (doubling up to an hour), and how long a claim lasts before a dead worker's row is taken again.
+        "LMS_OUTBOX_BATCH": int(env.get("LMS_OUTBOX_BATCH", "50")),
+        "LMS_OUTBOX_MAX_ATTEMPTS": int(env.get("LMS_OUTBOX_MAX_ATTEMPTS", "8")),
+        "LMS_OUTBOX_RETRY_SECONDS": int(env.get("LMS_OUTBOX_RETRY_SECONDS", "60")),
+        "LMS_OUTBOX_LEASE_SECONDS": int(env.get("LMS_OUTBOX_LEASE_SECONDS", "300")),
         # Sign-in throttling: failures allowed within the window, per account and per address.
         "LMS_LOGIN_WINDOW_MINUTES": int(env.get("LMS_LOGIN_WINDOW_MINUTES", "15")),
         "LMS_LOGIN_MAX_PER_ACCOUNT": int(env.get("LMS_LOGIN_MAX_PER_ACCOUNT", "5")),

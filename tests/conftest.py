@@ -276,3 +276,12 @@ def phone(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def drain_outbox() -> int:
+    """Do once what the worker process does: deliver every outbox row that is due. Needs an app context."""
+    from lms import outbox
+
+    handled = outbox.drain()
+    db.session.expire_all()
+    return handled

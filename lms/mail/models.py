@@ -14,14 +14,16 @@ class EmailMessage(TimestampMixin, db.Model):
     """Every message the system sends, recorded before it is sent.
 
     The table is the outbox: rows are written in the same transaction as the
-    action that caused them and delivered only after that commits.
+    action that caused them; the worker process (lms.outbox) delivers them
+    after that commits. `channel` picks the dispatcher (only "mail" today);
+    `kind` is what the message is about (reminder, password_reset, ...).
     """
 
     __tablename__ = "email_messages"
     __table_args__ = (sa.Index("ix_email_messages_status_id", "status", "id"),)
 
-    QUEUED = "queued"
-    SENDING = "sending"  # claimed by one process
+    QUEUED = "queued"  # waiting, or waiting to retry when next_attempt_at is set
+    SENDING = "sending"  # claimed by one worker until claimed_at + lease
     SENT = "sent"
     FAILED = "failed"
     OUTBOX = "outbox"  # no SMTP configured: kept for admins to read
@@ -48,6 +50,16 @@ class EmailMessage(TimestampMixin, db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None]
+    # The worker's bookkeeping (lms.outbox): which dispatcher, when to retry, who holds the row.
+    channel: Mapped[str] = mapped_column(sa.String(20), default="mail", server_default="mail")
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+
+    @property
+    def retrying(self) -> bool:
+        """Queued again after a failed attempt, waiting for `next_attempt_at`."""
+        return self.status == self.QUEUED and self.attempts > 0 and self.next_attempt_at is not None
 
     @property
     def status_label(self) -> str:

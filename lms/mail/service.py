@@ -1,10 +1,10 @@
-"""Queue mail inside a transaction; deliver it only after that transaction commits."""
+"""Queue mail inside a transaction; the outbox worker (lms.outbox) delivers it after that transaction commits."""
 from __future__ import annotations
 
 import logging
 import smtplib
 from email.message import EmailMessage as MimeMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,15 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from flask import current_app
 from flask_babel import force_locale
 
-from lms.db import utcnow
 from lms.extensions import db
 from lms.mail.models import EmailMessage
+from lms.outbox import Claim, dispatcher
 
 log = logging.getLogger(__name__)
-
-# Set on the session when mail is queued, so a commit that queued none skips the outbox query.
-QUEUED_FLAG = "lms.mail_queued"
-
 
 def queue_mail(
     *,
@@ -57,7 +53,6 @@ def queue_mail(
     )
     db.session.add(message)
     db.session.flush()
-    db.session.info[QUEUED_FLAG] = True
     return message
 
 
@@ -86,7 +81,8 @@ def _to_mime(message: EmailMessage) -> MimeMessage:
     mime["To"] = message.to_address
     mime["Subject"] = message.subject
     mime["Date"] = formatdate(localtime=False)
-    mime["Message-ID"] = make_msgid(domain="lms.local")
+    # Stable per row: a message sent again after a worker died mid-send can be recognised as a repeat.
+    mime["Message-ID"] = f"<outbox-{message.id}@lms.local>"
     if message.unsubscribe_url:
         # RFC 8058 one-click: mail clients POST to the URL without opening it.
         mime["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
@@ -108,64 +104,51 @@ def _open_smtp() -> smtplib.SMTP:
     return smtp
 
 
-def _claim(message: EmailMessage) -> bool:
-    """Mark a queued message as being sent by this process; False when another one got it first.
+@dispatcher("mail")
+def deliver(claim: Claim, messages: list[EmailMessage]) -> None:
+    """Send claimed messages over one SMTP connection (or file them in the outbox without SMTP).
 
-    A process that dies between the claim and the send leaves the message
-    'sending': at most once, never twice.
+    A connection that cannot be opened, a timeout or a temporary (4xx) answer
+    queues the message again with backoff; a permanent (5xx) refusal fails it
+    at once with the server's reason.
     """
-    claimed = db.session.execute(
-        sa.update(EmailMessage).where(EmailMessage.id == message.id, EmailMessage.status == EmailMessage.QUEUED)
-        .values(status=EmailMessage.SENDING).execution_options(synchronize_session=False)
-    ).rowcount == 1
-    db.session.commit()
-    return claimed
-
-
-def deliver_pending(limit: int = 200) -> int:
-    """Send queued messages (or file them in the outbox without SMTP); returns how many were handled.
-
-    Runs after a commit, in its own short transactions, so a mail failure never
-    undoes the action that caused it.
-    """
-    pending = list(
-        db.session.scalars(
-            sa.select(EmailMessage)
-            .where(EmailMessage.status == EmailMessage.QUEUED)
-            .order_by(EmailMessage.id)
-            .limit(limit)
-        )
-    )
-    if not pending:
-        return 0
     if not smtp_configured():
-        for message in pending:
-            message.status = EmailMessage.OUTBOX
+        for message in messages:
             log.info("mail to %s kept in outbox (no SMTP configured): %s", message.to_address, message.subject)
-        db.session.commit()
-        return len(pending)
+            claim.done(message, EmailMessage.OUTBOX)
+        return
     try:
         smtp = _open_smtp()
     except (OSError, smtplib.SMTPException) as exc:
-        log.error("SMTP connection failed, %d messages stay queued: %s", len(pending), exc)
-        for message in pending:
-            message.attempts += 1
-            message.last_error = str(exc)[:1000]
-        db.session.commit()
-        return 0
+        log.error("SMTP connection failed, %d message(s) will be retried: %s", len(messages), exc)
+        for message in messages:
+            claim.retry(message, _reason(exc))
+        return
     with smtp:
-        for message in pending:
-            if not _claim(message):
-                continue  # another process is sending it
-            message.attempts += 1
+        for index, message in enumerate(messages):
+            if not claim.hold(message):
+                continue  # the lease ran out and another worker has it now
             try:
                 smtp.send_message(_to_mime(message))
-            except smtplib.SMTPException as exc:
-                log.error("sending mail %s failed: %s", message.id, exc)
-                message.last_error = str(exc)[:1000]
-                message.status = EmailMessage.FAILED if message.attempts >= 5 else EmailMessage.QUEUED
+            except smtplib.SMTPRecipientsRefused as exc:
+                claim.fail(message, _reason(exc))
+            except smtplib.SMTPResponseException as exc:
+                if exc.smtp_code >= 500:
+                    claim.fail(message, _reason(exc))
+                else:
+                    claim.retry(message, _reason(exc))
+            except (OSError, smtplib.SMTPException) as exc:  # the connection broke: the rest wait too
+                for rest in messages[index:]:
+                    claim.retry(rest, _reason(exc))
+                return
             else:
-                message.status = EmailMessage.SENT
-                message.sent_at = utcnow()
-            db.session.commit()
-    return len(pending)
+                claim.done(message)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        detail = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {detail}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{to}: {code} {msg.decode(errors='replace')}" for to, (code, msg) in exc.recipients.items())
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
