@@ -28,7 +28,7 @@ from lms.extensions import db
 from lms.learning.service import mark_complete
 from lms.mail.models import EmailMessage
 from lms.scheduler.runner import job_names, run_named
-from tests.conftest import smtp_config
+from tests.conftest import drain_outbox, smtp_config
 from tests.coursetree import write_weekly_course
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -89,8 +89,10 @@ def world(app: Any, clock: Clock, tmp_path: Path, create_org: Any, create_user: 
 
 
 def run_all(clock: Clock) -> None:
+    """One pass of the scheduler process, then of the worker process."""
     for name in job_names():
         run_named(name, clock.now)
+    drain_outbox()
 
 
 def sent(inbox: Any, kind: str) -> Counter[str]:
@@ -234,27 +236,25 @@ def test_a_failing_cohort_is_logged_and_the_others_still_get_their_mail(
     clock.now = datetime.combine(START, time(6), tzinfo=TOKYO).astimezone(timezone.utc)
     with caplog.at_level(logging.ERROR):
         run_named("module_open_notices", clock.now)
+    drain_outbox()
     assert "simulated failure" in caplog.text
     assert [m["To"] for m in smtp_inbox.messages] == ["worker@yamakawa.example"]
     assert other.id != broken_id
 
 
-def test_the_apscheduler_process_keeps_its_jobs_in_the_database_across_restarts(app: Any) -> None:
-    import threading
+def test_each_scheduler_keeps_its_jobs_in_memory_and_runs_each_one_once_per_slot(app: Any, clock: Clock) -> None:
+    from apscheduler.jobstores.memory import MemoryJobStore
 
-    from lms.scheduler.models import apscheduler_jobs
-    from lms.scheduler.runner import build_scheduler
+    from lms.scheduler.models import JobSlot
+    from lms.scheduler.runner import build_scheduler, run_scheduled
 
-    for _restart in range(2):
-        scheduler = build_scheduler(app, interval_minutes=10)
-        thread = threading.Thread(target=scheduler.start, daemon=True)
-        thread.start()
-        for _ in range(100):
-            if scheduler.running:
-                break
-            threading.Event().wait(0.05)
-        stored = set(db.session.scalars(sa.select(apscheduler_jobs.c.id)))
-        db.session.rollback()
-        scheduler.shutdown(wait=True)
-        thread.join(timeout=10)
-        assert stored == set(job_names())
+    for host in (build_scheduler(app, interval_minutes=10), build_scheduler(app, interval_minutes=10)):
+        assert isinstance(host._jobstores["default"], MemoryJobStore)  # nothing shared between hosts
+        assert {job.id for job in host.get_jobs()} == set(job_names())
+
+    name = "module_open_notices"
+    assert run_scheduled(name, clock.now, 10) == 0  # this process won the slot (nothing was due)
+    assert run_scheduled(name, clock.now + timedelta(minutes=9), 10) is None  # same slot, another process
+    assert run_scheduled(name, clock.now + timedelta(minutes=10), 10) == 0  # the next slot
+    slots = db.session.scalars(sa.select(JobSlot.slot_start).where(JobSlot.job == name).order_by(JobSlot.slot_start))
+    assert [s - clock.now for s in slots] == [timedelta(0), timedelta(minutes=10)]

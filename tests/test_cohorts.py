@@ -21,7 +21,7 @@ from lms.learning.service import mark_complete
 from lms.mail.models import EmailMessage
 from lms.orgs.models import Department
 from lms.courses.sync import Author, load_sources, sync_course as sync_one
-from tests.conftest import count, smtp_config
+from tests.conftest import count, drain_outbox, smtp_config
 from tests.coursetree import write_weekly_course
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -259,6 +259,7 @@ def test_a_nudge_is_previewed_then_sent_to_exactly_the_people_behind(client: Any
     assert "金曜までに第1週をお願いします" in preview and idle.display_name in preview
     assert smtp_inbox.messages == []
     client.submit(url, {"note": "金曜までに第1週をお願いします", "send": "1"}, page=url)
+    drain_outbox()
     assert [m["To"] for m in smtp_inbox.messages] == [idle.email]
     assert "金曜までに第1週をお願いします" in smtp_inbox.messages[0].get_body(("plain",)).get_content()
 

@@ -8,7 +8,7 @@ from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.extensions import db
 from lms.orgs.models import Department
-from tests.conftest import count, smtp_config
+from tests.conftest import count, drain_outbox, smtp_config
 
 
 @pytest.fixture
@@ -35,6 +35,7 @@ def _invite(client: Any, org_admin: User, email: str = "new@example.jp") -> Any:
 def test_an_invited_person_sets_a_password_and_is_signed_in(client: Any, org_admin: User, smtp_inbox: Any) -> None:
     client.login("boss@example.jp")
     assert _invite(client, org_admin).status_code == 302
+    drain_outbox()
     (message,) = smtp_inbox.to("new@example.jp")
     assert "株式会社みなと精工" in message["Subject"]
     link = re.search(r"http://lms\.test(/invite/\S+)", message.get_content()).group(1)  # type: ignore[union-attr]
@@ -52,6 +53,7 @@ def test_inviting_a_registered_address_is_refused(client: Any, org_admin: User, 
     client.login("boss@example.jp")
     response = _invite(client, org_admin, email="boss@example.jp")
     assert "このメールアドレスはすでに登録されています。" in response.get_data(as_text=True)
+    drain_outbox()
     assert smtp_inbox.messages == []
 
 
@@ -62,10 +64,15 @@ def test_an_employee_cannot_invite(client: Any, org_admin: User, create_user: An
     assert count(User) == 2
 
 
-def test_mail_is_sent_only_after_the_invitation_is_committed(client: Any, org_admin: User, smtp_inbox: Any) -> None:
+def test_the_invitation_request_only_queues_its_mail_and_the_worker_sends_it(
+    client: Any, org_admin: User, smtp_inbox: Any
+) -> None:
     client.login("boss@example.jp")
     _invite(client, org_admin)
     from lms.mail.models import EmailMessage
 
     message = db.session.scalar(sa.select(EmailMessage))
+    assert message.status == EmailMessage.QUEUED and smtp_inbox.messages == []
+    assert drain_outbox() == 1
     assert message.status == EmailMessage.SENT and message.sent_at is not None
+    assert [m["To"] for m in smtp_inbox.messages] == ["new@example.jp"]

@@ -12,7 +12,7 @@ from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.learning.service import mark_complete
 from lms.transaction import commit
-from tests.conftest import smtp_config
+from tests.conftest import drain_outbox, smtp_config
 from tests.test_cohorts import company, draft  # noqa: F401 -- fixtures and the draft factory
 
 
@@ -44,6 +44,7 @@ def test_each_person_is_told_their_own_lessons_and_minutes(client: Any, third_we
     page = client.get(url).get_data(as_text=True)
     assert "残り2レッスン・約30分" in page and "残り1レッスン・約25分" in page
     client.submit(url, {"note": "", "send": "1"}, page=url)
+    drain_outbox()
 
     (mine,) = smtp_inbox.to(idle.email)
     body = _body(mine)
@@ -65,6 +66,7 @@ def test_the_weekly_job_sends_the_same_per_person_account(third_week: dict[str, 
     db.session.commit()
     assert jobs.send_reminders(datetime.now(timezone.utc)) == 2
     commit()
+    drain_outbox()
     bodies = {m["To"]: _body(m) for m in smtp_inbox.messages}
     assert "第1週の読み物（5分）" in bodies["p1@minato.example"] and "約30分" in bodies["p1@minato.example"]
     assert "第1週の読み物" not in bodies["p0@minato.example"] and "約25分" in bodies["p0@minato.example"]

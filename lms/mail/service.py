@@ -130,8 +130,11 @@ def deliver(claim: Claim, messages: list[EmailMessage]) -> None:
                 continue  # the lease ran out and another worker has it now
             try:
                 smtp.send_message(_to_mime(message))
-            except smtplib.SMTPRecipientsRefused as exc:
-                claim.fail(message, _reason(exc))
+            except smtplib.SMTPRecipientsRefused as exc:  # 5xx: no such mailbox, for good; 4xx: try later
+                if all(code >= 500 for code, _ in exc.recipients.values()):
+                    claim.fail(message, _reason(exc))
+                else:
+                    claim.retry(message, _reason(exc))
             except smtplib.SMTPResponseException as exc:
                 if exc.smtp_code >= 500:
                     claim.fail(message, _reason(exc))
