@@ -21,6 +21,7 @@ import os
 import socket
 from datetime import datetime, timezone
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
@@ -103,7 +104,8 @@ def job_names() -> list[str]:
 def build_scheduler(app: Flask, interval_minutes: int) -> BlockingScheduler:
     global _app, _interval_minutes
     _app, _interval_minutes = app, interval_minutes
-    scheduler = BlockingScheduler(  # the default job store: in this process's memory
+    scheduler = BlockingScheduler(
+        jobstores={"default": MemoryJobStore()},  # this process's own; never shared between hosts
         timezone=app.config["BABEL_DEFAULT_TIMEZONE"],
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
