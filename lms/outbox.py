@@ -4,9 +4,9 @@ Requests and scheduled jobs only insert rows (lms.mail.service.queue_mail) in
 the transaction of the action that caused them. `flask worker run` drains them:
 
 * claim: a batch of due rows is marked 'sending' with this worker's claim token
-  in one statement (`UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)` on
-  PostgreSQL; on SQLite the same UPDATE is atomic under the database's single
-  write lock), so two workers never hold one row;
+  (PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`, then the UPDATE in the same
+  transaction; SQLite: one `UPDATE … WHERE id IN (SELECT …)`, atomic under the
+  database's single write lock), so two workers never hold one row;
 * each row is handed to the dispatcher registered for its `channel` ("mail"
   today; xAPI statements and AI-model requests later);
 * before each send the worker renews its hold on the row and gives it up if it
@@ -123,9 +123,13 @@ def claim(limit: int) -> Claim:
     token = secrets.token_hex(16)
     ids = sa.select(Row.id).where(_due(now)).order_by(Row.id).limit(limit)
     if db.session.get_bind().dialect.name == "postgresql":
-        ids = ids.with_for_update(skip_locked=True)
+        # Lock the batch first, skipping rows another worker has locked; as a subquery of the UPDATE,
+        # PostgreSQL may run the LIMIT more than once and take more rows than asked.
+        picked: Any = list(db.session.scalars(ids.with_for_update(skip_locked=True)))
+    else:
+        picked = ids.scalar_subquery()  # one UPDATE statement runs under SQLite's single write lock
     db.session.execute(
-        sa.update(Row).where(Row.id.in_(ids.scalar_subquery()), _due(now))
+        sa.update(Row).where(Row.id.in_(picked), _due(now))
         .values(status=Row.SENDING, claim_token=token, claimed_at=now, attempts=Row.attempts + 1)
         .execution_options(synchronize_session=False)
     )

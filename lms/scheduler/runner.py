@@ -70,7 +70,8 @@ def claim_slot(name: str, now: datetime, interval_minutes: int) -> bool:
         from sqlalchemy.dialects.sqlite import insert
     won = db.session.execute(
         insert(JobSlot).values(**values).on_conflict_do_nothing(index_elements=["job", "slot_start"])
-    ).rowcount == 1
+        .returning(JobSlot.job)  # a row only when the insert took effect (rowcount is not reliable here)
+    ).first() is not None
     db.session.commit()
     return won
 
