@@ -6,6 +6,8 @@ with the app's config as JSON in LMS_MULTIHOST_CONFIG. CLOCK_FILE holds
 "<step> <ISO time>", written by the test; after running every job (those whose
 slot this process wins) and draining the outbox for that time, the process
 writes the step to ACK_FILE. SIGTERM stops it after the current pass.
+With LMS_MULTIHOST_HANG_AT=<step>, the process claims that step's mail and
+then hangs before sending it (writing ACK_FILE.hung), to be killed there.
 """
 from __future__ import annotations
 
@@ -37,6 +39,16 @@ def main(clock_file: Path, ack_file: Path) -> int:
         if name.startswith("lms") and getattr(module, "utcnow", None) is real:
             setattr(module, "utcnow", lambda: now)
 
+    hang_at = os.environ.get("LMS_MULTIHOST_HANG_AT", "")
+    send_mail = outbox.DISPATCHERS["mail"]
+
+    def hang_after_claiming(claim: outbox.Claim, rows: list) -> None:  # type: ignore[type-arg]
+        if seen == hang_at:
+            ack_file.with_suffix(".hung").write_text(",".join(str(r.id) for r in rows))
+            threading.Event().wait()  # until SIGKILL
+        send_mail(claim, rows)
+
+    outbox.DISPATCHERS["mail"] = hang_after_claiming
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     seen = ""

@@ -40,22 +40,27 @@ def app_config(smtp_inbox: Any) -> dict[str, Any]:
 class Host:
     """One subprocess; `acked()` is the last clock step it finished."""
 
-    def __init__(self, name: str, folder: Path, config: dict[str, Any]) -> None:
-        self.ack = folder / f"{name}.ack"
+    def __init__(self, name: str, folder: Path, config: dict[str, Any], hang_at: int = 0) -> None:
+        self.clock, self.ack = folder / f"{name}.clock", folder / f"{name}.ack"
         self.log = (folder / f"{name}.log").open("w")
-        env = {**os.environ, "LMS_MULTIHOST_CONFIG": json.dumps(config)}
+        env = {**os.environ, "LMS_MULTIHOST_CONFIG": json.dumps(config), "LMS_MULTIHOST_HANG_AT": str(hang_at)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.multihost", str(folder / "clock"), str(self.ack)],
+            [sys.executable, "-m", "tests.multihost", str(self.clock), str(self.ack)],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
 
     def acked(self) -> str:
         return self.ack.read_text() if self.ack.exists() else ""
 
+    def show(self, step: int, now: datetime) -> None:
+        tmp = self.clock.with_suffix(".tmp")
+        tmp.write_text(f"{step} {now.isoformat()}")
+        tmp.replace(self.clock)
 
-def _wait(hosts: list[Host], step: int, folder: Path) -> None:
-    deadline = walltime.monotonic() + 60  # a hang guard, not a speed check
-    while not all(h.acked() == str(step) for h in hosts):
+
+def _wait(hosts: list[Host], step: int, done: Callable[[Host], bool] | None = None) -> None:
+    deadline = walltime.monotonic() + 60  # a guard against hanging forever, not a speed check
+    while not all((done or (lambda h: h.acked() == str(step)))(h) for h in hosts):
         for h in hosts:
             if h.process.poll() is not None:
                 pytest.fail(f"a host exited with {h.process.returncode}:\n{Path(h.log.name).read_text()[-3000:]}")
@@ -70,12 +75,13 @@ def test_two_hosts_send_every_message_exactly_once_even_when_one_is_killed(
     config = {key: app.config[key] for key in (
         "LMS_ENV", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "LMS_SMTP_HOST", "LMS_SMTP_PORT", "LMS_BASE_URL", "TESTING",
     )}
-    clock_file = tmp_path / "clock"
-    hosts = [Host(name, tmp_path, config) for name in ("a", "b")]
     people, lessons = world["people"], world["lessons"]
     end = datetime.combine(START + timedelta(days=12), time(0), tzinfo=TOKYO)
-    kill_at = datetime.combine(START + timedelta(days=7), time(6), tzinfo=TOKYO)  # week 2's notices fall due
-    step = 0
+    kill_at = datetime.combine(START + timedelta(days=7), time(0), tzinfo=TOKYO)  # week 2 opens: its notices fall due
+    kill_step = int((kill_at - clock.local()) / timedelta(hours=6)) + 1
+    a, b = Host("a", tmp_path, config), Host("b", tmp_path, config, hang_at=kill_step)
+    hosts = [a, b]
+    step, held = 0, ""
     try:
         while clock.local() < end:
             step += 1
@@ -85,18 +91,21 @@ def test_two_hosts_send_every_message_exactly_once_even_when_one_is_killed(
                 if week >= 1:
                     mark_complete(people["diligent"], lessons[week])
                     db.session.commit()
-            tmp = clock_file.with_suffix(".tmp")
-            tmp.write_text(f"{step} {clock.now.isoformat()}")
-            tmp.replace(clock_file)
-            if clock.local() == kill_at:
-                walltime.sleep(0.05)  # let b get into the middle of its pass
-                hosts[1].process.send_signal(signal.SIGKILL)
-                hosts[1].process.wait()
-                hosts = hosts[:1]
-            _wait(hosts, step, tmp_path)
+            if step == kill_step:
+                # b alone sees this time first: it wins the slots, queues week 2's notices, claims them
+                # for sending and is killed holding them; a then finds the slots taken and the rows held.
+                b.show(step, clock.now)
+                _wait([b], step, done=lambda h: h.ack.with_suffix(".hung").exists())
+                held = b.ack.with_suffix(".hung").read_text()
+                b.process.send_signal(signal.SIGKILL)
+                b.process.wait()
+                hosts = [a]
+            for h in hosts:
+                h.show(step, clock.now)
+            _wait(hosts, step)
             clock.now += timedelta(hours=6)
-        hosts[0].process.terminate()  # SIGTERM: finishes its pass and exits cleanly
-        assert hosts[0].process.wait(timeout=30) == 0
+        a.process.terminate()  # SIGTERM: finishes its pass and exits cleanly
+        assert a.process.wait(timeout=30) == 0
     finally:
         for h in hosts:
             if h.process.poll() is None:
@@ -107,6 +116,9 @@ def test_two_hosts_send_every_message_exactly_once_even_when_one_is_killed(
     rows = db.session.execute(sa.select(EmailMessage.id, EmailMessage.kind, EmailMessage.to_address,
                                         EmailMessage.status)).all()
     assert {status for *_, status in rows} == {EmailMessage.SENT}
+    assert len(held.split(",")) == 3  # the killed host held week 2's three notices ...
+    retried = db.session.scalars(sa.select(EmailMessage.id).where(EmailMessage.attempts == 2))
+    assert set(map(str, retried)) == set(held.split(","))  # ... and the survivor sent them after the lease
     received = Counter(m["Message-ID"] for m in smtp_inbox.messages)
     assert received == Counter({f"<outbox-{row.id}@lms.local>": 1 for row in rows})  # each row, exactly once
     members = {f"{k}@minato.example" for k in ("diligent", "partial", "idle")}
