@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set everything up and serve the app with demo data on SQLite, with the scheduler beside it.
+# Set everything up and serve the app with demo data on SQLite, with the scheduler and the outbox worker beside it.
 #   PORT=8000 bash scripts/run.sh    (default port 5000)
 # Setup chatter goes to instance/setup.log; what a newcomer needs is printed at the end.
 set -euo pipefail
@@ -31,10 +31,13 @@ accounts=instance/demo-accounts.txt
 step "4/4 loading the courses in courses/ ..."
 .venv/bin/flask courses sync courses
 
-# The scheduler (weekly notices, reminders, digests) runs as its own process next to the web server.
+# Two processes run next to the web server: the scheduler (weekly notices, reminders, digests) queues
+# mail, and the outbox worker sends what requests and the scheduler queued. Both stop with the server.
 .venv/bin/flask scheduler run >>instance/scheduler.log 2>&1 &
 scheduler=$!
-trap 'kill "$scheduler" 2>/dev/null || true' EXIT INT TERM
+.venv/bin/flask worker run >>instance/worker.log 2>&1 &
+worker=$!
+trap 'kill "$scheduler" "$worker" 2>/dev/null || true' EXIT INT TERM
 
 cat >&2 <<MSG
 
@@ -43,7 +46,7 @@ cat >&2 <<MSG
     admin@provider.example (platform admin), trainer.ishikawa@provider.example (trainer),
     misaki.suzuki@minato-seiko.example (executive), yoko.tanaka@minato-seiko.example (employee).
   Every demo account (ROLE EMAIL PASSWORD COMPANY): $accounts
-  Scheduler log: instance/scheduler.log    Stop: Ctrl+C
+  Scheduler log: instance/scheduler.log    Worker log: instance/worker.log    Stop: Ctrl+C
 
 MSG
 
