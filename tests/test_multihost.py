@@ -129,3 +129,34 @@ def test_two_hosts_send_every_message_exactly_once_even_when_one_is_killed(
     assert slots and all(n == step for _, n in slots), slots
     claimers = {c.split(":")[-1] for c in db.session.scalars(sa.select(JobSlot.claimed_by))}
     assert len(claimers) == 2  # both hosts did some of the work
+
+
+def test_flask_worker_run_sends_what_a_request_queued_and_stops_cleanly_on_sigterm(
+    app: Any, smtp_inbox: Any, create_org: Any, create_user: Any, tmp_path: Path
+) -> None:
+    from lms.accounts.service import request_password_reset
+    from lms.transaction import commit
+
+    create_user(create_org(), email="w@example.jp")
+    request_password_reset("w@example.jp")
+    commit()
+    env = {**os.environ, "LMS_ENV": "development", "LMS_SECRET_KEY": "test-secret-key", "FLASK_APP": "lms",
+           "LMS_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "LMS_INSTANCE_PATH": str(tmp_path),
+           "LMS_SMTP_HOST": smtp_inbox.host, "LMS_SMTP_PORT": str(smtp_inbox.port)}
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "worker", "run", "--poll", "0.05"],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = walltime.monotonic() + 60  # a guard against hanging forever, not a speed check
+        while not smtp_inbox.messages and walltime.monotonic() < deadline and worker.poll() is None:
+            walltime.sleep(0.05)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0, (tmp_path / "worker.log").read_text()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert [m["To"] for m in smtp_inbox.messages] == ["w@example.jp"]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(EmailMessage.status)) == EmailMessage.SENT
+    assert "outbox worker stopped" in (tmp_path / "worker.log").read_text()
