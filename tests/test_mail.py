@@ -113,6 +113,8 @@ def test_an_unreachable_smtp_server_keeps_mail_waiting_with_backoff_and_tells_th
         assert message.status == EmailMessage.FAILED and message.attempts == 3 and message.next_attempt_at is None
         page = client.get(f"/admin/mail/{message.id}").get_data(as_text=True)
         assert "送信できませんでした" in page and "ConnectionRefusedError" in page
+        listing = client.get("/admin/mail").get_data(as_text=True)
+        assert "送信できませんでした" in listing and "ConnectionRefusedError" in listing
 
 
 def test_a_refusing_server_fails_the_message_at_once_with_its_reason(
