@@ -13,6 +13,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User, UserSession
 from lms.db import utcnow
@@ -43,12 +44,17 @@ def open_session(user: User) -> str:
 
 
 def load_user(raw: str) -> User | None:
-    """The active person whose session `raw` names, or None once that session has ended."""
-    user = db.session.scalar(
+    """The active person whose session `raw` names, or None once that session has ended.
+
+    One statement for every request: the session row, the person, their roles and their company
+    (so the company pages find it in the identity map instead of asking again).
+    """
+    user = db.session.execute(
         sa.select(User)
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.key_hash == _hash(raw), User.is_active.is_(True))
-    )
+        .options(joinedload(User.role_rows), joinedload(User.org))
+    ).unique().scalar_one_or_none()
     if user is not None:
         user.session_key = raw
     return user

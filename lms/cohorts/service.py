@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale, gettext as _
 
@@ -297,16 +298,20 @@ def lesson_opens_on(user: User, lesson: Lesson, *, now: datetime | None = None) 
     (self-paced learning); inside cohorts, the module opens in its week in
     any of the person's cohorts.
     """
-    cohorts = list(db.session.scalars(
-        sa.select(Cohort).join(CohortMember).join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
+    # One statement: each such cohort with whether a trainer opened this module early in it
+    # (its course and trainer lists are not needed here, so they are not loaded).
+    opened_early = sa.exists().where(ModuleOpening.cohort_id == Cohort.id, ModuleOpening.module_id == lesson.module_id)
+    rows = db.session.execute(
+        sa.select(Cohort, opened_early).join(CohortMember).join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
         .where(CohortMember.user_id == user.id, CohortCourse.course_id == lesson.course_id)
-    ))
-    if not cohorts:
+        .options(lazyload(Cohort.courses), lazyload(Cohort.trainers))
+    ).all()
+    if not rows:
         return None
     day = today(now)
     dates = []
-    for cohort in cohorts:
-        if is_open(cohort, lesson.module, day, _openings(cohort)):
+    for cohort, early in rows:
+        if is_open(cohort, lesson.module, day, {lesson.module_id} if early else set()):
             return None
         dates.append(module_opens_on(calendar_of(cohort), lesson.module.week))
     return min(dates)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from lms.accounts.models import User
 from lms.accounts.roles import Role
@@ -74,16 +75,75 @@ def lesson_or_404(
     roles: frozenset[Role] | None = None, user: User | None = None,
 ) -> Lesson:
     """A live lesson the company (and person) may see. :raise 404: otherwise (other industry or audience, archived, unknown)."""
-    course = course_or_404(org, course_slug, roles, user)
-    lesson = db.session.scalar(
-        sa.select(Lesson).join(CourseModule).where(
-            Lesson.course_id == course.id, CourseModule.slug == module_slug, Lesson.slug == lesson_slug,
-            Lesson.is_archived.is_(False), CourseModule.is_archived.is_(False),
+    return _lesson_query_or_404(org, course_slug, module_slug, lesson_slug, roles, user, None)[0]
+
+
+def lesson_and_progress_or_404(
+    org: Organization, course_slug: str, module_slug: str, lesson_slug: str, roles: frozenset[Role], user: User,
+) -> tuple[Lesson, LessonProgress | None]:
+    """`lesson_or_404` and the person's progress row for it (None before the first visit), in one statement."""
+    return _lesson_query_or_404(org, course_slug, module_slug, lesson_slug, roles, user, user)
+
+
+def _lesson_query_or_404(
+    org: Organization, course_slug: str, module_slug: str, lesson_slug: str,
+    roles: frozenset[Role] | None, user: User | None, progress_of: User | None,
+) -> tuple[Lesson, LessonProgress | None]:
+    """One statement: the lesson with its course, module and current revision (and, for `progress_of`,
+    that person's progress row), so that rendering the page loads nothing lazily."""
+    stmt = (
+        sa.select(Lesson)
+        .join(Lesson.course).join(Lesson.module)
+        .options(contains_eager(Lesson.course), contains_eager(Lesson.module), joinedload(Lesson.current_revision))
+        .where(
+            Course.slug == course_slug, CourseModule.slug == module_slug, Lesson.slug == lesson_slug,
+            Course.is_archived.is_(False), Lesson.is_archived.is_(False), CourseModule.is_archived.is_(False),
         )
     )
-    if lesson is None or lesson.current_revision is None:
+    if progress_of is not None:
+        mine = aliased(
+            LessonProgress, scoped(sa.select(LessonProgress)).where(LessonProgress.user_id == progress_of.id).subquery()
+        )
+        stmt = stmt.add_columns(mine).outerjoin(mine, mine.lesson_id == Lesson.id)
+    row = db.session.execute(stmt).first()
+    if row is None:
         abort(404)
-    return lesson
+    lesson = row[0]
+    course = lesson.course
+    if (
+        lesson.current_revision is None or not course.visible_to_industry(org.industry)
+        or not _for_viewer([course], roles, user)
+    ):
+        abort(404)
+    return lesson, (row[1] if progress_of is not None else None)
+
+
+@dataclass(frozen=True)
+class LessonLink:
+    """Enough of a lesson to link to it (previous/next), without loading the lesson row."""
+
+    id: int
+    course_slug: str
+    module_slug: str
+    slug: str
+    title: str
+
+
+def neighbours_of(lesson: Lesson) -> tuple[LessonLink | None, LessonLink | None]:
+    """The live lessons before and after `lesson` in course order: one statement over four columns."""
+    rows = db.session.execute(
+        sa.select(Lesson.id, CourseModule.slug, Lesson.slug, Lesson.title)
+        .join(CourseModule, CourseModule.id == Lesson.module_id)
+        .where(Lesson.course_id == lesson.course_id, Lesson.is_archived.is_(False), CourseModule.is_archived.is_(False))
+        .order_by(CourseModule.position, Lesson.position)
+    ).all()
+    index = next(i for i, r in enumerate(rows) if r[0] == lesson.id)
+    course_slug = lesson.course.slug
+
+    def link(i: int) -> LessonLink | None:
+        return LessonLink(rows[i][0], course_slug, rows[i][1], rows[i][2], rows[i][3]) if 0 <= i < len(rows) else None
+
+    return link(index - 1), link(index + 1)
 
 
 def outline(course: Course) -> list[tuple[CourseModule, list[Lesson]]]:
@@ -133,12 +193,6 @@ def course_cards(user: User, courses: list[Course]) -> list[CourseCard]:
         )
     )
     return [CourseCard(c, required.get(c.id, 0), done.get(c.id, 0), c.id in completed) for c in courses]
-
-
-def neighbours(lesson: Lesson, course_outline: list[tuple[CourseModule, list[Lesson]]]) -> tuple[Lesson | None, Lesson | None]:
-    flat = [l for _, lessons in course_outline for l in lessons]
-    index = next(i for i, l in enumerate(flat) if l.id == lesson.id)
-    return (flat[index - 1] if index > 0 else None, flat[index + 1] if index + 1 < len(flat) else None)
 
 
 def course_progress_rows(course: Course) -> tuple[list[Lesson], list[tuple[User, dict[int, LessonProgress], CourseCompletion | None]]]:
