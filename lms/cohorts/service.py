@@ -4,13 +4,15 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime, time
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload
 from flask import current_app
+from sqlalchemy.orm import lazyload
 from flask_babel import format_date, format_datetime, get_locale, gettext as _
 
 from lms.accounts.models import TrainerAssignment, User, UserRole
@@ -291,6 +293,21 @@ def is_open(cohort: Cohort, module: CourseModule, day: date, openings: set[int])
     return module.id in openings or day >= module_opens_on(calendar_of(cohort), module.week)
 
 
+@cache
+def _lock_statement() -> sa.Select[Any]:
+    """The person's cohorts teaching a course, each with whether a trainer opened the module early in it.
+
+    Built once per process (the lesson page asks on every request); the cohorts' course and trainer
+    lists are not needed here, so they are not loaded.
+    """
+    opened_early = sa.exists().where(ModuleOpening.cohort_id == Cohort.id, ModuleOpening.module_id == sa.bindparam("module_id"))
+    return (
+        sa.select(Cohort, opened_early).join(CohortMember).join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == sa.bindparam("user_id"), CohortCourse.course_id == sa.bindparam("course_id"))
+        .options(lazyload(Cohort.courses), lazyload(Cohort.trainers))
+    )
+
+
 def lesson_opens_on(user: User, lesson: Lesson, *, now: datetime | None = None) -> date | None:
     """When a locked lesson opens for this person, or None when it is open.
 
@@ -298,13 +315,8 @@ def lesson_opens_on(user: User, lesson: Lesson, *, now: datetime | None = None) 
     (self-paced learning); inside cohorts, the module opens in its week in
     any of the person's cohorts.
     """
-    # One statement: each such cohort with whether a trainer opened this module early in it
-    # (its course and trainer lists are not needed here, so they are not loaded).
-    opened_early = sa.exists().where(ModuleOpening.cohort_id == Cohort.id, ModuleOpening.module_id == lesson.module_id)
     rows = db.session.execute(
-        sa.select(Cohort, opened_early).join(CohortMember).join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
-        .where(CohortMember.user_id == user.id, CohortCourse.course_id == lesson.course_id)
-        .options(lazyload(Cohort.courses), lazyload(Cohort.trainers))
+        _lock_statement(), {"user_id": user.id, "course_id": lesson.course_id, "module_id": lesson.module_id}
     ).all()
     if not rows:
         return None

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from lms.accounts.models import User
 from lms.accounts.roles import Role
@@ -85,27 +87,40 @@ def lesson_and_progress_or_404(
     return _lesson_query_or_404(org, course_slug, module_slug, lesson_slug, roles, user, user)
 
 
-def _lesson_query_or_404(
-    org: Organization, course_slug: str, module_slug: str, lesson_slug: str,
-    roles: frozenset[Role] | None, user: User | None, progress_of: User | None,
-) -> tuple[Lesson, LessonProgress | None]:
-    """One statement: the lesson with its course, module and current revision (and, for `progress_of`,
-    that person's progress row), so that rendering the page loads nothing lazily."""
+@cache
+def _lesson_statement(with_progress: bool) -> sa.Select[Any]:
+    """Built once per process with bound parameters: the lesson page runs it on every request, and
+    building the expression costs more CPU than the database takes to answer it."""
     stmt = (
         sa.select(Lesson)
         .join(Lesson.course).join(Lesson.module)
         .options(contains_eager(Lesson.course), contains_eager(Lesson.module), joinedload(Lesson.current_revision))
         .where(
-            Course.slug == course_slug, CourseModule.slug == module_slug, Lesson.slug == lesson_slug,
+            Course.slug == sa.bindparam("course_slug"), CourseModule.slug == sa.bindparam("module_slug"),
+            Lesson.slug == sa.bindparam("lesson_slug"),
             Course.is_archived.is_(False), Lesson.is_archived.is_(False), CourseModule.is_archived.is_(False),
         )
     )
+    if with_progress:
+        # Scoped to the company in the join condition: in a WHERE clause it would drop the lesson
+        # before the first visit (no progress row yet).
+        stmt = stmt.add_columns(LessonProgress).outerjoin(LessonProgress, sa.and_(
+            LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == sa.bindparam("user_id"),
+            LessonProgress.org_id == sa.bindparam("org_id"),
+        ))
+    return stmt
+
+
+def _lesson_query_or_404(
+    org: Organization, course_slug: str, module_slug: str, lesson_slug: str,
+    roles: frozenset[Role] | None, user: User | None, progress_of: User | None,
+) -> tuple[Lesson, LessonProgress | None]:
+    """One statement: the lesson with its course, module and current revision (and, for `progress_of`,
+    that person's progress row in `org`), so that rendering the page loads nothing lazily."""
+    params: dict[str, Any] = {"course_slug": course_slug, "module_slug": module_slug, "lesson_slug": lesson_slug}
     if progress_of is not None:
-        mine = aliased(
-            LessonProgress, scoped(sa.select(LessonProgress)).where(LessonProgress.user_id == progress_of.id).subquery()
-        )
-        stmt = stmt.add_columns(mine).outerjoin(mine, mine.lesson_id == Lesson.id)
-    row = db.session.execute(stmt).first()
+        params.update(user_id=progress_of.id, org_id=org.id)
+    row = db.session.execute(_lesson_statement(progress_of is not None), params).first()
     if row is None:
         abort(404)
     lesson = row[0]
@@ -129,14 +144,19 @@ class LessonLink:
     title: str
 
 
-def neighbours_of(lesson: Lesson) -> tuple[LessonLink | None, LessonLink | None]:
-    """The live lessons before and after `lesson` in course order: one statement over four columns."""
-    rows = db.session.execute(
+@cache
+def _neighbours_statement() -> sa.Select[Any]:
+    return (
         sa.select(Lesson.id, CourseModule.slug, Lesson.slug, Lesson.title)
         .join(CourseModule, CourseModule.id == Lesson.module_id)
-        .where(Lesson.course_id == lesson.course_id, Lesson.is_archived.is_(False), CourseModule.is_archived.is_(False))
+        .where(Lesson.course_id == sa.bindparam("course_id"), Lesson.is_archived.is_(False), CourseModule.is_archived.is_(False))
         .order_by(CourseModule.position, Lesson.position)
-    ).all()
+    )
+
+
+def neighbours_of(lesson: Lesson) -> tuple[LessonLink | None, LessonLink | None]:
+    """The live lessons before and after `lesson` in course order: one statement over four columns."""
+    rows = db.session.execute(_neighbours_statement(), {"course_id": lesson.course_id}).all()
     index = next(i for i, r in enumerate(rows) if r[0] == lesson.id)
     course_slug = lesson.course.slug
 
