@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 from flask_babel import format_date, format_datetime, get_locale, gettext as _
 
 from lms.accounts.models import TrainerAssignment, User, UserRole
@@ -279,9 +280,16 @@ def open_module_early(cohort: Cohort, module: CourseModule, by: User | None, *, 
 def _lessons_in_order(modules: list[tuple[Course, CourseModule]]) -> list[Lesson]:
     """Live lessons of the modules, in the modules' order (lesson positions restart in every module)."""
     rank = {m.id: i for i, (_c, m) in enumerate(modules)}
-    lessons = db.session.scalars(
+    owners = {m.id: (c, m) for c, m in modules}
+    lessons = list(db.session.scalars(
         sa.select(Lesson).where(Lesson.module_id.in_(rank), Lesson.is_archived.is_(False))
-    )
+    ))
+    for lesson in lessons:
+        # Linking to a lesson reads its course and module: hand them over (loaded above), or each
+        # lesson would load them again once the caller has dropped `modules`.
+        course, module = owners[lesson.module_id]
+        set_committed_value(lesson, "course", course)
+        set_committed_value(lesson, "module", module)
     return sorted(lessons, key=lambda l: (rank[l.module_id], l.position))
 
 
@@ -475,6 +483,7 @@ def my_cohorts(user: User, *, now: datetime | None = None) -> list[MyCohort]:
     memberships = db.session.execute(
         sa.select(Cohort, CohortMember.joined_week).join(CohortMember)
         .where(CohortMember.user_id == user.id).order_by(Cohort.start_date.desc())
+        .options(lazyload(Cohort.trainers))  # not shown to members
     ).all()
     views = []
     for cohort, joined_week in memberships:

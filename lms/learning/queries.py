@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
 from lms.accounts.roles import Role
@@ -190,29 +191,81 @@ def progress_by_lesson(user: User, lesson_ids: list[int]) -> dict[int, LessonPro
 def course_cards(user: User, courses: list[Course]) -> list[CourseCard]:
     """Each course with how many required lessons the person has done (two grouped queries)."""
     ids = [c.id for c in courses]
-    required = dict(
-        db.session.execute(
-            sa.select(Lesson.course_id, sa.func.count()).where(
-                Lesson.course_id.in_(ids), Lesson.required.is_(True), Lesson.is_archived.is_(False)
-            ).group_by(Lesson.course_id)
-        ).all()
-    )
-    done = dict(
-        db.session.execute(
-            scoped(sa.select(Lesson.course_id, sa.func.count()).select_from(LessonProgress), LessonProgress)
-            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-            .where(
-                LessonProgress.user_id == user.id, Lesson.course_id.in_(ids), Lesson.required.is_(True),
-                Lesson.is_archived.is_(False), LessonProgress.state.in_([LessonProgress.COMPLETED, LessonProgress.PASSED]),
-            ).group_by(Lesson.course_id)
-        ).all()
-    )
+    done_row = sa.and_(
+        LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id, LessonProgress.org_id == current_org().id,
+        LessonProgress.state.in_(DONE_STATES),
+    )  # scoped in the join condition: a WHERE clause would drop the lessons not done
+    counts = {
+        course_id: (required, done)
+        for course_id, required, done in db.session.execute(
+            sa.select(Lesson.course_id, sa.func.count(Lesson.id), sa.func.count(LessonProgress.id))
+            .outerjoin(LessonProgress, done_row)
+            .where(Lesson.course_id.in_(ids), Lesson.required.is_(True), Lesson.is_archived.is_(False))
+            .group_by(Lesson.course_id)
+        )
+    }
     completed = set(
         db.session.scalars(
             scoped(sa.select(CourseCompletion.course_id)).where(CourseCompletion.user_id == user.id, CourseCompletion.course_id.in_(ids))
         )
     )
-    return [CourseCard(c, required.get(c.id, 0), done.get(c.id, 0), c.id in completed) for c in courses]
+    return [CourseCard(c, *counts.get(c.id, (0, 0)), c.id in completed) for c in courses]
+
+
+DONE_STATES = (LessonProgress.COMPLETED, LessonProgress.PASSED)
+
+
+@cache
+def _course_statement() -> sa.Select[Any]:
+    completed = sa.exists().where(
+        CourseCompletion.course_id == Course.id, CourseCompletion.user_id == sa.bindparam("user_id"),
+        CourseCompletion.org_id == sa.bindparam("org_id"),
+    )
+    return sa.select(Course, completed).where(Course.slug == sa.bindparam("slug"), Course.is_archived.is_(False))
+
+
+@cache
+def _outline_with_progress_statement() -> sa.Select[Any]:
+    return (
+        sa.select(CourseModule, Lesson, LessonProgress)
+        .outerjoin(Lesson, sa.and_(Lesson.module_id == CourseModule.id, Lesson.is_archived.is_(False)))
+        .outerjoin(LessonProgress, sa.and_(  # scoped to the company in the join condition
+            LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == sa.bindparam("user_id"),
+            LessonProgress.org_id == sa.bindparam("org_id"),
+        ))
+        .where(CourseModule.course_id == sa.bindparam("course_id"), CourseModule.is_archived.is_(False))
+        .order_by(CourseModule.position, Lesson.position)
+    )
+
+
+def course_page_or_404(
+    org: Organization, slug: str, roles: frozenset[Role], user: User,
+) -> tuple[Course, list[tuple[CourseModule, list[Lesson]]], CourseCard, dict[int, LessonProgress]]:
+    """The course page in two statements: the course (with whether the person completed it), then its
+    outline with the person's progress on each lesson; the card is counted from the outline.
+
+    :raise 404: as `course_or_404`.
+    """
+    params = {"slug": slug, "user_id": user.id, "org_id": org.id}
+    row = db.session.execute(_course_statement(), params).first()
+    if row is None:
+        abort(404)
+    course, completed = row
+    if not course.visible_to_industry(org.industry) or not _for_viewer([course], roles, user):
+        abort(404)
+    modules: dict[int, tuple[CourseModule, list[Lesson]]] = {}
+    progress: dict[int, LessonProgress] = {}
+    for module, lesson, mine in db.session.execute(_outline_with_progress_statement(), {**params, "course_id": course.id}):
+        lessons = modules.setdefault(module.id, (module, []))[1]
+        if lesson is not None:
+            set_committed_value(lesson, "course", course)
+            lessons.append(lesson)
+            if mine is not None:
+                progress[lesson.id] = mine
+    course_outline = list(modules.values())
+    required = [l for _, ls in course_outline for l in ls if l.required]
+    done = sum(1 for l in required if l.id in progress and progress[l.id].state in DONE_STATES)
+    return course, course_outline, CourseCard(course, len(required), done, bool(completed)), progress
 
 
 def course_progress_rows(course: Course) -> tuple[list[Lesson], list[tuple[User, dict[int, LessonProgress], CourseCompletion | None]]]:

@@ -63,14 +63,10 @@ def my_progress():  # type: ignore[no-untyped-def]
 @learner_required
 def course(course_slug: str):  # type: ignore[no-untyped-def]
     """A course's modules and lessons with the person's state for each."""
-    course = queries.course_or_404(current_org(), course_slug, current_org_roles(), current_user)
-    outline = queries.outline(course)
-    ids = [l.id for _, lessons in outline for l in lessons]
-    (card,) = queries.course_cards(current_user, [course])
-    return render_template(
-        "learning/course.html", course=course, outline=outline, card=card,
-        progress=queries.progress_by_lesson(current_user, ids),
+    course, outline, card, progress = queries.course_page_or_404(
+        current_org(), course_slug, current_org_roles(), current_user._get_current_object()
     )
+    return render_template("learning/course.html", course=course, outline=outline, card=card, progress=progress)
 
 
 def _my_lesson_or_404(course_slug: str, module_slug: str, lesson_slug: str) -> Lesson:
