@@ -112,3 +112,24 @@ def test_a_lesson_of_a_later_week_stays_locked_within_the_same_budget(client: An
     assert 'data-testid="locked"' in page
     assert len(visit.statements) <= LESSON_PAGE_STATEMENTS and visit.commits == 0
     assert count(LessonProgress) == 0
+
+
+def test_the_course_page_takes_three_statements_and_the_employee_home_seven(client: Any, school: dict[str, Any]) -> None:
+    """Course page: the person; the course with whether they completed it; its outline with their progress.
+    Home of a person in one cohort: the person; the cohort with its courses; its modules; their lessons with
+    what is done; the courses; the course cards' counts; the completions."""
+    client.login("member@minato.example")
+    client.get(school["url"])  # started
+    org_id = school["org"].id
+    with counted() as course:
+        page = client.get(f"/o/{org_id}/learn/kiso/").get_data(as_text=True)
+    assert len(course.statements) <= 3, "\n\n".join(course.statements)
+    assert course.commits == 0
+    assert page.count("badge-started") == 1 and page.count("badge-none") == 2
+    assert 'value="0"' in page and 'max="3"' in page  # the progress bar: 0 of 3 required lessons done
+
+    with counted() as home:
+        page = client.get(f"/o/{org_id}/").get_data(as_text=True)
+    assert len(home.statements) <= 7, "\n\n".join(home.statements)
+    assert home.commits == 0
+    assert re.search(r'href="/o/\d+/learn/kiso/week2/yomu"', page)  # this week's lesson, linked

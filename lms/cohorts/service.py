@@ -6,13 +6,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 from flask_babel import format_date, format_datetime, get_locale, gettext as _
 
@@ -277,20 +277,42 @@ def open_module_early(cohort: Cohort, module: CourseModule, by: User | None, *, 
     return True
 
 
-def _lessons_in_order(modules: list[tuple[Course, CourseModule]]) -> list[Lesson]:
-    """Live lessons of the modules, in the modules' order (lesson positions restart in every module)."""
+@overload
+def _lessons_in_order(modules: list[tuple[Course, CourseModule]]) -> list[Lesson]: ...
+@overload
+def _lessons_in_order(modules: list[tuple[Course, CourseModule]], *, done_by: User, org_id: int) -> tuple[list[Lesson], set[int]]: ...
+def _lessons_in_order(
+    modules: list[tuple[Course, CourseModule]], *, done_by: User | None = None, org_id: int | None = None,
+) -> list[Lesson] | tuple[list[Lesson], set[int]]:
+    """Live lessons of the modules, in the modules' order (lesson positions restart in every module).
+
+    With `done_by`, also the ids of those lessons that person has done in company `org_id`, from
+    the same statement.
+    """
     rank = {m.id: i for i, (_c, m) in enumerate(modules)}
     owners = {m.id: (c, m) for c, m in modules}
-    lessons = list(db.session.scalars(
-        sa.select(Lesson).where(Lesson.module_id.in_(rank), Lesson.is_archived.is_(False))
-    ))
+    stmt = sa.select(Lesson).where(Lesson.module_id.in_(rank), Lesson.is_archived.is_(False))
+    done: set[int] = set()
+    if done_by is None:
+        lessons = list(db.session.scalars(stmt))
+    else:
+        stmt = stmt.add_columns(LessonProgress.lesson_id).outerjoin(LessonProgress, sa.and_(
+            LessonProgress.lesson_id == Lesson.id, LessonProgress.org_id == org_id,
+            LessonProgress.user_id == done_by.id, LessonProgress.state.in_(DONE_STATES),
+        ))
+        lessons = []
+        for lesson, done_id in db.session.execute(stmt):
+            lessons.append(lesson)
+            if done_id is not None:
+                done.add(done_id)
     for lesson in lessons:
         # Linking to a lesson reads its course and module: hand them over (loaded above), or each
         # lesson would load them again once the caller has dropped `modules`.
         course, module = owners[lesson.module_id]
         set_committed_value(lesson, "course", course)
         set_committed_value(lesson, "module", module)
-    return sorted(lessons, key=lambda l: (rank[l.module_id], l.position))
+    ordered = sorted(lessons, key=lambda l: (rank[l.module_id], l.position))
+    return ordered if done_by is None else (ordered, done)
 
 
 def _openings(cohort: Cohort) -> set[int]:
@@ -483,21 +505,15 @@ def my_cohorts(user: User, *, now: datetime | None = None) -> list[MyCohort]:
     memberships = db.session.execute(
         sa.select(Cohort, CohortMember.joined_week).join(CohortMember)
         .where(CohortMember.user_id == user.id).order_by(Cohort.start_date.desc())
-        .options(lazyload(Cohort.trainers))  # not shown to members
-    ).all()
+        .options(lazyload(Cohort.trainers), joinedload(Cohort.courses))  # trainers are not shown to members
+    ).unique().all()
     views = []
     for cohort, joined_week in memberships:
         calendar = calendar_of(cohort)
         week = calendar.week_of(day)
         modules = cohort_modules(cohort)
         week_of_module = {m.id: max(1, min(m.week, cohort.weeks)) for _c, m in modules}
-        lessons = _lessons_in_order(modules)
-        done = set(db.session.scalars(
-            sa.select(LessonProgress.lesson_id).where(
-                LessonProgress.org_id == cohort.org_id, LessonProgress.user_id == user.id,
-                LessonProgress.lesson_id.in_([l.id for l in lessons]), LessonProgress.state.in_(DONE_STATES),
-            )
-        ))
+        lessons, done = _lessons_in_order(modules, done_by=user, org_id=cohort.org_id)
         due = set(due_weeks(week, joined_week))
         required = [l for l in lessons if l.required]
         views.append(MyCohort(

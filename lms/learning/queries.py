@@ -41,23 +41,29 @@ def cohort_course_ids(user: User) -> set[int]:
     ))
 
 
-def _for_viewer(courses: list[Course], roles: frozenset[Role] | None, user: User | None) -> list[Course]:
+def _for_viewer(
+    courses: list[Course], roles: frozenset[Role] | None, user: User | None, assigned: set[int] | None = None,
+) -> list[Course]:
     if roles is None:
         return courses
     if all(c.is_for(roles) for c in courses):
         return courses  # the usual case costs no query
-    assigned = cohort_course_ids(user) if user is not None else set()
+    if assigned is None:
+        assigned = cohort_course_ids(user) if user is not None else set()
     return [c for c in courses if c.is_for(roles) or c.id in assigned]
 
 
-def visible_courses(org: Organization, roles: frozenset[Role] | None = None, user: User | None = None) -> list[Course]:
+def visible_courses(
+    org: Organization, roles: frozenset[Role] | None = None, user: User | None = None, assigned: set[int] | None = None,
+) -> list[Course]:
     """Live courses for the company's industry (or all industries) and for the viewer's audience.
 
     With `roles`, courses for another audience (``audience: executives``) are left out unless one
     of the person's cohorts teaches them; without, every audience is listed (staff choosing courses).
+    `assigned`: the ids of the courses the person's cohorts teach, when the caller has them already.
     """
     courses = db.session.scalars(sa.select(Course).where(Course.is_archived.is_(False)).order_by(Course.slug))
-    return _for_viewer([c for c in courses if c.visible_to_industry(org.industry)], roles, user)
+    return _for_viewer([c for c in courses if c.visible_to_industry(org.industry)], roles, user, assigned)
 
 
 def my_courses(user: User) -> list[Course]:
