@@ -347,11 +347,11 @@ def _cohort_for(app, email: str) -> int:  # type: ignore[no-untyped-def]
 def bench_pages(env: dict[str, str], args: argparse.Namespace) -> None:
     from flask import Flask
 
-    from lms.extensions import db
-
     flask(env, "demo")
     flask(env, "courses", "sync", str(ROOT / "courses"))
-    app = _in_process_app(env)
+    app = _in_process_app(env)  # before any import of lms: this checkout's, not an installed one
+    from lms.extensions import db
+
     email, password = "yoko.tanaka@minato-seiko.example", "lms-demo-2026"
     org_id = _cohort_for(app, email)
     with app.app_context():
