@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import textrule
-from lms.accounts.forms import LanguageForm
+from lms.accounts.forms import LANGUAGES
 from lms.accounts.roles import Role
 from lms.orgs.codes import EMPLOYEE_BANDS, INDUSTRIES, prefecture_label
 
@@ -44,14 +44,17 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _template_helpers() -> dict[str, Any]:
+        # Runs for every page: the footer's language form is plain HTML over LANGUAGES and
+        # csrf_token() (it posts to accounts' LanguageForm), so no form object is built here.
+        locale = str(get_locale())
         return {
             "nav_items": nav_items,
             "role_labels": role_labels,
-            "language_form": LanguageForm(formdata=None, locale=str(get_locale())),
+            "language_choices": LANGUAGES,
             "industry_label": lambda code: INDUSTRIES.get(code, code),
             "band_label": lambda code: EMPLOYEE_BANDS.get(code, code),
-            "prefecture_label": lambda code: prefecture_label(code, str(get_locale())),
-            "current_locale": str(get_locale()),
+            "prefecture_label": lambda code: prefecture_label(code, locale),
+            "current_locale": locale,
         }
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""

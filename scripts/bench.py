@@ -9,7 +9,12 @@
    At each size, the `refresh_rollups` job too: its run time, and the longest time any of its
    transactions held the write lock (from its first INSERT/UPDATE/DELETE to its COMMIT).
 
-`--only sync|requests|adoption` runs one section (repeat it for several).
+4. Server CPU per request (time.process_time around the WSGI call, in this process) and SQL
+   statements per request of the signed-in lesson page (second visit, by an employee in a
+   cohort), the course page and the employee home, next to a bare Flask route returning the
+   lesson page's bytes, measured in the same run, alternating.
+
+`--only sync|requests|adoption|pages` runs one section (repeat it for several).
 
 Everything runs against a throwaway SQLite database in a temporary folder,
 unless LMS_DATABASE_URL is set (e.g. by scripts/postgres.sh), in which case
@@ -230,7 +235,7 @@ def load(port: int, path: str, cookies: dict[str, str], seconds: float, threads:
     return len(latencies) / elapsed, statistics.median(latencies) * 1000, failures
 
 
-SECTIONS = ("sync", "requests", "adoption")
+SECTIONS = ("sync", "requests", "adoption", "pages")
 
 
 def bench_sync(env: dict[str, str], work: Path) -> None:
@@ -277,6 +282,132 @@ def bench_requests(env: dict[str, str], work: Path, args: argparse.Namespace) ->
         print(f"  {name:22s} {rate:8.0f} req/s   median {median:6.1f} ms{note}")
     print(f"  lesson page / bare route: {lesson[0] / bare[0]:.0%}")
     print("  (the load generator runs on the same machine and shares its CPUs)", flush=True)
+
+
+class WsgiMeter:
+    """WSGI middleware: process CPU time and SQL statements per request (COMMITs counted apart)."""
+
+    def __init__(self, wsgi_app, engine=None) -> None:  # type: ignore[no-untyped-def]
+        self.wsgi_app = wsgi_app
+        self.cpu = 0.0
+        self.statements = 0
+        self.commits = 0
+        if engine is not None:
+            import sqlalchemy as sa
+
+            sa.event.listen(engine, "before_cursor_execute", self._statement)
+            sa.event.listen(engine, "commit", self._commit)
+
+    def _statement(self, *args: object) -> None:
+        self.statements += 1
+
+    def _commit(self, *args: object) -> None:
+        self.commits += 1
+
+    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
+        started = time.process_time()
+        try:
+            body = b"".join(self.wsgi_app(environ, start_response))
+        finally:
+            self.cpu += time.process_time() - started
+        return [body]
+
+    def reset(self) -> None:
+        self.cpu, self.statements, self.commits = 0.0, 0, 0
+
+
+def _cohort_for(app, email: str) -> int:  # type: ignore[no-untyped-def]
+    """Put the person in a cohort of ai-kiso that started 8 days ago (week 2); return their company id."""
+    from datetime import datetime, time as clock, timedelta, timezone
+
+    import sqlalchemy as sa
+
+    from lms.accounts.models import User
+    from lms.cohorts.models import Cohort, CohortCourse, CohortMember
+    from lms.cohorts.service import today
+    from lms.courses.models import Course
+    from lms.extensions import db
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        course = db.session.scalar(sa.select(Course).where(Course.slug == "ai-kiso"))
+        now = datetime.now(timezone.utc)
+        cohort = Cohort(org_id=user.org_id, name="計測用コホート", start_date=today(now - timedelta(days=8)),
+                        session_weekday=2, session_time=clock(10), weeks=8)
+        db.session.add(cohort)
+        db.session.flush()
+        db.session.add(CohortCourse(org_id=user.org_id, cohort_id=cohort.id, course_id=course.id))
+        db.session.add(CohortMember(org_id=user.org_id, cohort_id=cohort.id, user_id=user.id, joined_week=1, added_at=now))
+        db.session.commit()
+        org_id = user.org_id
+        db.session.remove()
+    return org_id
+
+
+def bench_pages(env: dict[str, str], args: argparse.Namespace) -> None:
+    from flask import Flask
+
+    flask(env, "demo")
+    flask(env, "courses", "sync", str(ROOT / "courses"))
+    app = _in_process_app(env)  # before any import of lms: this checkout's, not an installed one
+    from lms.extensions import db
+
+    email, password = "yoko.tanaka@minato-seiko.example", "lms-demo-2026"
+    org_id = _cohort_for(app, email)
+    with app.app_context():
+        engine = db.engine
+    meter = WsgiMeter(app.wsgi_app, engine)
+    app.wsgi_app = meter  # type: ignore[method-assign]
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if token is None:
+        sys.exit("no csrf_token on /login")
+    if client.post("/login", data={"csrf_token": token.group(1), "email": email, "password": password}).status_code != 302:
+        sys.exit(f"sign-in as {email} failed")
+    home = f"/o/{org_id}/"
+    course = f"/o/{org_id}/learn/ai-kiso/"
+    first = re.search(rf'href="({re.escape(course)}[^"/]+/[^"/]+)"', client.get(course).get_data(as_text=True))
+    if first is None:
+        sys.exit(f"{course} links to no lesson")
+    lesson = first.group(1)
+    answer = client.get(lesson)  # the first visit records "started"; what follows are revisits
+    if answer.status_code != 200 or "生成AI" not in answer.get_data(as_text=True):
+        sys.exit(f"{lesson} answered {answer.status_code}")
+    lesson_bytes = answer.get_data()
+
+    bare = Flask("bare")
+    bare.get("/")(lambda: lesson_bytes)
+    bare_meter = WsgiMeter(bare.wsgi_app)
+    bare.wsgi_app = bare_meter  # type: ignore[method-assign]
+    bare_client = bare.test_client()
+
+    pages = [("lesson page", client, lesson, meter), ("course page", client, course, meter),
+             ("employee home", client, home, meter), ("bare route, same bytes", bare_client, "/", bare_meter)]
+    for _name, c, path, _m in pages:  # warm-up: templates compiled, statements cached
+        for _ in range(20):
+            c.get(path)
+    cpu: dict[str, list[float]] = {name: [] for name, *_ in pages}
+    sql: dict[str, tuple[int, int]] = {}
+    per_round = max(1, args.page_requests // args.page_rounds)
+    for _ in range(args.page_rounds):
+        for name, c, path, m in pages:
+            m.reset()
+            for _ in range(per_round):
+                answer = c.get(path)
+                if answer.status_code != 200:
+                    sys.exit(f"{path} answered {answer.status_code}")
+            cpu[name].append(m.cpu / per_round * 1000)
+            sql[name] = (m.statements // per_round, m.commits // per_round) if m is meter else (0, 0)
+    print(f"\nserver CPU per request, in this process (time.process_time around the WSGI call), Flask test client;\n"
+          f"  {args.page_rounds} alternated rounds of {per_round} requests, median of the rounds; signed-in employee in a cohort,\n"
+          f"  lesson revisited ({len(lesson_bytes):,d} bytes):")
+    bare_ms = statistics.median(cpu["bare route, same bytes"])
+    for name, *_ in pages:
+        ms = statistics.median(cpu[name])
+        statements, commits = sql[name]
+        print(f"  {name:24s} {ms:6.2f} ms   ×{ms / bare_ms:5.1f} the bare route   {statements:2d} SQL statements, {commits} COMMIT")
+    print(f"  bare route / lesson page: {bare_ms / statistics.median(cpu['lesson page']):.2f}", flush=True)
 
 
 EXECUTIVE_PASSWORD = "bench-executive-2026"
@@ -494,6 +625,8 @@ def main() -> None:
     parser.add_argument("--adoption-requests", type=int, default=50, help="dashboard requests per size (default: 50)")
     parser.add_argument("--adoption-measured", type=int, default=5, help="companies the requests go to (default: 5)")
     parser.add_argument("--adoption-seed", type=int, default=1, help="seed of the generated companies (default: 1)")
+    parser.add_argument("--page-requests", type=int, default=600, help="requests per page in the pages section (default: 600)")
+    parser.add_argument("--page-rounds", type=int, default=3, help="alternated rounds in the pages section (default: 3)")
     args = parser.parse_args()
     sections = args.only or list(SECTIONS)
 
@@ -514,6 +647,8 @@ def main() -> None:
             bench_requests(env, work, args)
         if "adoption" in sections:
             bench_adoption(env, args)
+        if "pages" in sections:
+            bench_pages(env, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User, UserSession
 from lms.db import utcnow
@@ -42,13 +44,24 @@ def open_session(user: User) -> str:
     return raw
 
 
-def load_user(raw: str) -> User | None:
-    """The active person whose session `raw` names, or None once that session has ended."""
-    user = db.session.scalar(
+@cache
+def _user_statement() -> sa.Select[tuple[User]]:
+    """Built once per process with a bound parameter: it runs on every signed-in request."""
+    return (
         sa.select(User)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.key_hash == _hash(raw), User.is_active.is_(True))
+        .where(UserSession.key_hash == sa.bindparam("key_hash"), User.is_active.is_(True))
+        .options(joinedload(User.role_rows), joinedload(User.org))
     )
+
+
+def load_user(raw: str) -> User | None:
+    """The active person whose session `raw` names, or None once that session has ended.
+
+    One statement for every request: the session row, the person, their roles and their company
+    (so the company pages find it in the identity map instead of asking again).
+    """
+    user = db.session.execute(_user_statement(), {"key_hash": _hash(raw)}).unique().scalar_one_or_none()
     if user is not None:
         user.session_key = raw
     return user

@@ -4,12 +4,16 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime, time
+from typing import Any, overload
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 from flask_babel import format_date, format_datetime, get_locale, gettext as _
 
 from lms.accounts.models import TrainerAssignment, User, UserRole
@@ -273,13 +277,42 @@ def open_module_early(cohort: Cohort, module: CourseModule, by: User | None, *, 
     return True
 
 
-def _lessons_in_order(modules: list[tuple[Course, CourseModule]]) -> list[Lesson]:
-    """Live lessons of the modules, in the modules' order (lesson positions restart in every module)."""
+@overload
+def _lessons_in_order(modules: list[tuple[Course, CourseModule]]) -> list[Lesson]: ...
+@overload
+def _lessons_in_order(modules: list[tuple[Course, CourseModule]], *, done_by: User, org_id: int) -> tuple[list[Lesson], set[int]]: ...
+def _lessons_in_order(
+    modules: list[tuple[Course, CourseModule]], *, done_by: User | None = None, org_id: int | None = None,
+) -> list[Lesson] | tuple[list[Lesson], set[int]]:
+    """Live lessons of the modules, in the modules' order (lesson positions restart in every module).
+
+    With `done_by`, also the ids of those lessons that person has done in company `org_id`, from
+    the same statement.
+    """
     rank = {m.id: i for i, (_c, m) in enumerate(modules)}
-    lessons = db.session.scalars(
-        sa.select(Lesson).where(Lesson.module_id.in_(rank), Lesson.is_archived.is_(False))
-    )
-    return sorted(lessons, key=lambda l: (rank[l.module_id], l.position))
+    owners = {m.id: (c, m) for c, m in modules}
+    stmt = sa.select(Lesson).where(Lesson.module_id.in_(rank), Lesson.is_archived.is_(False))
+    done: set[int] = set()
+    if done_by is None:
+        lessons = list(db.session.scalars(stmt))
+    else:
+        stmt = stmt.add_columns(LessonProgress.lesson_id).outerjoin(LessonProgress, sa.and_(
+            LessonProgress.lesson_id == Lesson.id, LessonProgress.org_id == org_id,
+            LessonProgress.user_id == done_by.id, LessonProgress.state.in_(DONE_STATES),
+        ))
+        lessons = []
+        for lesson, done_id in db.session.execute(stmt):
+            lessons.append(lesson)
+            if done_id is not None:
+                done.add(done_id)
+    for lesson in lessons:
+        # Linking to a lesson reads its course and module: hand them over (loaded above), or each
+        # lesson would load them again once the caller has dropped `modules`.
+        course, module = owners[lesson.module_id]
+        set_committed_value(lesson, "course", course)
+        set_committed_value(lesson, "module", module)
+    ordered = sorted(lessons, key=lambda l: (rank[l.module_id], l.position))
+    return ordered if done_by is None else (ordered, done)
 
 
 def _openings(cohort: Cohort) -> set[int]:
@@ -290,6 +323,21 @@ def is_open(cohort: Cohort, module: CourseModule, day: date, openings: set[int])
     return module.id in openings or day >= module_opens_on(calendar_of(cohort), module.week)
 
 
+@cache
+def _lock_statement() -> sa.Select[Any]:
+    """The person's cohorts teaching a course, each with whether a trainer opened the module early in it.
+
+    Built once per process (the lesson page asks on every request); the cohorts' course and trainer
+    lists are not needed here, so they are not loaded.
+    """
+    opened_early = sa.exists().where(ModuleOpening.cohort_id == Cohort.id, ModuleOpening.module_id == sa.bindparam("module_id"))
+    return (
+        sa.select(Cohort, opened_early).join(CohortMember).join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == sa.bindparam("user_id"), CohortCourse.course_id == sa.bindparam("course_id"))
+        .options(lazyload(Cohort.courses), lazyload(Cohort.trainers))
+    )
+
+
 def lesson_opens_on(user: User, lesson: Lesson, *, now: datetime | None = None) -> date | None:
     """When a locked lesson opens for this person, or None when it is open.
 
@@ -297,16 +345,15 @@ def lesson_opens_on(user: User, lesson: Lesson, *, now: datetime | None = None) 
     (self-paced learning); inside cohorts, the module opens in its week in
     any of the person's cohorts.
     """
-    cohorts = list(db.session.scalars(
-        sa.select(Cohort).join(CohortMember).join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
-        .where(CohortMember.user_id == user.id, CohortCourse.course_id == lesson.course_id)
-    ))
-    if not cohorts:
+    rows = db.session.execute(
+        _lock_statement(), {"user_id": user.id, "course_id": lesson.course_id, "module_id": lesson.module_id}
+    ).all()
+    if not rows:
         return None
     day = today(now)
     dates = []
-    for cohort in cohorts:
-        if is_open(cohort, lesson.module, day, _openings(cohort)):
+    for cohort, early in rows:
+        if is_open(cohort, lesson.module, day, {lesson.module_id} if early else set()):
             return None
         dates.append(module_opens_on(calendar_of(cohort), lesson.module.week))
     return min(dates)
@@ -458,20 +505,15 @@ def my_cohorts(user: User, *, now: datetime | None = None) -> list[MyCohort]:
     memberships = db.session.execute(
         sa.select(Cohort, CohortMember.joined_week).join(CohortMember)
         .where(CohortMember.user_id == user.id).order_by(Cohort.start_date.desc())
-    ).all()
+        .options(lazyload(Cohort.trainers), joinedload(Cohort.courses))  # trainers are not shown to members
+    ).unique().all()
     views = []
     for cohort, joined_week in memberships:
         calendar = calendar_of(cohort)
         week = calendar.week_of(day)
         modules = cohort_modules(cohort)
         week_of_module = {m.id: max(1, min(m.week, cohort.weeks)) for _c, m in modules}
-        lessons = _lessons_in_order(modules)
-        done = set(db.session.scalars(
-            sa.select(LessonProgress.lesson_id).where(
-                LessonProgress.org_id == cohort.org_id, LessonProgress.user_id == user.id,
-                LessonProgress.lesson_id.in_([l.id for l in lessons]), LessonProgress.state.in_(DONE_STATES),
-            )
-        ))
+        lessons, done = _lessons_in_order(modules, done_by=user, org_id=cohort.org_id)
         due = set(due_weeks(week, joined_week))
         required = [l for l in lessons if l.required]
         views.append(MyCohort(

@@ -11,7 +11,7 @@ from lms.adoption import dashboard, exports
 from lms.adoption.vocab import REQUIREMENTS, stage_label
 from lms.cohorts import service as cohort_service
 from lms.extensions import db
-from lms.learning.queries import course_cards, my_courses
+from lms.learning.queries import course_cards, visible_courses
 from lms.orgs import queries
 from lms.orgs.models import Organization
 from lms.security import require_org_role, require_role
@@ -63,10 +63,11 @@ def learner():  # type: ignore[no-untyped-def]
     """An employee's home: their courses and progress."""
     if current_user.org_id != current_org().id:
         abort(404)  # provider staff have no learning of their own here
-    cards = course_cards(current_user, my_courses(current_user))
-    return render_template(
-        "home/learner.html", org=current_org(), cards=cards, cohorts=cohort_service.my_cohorts(current_user),
-    )
+    user = current_user._get_current_object()
+    cohorts = cohort_service.my_cohorts(user)
+    taught = {c.course_id for view in cohorts for c in view.cohort.courses}  # what cohort_course_ids would ask for
+    cards = course_cards(user, visible_courses(current_org(), current_org_roles(), user, taught))
+    return render_template("home/learner.html", org=current_org(), cards=cards, cohorts=cohorts)
 
 
 @org_bp.get("/executive")

@@ -63,14 +63,10 @@ def my_progress():  # type: ignore[no-untyped-def]
 @learner_required
 def course(course_slug: str):  # type: ignore[no-untyped-def]
     """A course's modules and lessons with the person's state for each."""
-    course = queries.course_or_404(current_org(), course_slug, current_org_roles(), current_user)
-    outline = queries.outline(course)
-    ids = [l.id for _, lessons in outline for l in lessons]
-    (card,) = queries.course_cards(current_user, [course])
-    return render_template(
-        "learning/course.html", course=course, outline=outline, card=card,
-        progress=queries.progress_by_lesson(current_user, ids),
+    course, outline, card, progress = queries.course_page_or_404(
+        current_org(), course_slug, current_org_roles(), current_user._get_current_object()
     )
+    return render_template("learning/course.html", course=course, outline=outline, card=card, progress=progress)
 
 
 def _my_lesson_or_404(course_slug: str, module_slug: str, lesson_slug: str) -> Lesson:
@@ -91,12 +87,12 @@ def _sheet(lesson: Lesson, progress: LessonProgress, attempt: str | None = None)
 
 
 def _lesson_page(lesson, progress, result=None, status: int = 200, sheet=None, chosen=None, unanswered=()):  # type: ignore[no-untyped-def]
-    outline = queries.outline(lesson.course)
-    previous, following = queries.neighbours(lesson, outline)
+    previous, following = queries.neighbours_of(lesson)
     unanswered_text = format_list([_("Question %(n)d", n=q + 1) for q in unanswered], locale=get_locale()) if unanswered else ""
+    # No form object: the page's forms carry the CSRF token from csrf_token(); a GET builds no WTForms form.
     return render_template(
         "learning/lesson.html", lesson=lesson, revision=lesson.current_revision, progress=progress,
-        previous=previous, following=following, result=result, form=ConfirmForm(),
+        previous=previous, following=following, result=result,
         sheet=sheet if sheet is not None or result is not None else _sheet(lesson, progress),
         chosen=chosen or {}, unanswered=set(unanswered), unanswered_text=unanswered_text,
     ), status
@@ -105,14 +101,21 @@ def _lesson_page(lesson, progress, result=None, status: int = 200, sheet=None, c
 @bp.get("/<course_slug>/<module_slug>/<lesson_slug>")
 @learner_required
 def lesson(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[no-untyped-def]
-    """One lesson. Opening it records that the person started it."""
-    lesson = _my_lesson_or_404(course_slug, module_slug, lesson_slug)
-    opens = cohort_service.lesson_opens_on(current_user, lesson)
+    """One lesson. Opening it records that the person started it; a revisit writes nothing and commits nothing."""
+    user = current_user._get_current_object()
+    lesson, progress = queries.lesson_and_progress_or_404(
+        current_org(), course_slug, module_slug, lesson_slug, current_org_roles(), user
+    )
+    opens = cohort_service.lesson_opens_on(user, lesson)
     if opens is not None:
         return render_template("learning/locked.html", lesson=lesson, opens=opens)
-    page = _lesson_page(lesson, service.progress_for(current_user, lesson))
-    # Rendered before the commit, which would expire every loaded row and cost a reload of each.
-    commit()
+    first_visit = progress is None
+    if first_visit:
+        progress = service.progress_for(user, lesson)
+    page = _lesson_page(lesson, progress)
+    if first_visit:
+        # Rendered before the commit, which would expire every loaded row and cost a reload of each.
+        commit()
     return page
 
 
