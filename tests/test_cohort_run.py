@@ -239,6 +239,7 @@ def test_a_failing_cohort_is_logged_and_the_others_still_get_their_mail(
     assert other.id != broken_id
 
 
+@pytest.mark.real_commits
 def test_the_apscheduler_process_keeps_its_jobs_in_the_database_across_restarts(app: Any) -> None:
     import threading
 

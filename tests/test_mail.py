@@ -1,5 +1,6 @@
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from lms.accounts.service import request_password_reset
@@ -22,6 +23,7 @@ def test_without_smtp_mail_is_kept_in_the_outbox_for_admins(client: Any, create_
     assert "http://lms.test/password/reset/" in body
 
 
+@pytest.mark.allow_smtp
 def test_an_unreachable_smtp_server_keeps_mail_queued_and_the_action_done(make_app: Any, create_org: Any, create_user: Any) -> None:
     app = make_app(LMS_SMTP_HOST="127.0.0.1", LMS_SMTP_PORT=free_port(), LMS_SMTP_TIMEOUT=2)
     with app.app_context():
