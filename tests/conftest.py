@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -140,7 +141,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 class _JoinedSession(FlaskSession):
     """Flask-SQLAlchemy's session, but always on the test's connection (its `get_bind` ignores `bind=`)."""
 
+    test_thread: int | None = None
+
     def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
+        if threading.get_ident() != self.test_thread:
+            raise RuntimeError("another thread cannot share this test's connection: mark the test @pytest.mark.real_commits")
         return bind if bind is not None else self.bind
 
 
@@ -217,6 +222,7 @@ def _isolation(request: pytest.FixtureRequest) -> Iterator[Callable[[Flask], Non
     connection = engine.connect()
     outer = connection.begin()
     original_session = db.session
+    _JoinedSession.test_thread = threading.get_ident()
     db.session = db._make_scoped_session(  # type: ignore[method-assign]
         {"class_": _JoinedSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
     )

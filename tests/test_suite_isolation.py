@@ -44,6 +44,24 @@ def test_a_second_connection_is_refused_while_the_transaction_is_rolled_back(app
         db.engine.connect()
 
 
+def test_another_thread_is_refused_the_tests_connection(app: Flask) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+
+    def query() -> None:
+        with app.app_context():
+            try:
+                count(Organization)
+            except RuntimeError as error:
+                errors.append(error)
+
+    thread = threading.Thread(target=query)
+    thread.start()
+    thread.join()
+    assert len(errors) == 1 and "real_commits" in str(errors[0])
+
+
 def test_a_change_to_the_shared_apps_config_is_undone(app: Flask) -> None:
     assert "SUITE_PROBE" not in app.config
     app.config["SUITE_PROBE"] = True
