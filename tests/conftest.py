@@ -5,12 +5,14 @@ connection that is rolled back when the test ends (SQLAlchemy's "join a session
 into an external transaction" recipe): `db.session` is bound to that connection
 with `join_transaction_mode="create_savepoint"`, so every `commit()` — the
 test's own and each test-client request's — only releases a SAVEPOINT, and
-requests see what the test wrote. Code that opens its own connection through
-`db.engine.connect()/begin()` (the sign-in throttle) gets a SAVEPOINT on that
-same connection. On SQLite the pysqlite driver's own transaction handling is
-switched off and SQLAlchemy emits BEGIN itself, so SAVEPOINTs work. Such tests
-share one app built per run; `app_config` overrides are applied to its config
-for the test only, and any change a test makes to `app.config` is undone.
+requests see what the test wrote. App code that commits on a connection of
+its own with `db.engine.begin()` (the sign-in throttle) gets a SAVEPOINT on that
+same connection; `db.engine.connect()` and use from another thread refuse, with
+a message naming the marker below. On SQLite the pysqlite driver's own
+transaction handling is switched off and SQLAlchemy emits BEGIN itself, so
+SAVEPOINTs work. These tests share one app built per run; `app_config`
+overrides are applied to its config for the test only, and any change a test
+makes to `app.config` is undone.
 
 Tests that need real commits — threads, subprocesses, live servers, several
 connections, the scheduler — are marked `@pytest.mark.real_commits` (browser
