@@ -1,11 +1,38 @@
-"""Shared fixtures: one migrated database per run, real commits, tables emptied after each test.
+"""Shared fixtures: one migrated database and one app per run; each test inside a transaction rolled back at its end.
+
+Isolation. By default a test runs inside one outer transaction on one
+connection that is rolled back when the test ends (SQLAlchemy's "join a session
+into an external transaction" recipe): `db.session` is bound to that connection
+with `join_transaction_mode="create_savepoint"`, so every `commit()` — the
+test's own and each test-client request's — only releases a SAVEPOINT, and
+requests see what the test wrote. App code that commits on a connection of
+its own with `db.engine.begin()` (the sign-in throttle) gets a SAVEPOINT on that
+same connection; `db.engine.connect()` and use from another thread refuse, with
+a message naming the marker below. On SQLite the pysqlite driver's own
+transaction handling is switched off and SQLAlchemy emits BEGIN itself, so
+SAVEPOINTs work. These tests share one app built per run; `app_config`
+overrides are applied to its config for the test only, and any change a test
+makes to `app.config` is undone.
+
+Tests that need real commits — threads, subprocesses, live servers, several
+connections, the scheduler — are marked `@pytest.mark.real_commits` (browser
+tests and the `server` fixture imply it). They get a fresh app per test, commit
+for real, and every table is emptied afterwards, as before.
+
+Outbound traffic. An autouse guard (tests/guards.py) refuses and fails any
+socket connection to a non-loopback address and any SMTP connection other than
+to the test's `smtp_inbox`; a test that means to talk SMTP elsewhere (an
+unreachable port, say) is marked `@pytest.mark.allow_smtp`.
 
 Set LMS_TEST_DATABASE_URL to run on PostgreSQL (scripts/test.sh does); the
 default is a SQLite file in a temporary folder.
 """
 from __future__ import annotations
 
+import functools
 import re
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -13,12 +40,14 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSession
 
 from lms import create_app
 from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.extensions import db
 from lms.orgs.models import Organization
+from tests.guards import OutboundGuard
 
 TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
 PASSWORD = "correct horse battery"
@@ -99,19 +128,142 @@ class FormClient(FlaskClient):
         return self.submit("/logout", page="/account")
 
 
+def _real_commits(request: pytest.FixtureRequest) -> bool:
+    node = request.node
+    return bool(node.get_closest_marker("real_commits") or node.get_closest_marker("browser"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests and tests on a live server commit for real: the server answers from other threads."""
+    for item in items:
+        if "server" in getattr(item, "fixturenames", ()) or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.real_commits)
+
+
+class _JoinedSession(FlaskSession):
+    """Flask-SQLAlchemy's session, but always on the test's connection (its `get_bind` ignores `bind=`)."""
+
+    test_thread: int | None = None
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
+        if threading.get_ident() != self.test_thread:
+            raise RuntimeError("another thread cannot share this test's connection: mark the test @pytest.mark.real_commits")
+        return bind if bind is not None else self.bind
+
+
+class _JoinedEngine:
+    """The app's engine, except that `begin()` gives a SAVEPOINT on the test's connection.
+
+    `connect()` refuses: a test that looks through a connection of its own
+    wants to see what is committed, so it must commit for real.
+    """
+
+    def __init__(self, engine: sa.Engine, connection: sa.Connection) -> None:
+        self._engine = engine
+        self._connection = connection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        with self._connection.begin_nested():
+            yield self._connection
+
+    def connect(self) -> Any:
+        raise RuntimeError(
+            "a second connection cannot see this test's uncommitted transaction: mark the test "
+            "@pytest.mark.real_commits"
+        )
+
+
+def _sqlite_savepoints(engine: sa.Engine) -> None:
+    """pysqlite begins transactions itself and breaks SAVEPOINT; let SQLAlchemy emit BEGIN instead."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _new_app(base_config: dict[str, Any], overrides: dict[str, Any]) -> Flask:
+    app = create_app({**base_config, **overrides})
+    app.test_client_class = FormClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def _shared_app(base_config: dict[str, Any], _migrated: None) -> Iterator[Flask]:
+    """The one app of the run for tests isolated by rollback (its engine speaks SAVEPOINT on SQLite too)."""
+    app = _new_app(base_config, {})
+    with app.app_context():
+        _sqlite_savepoints(db.engine)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
-def make_app(base_config: dict[str, Any], _migrated: None) -> Iterator[Callable[..., Flask]]:
-    """Build an app on the test database with extra config; every table is emptied afterwards."""
+def _isolation(request: pytest.FixtureRequest) -> Iterator[Callable[[Flask], None] | None]:
+    """Rollback isolation: one connection in an outer transaction, rolled back at the end.
+
+    Yields a function that joins an app to that connection, or None for a test
+    that commits for real.
+    """
+    if _real_commits(request):
+        yield None
+        return
+    shared: Flask = request.getfixturevalue("_shared_app")
+    with shared.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    outer = connection.begin()
+    original_session = db.session
+    _JoinedSession.test_thread = threading.get_ident()
+    db.session = db._make_scoped_session(  # type: ignore[method-assign]
+        {"class_": _JoinedSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+    )
+    joined: list[tuple[dict[str | None, Any], Any]] = []
+
+    def join(app: Flask) -> None:
+        engines = db._app_engines[app]
+        joined.append((engines, engines[None]))
+        engines[None] = _JoinedEngine(engines[None], connection)
+
+    join(shared)
+    try:
+        yield join
+    finally:
+        # Each app context removed its own session when it ended.
+        db.session = original_session  # type: ignore[method-assign]
+        for engines, engine in joined:
+            engines[None] = engine
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def make_app(
+    base_config: dict[str, Any], _migrated: None, _isolation: Callable[[Flask], None] | None
+) -> Iterator[Callable[..., Flask]]:
+    """Build an extra app on the test database with extra config (inside the test's transaction unless real_commits)."""
     apps: list[Flask] = []
 
     def _make(**overrides: Any) -> Flask:
-        app = create_app({**base_config, **overrides})
-        app.test_client_class = FormClient
+        app = _new_app(base_config, overrides)
+        if _isolation is not None:
+            _isolation(app)
         apps.append(app)
         return app
 
     yield _make
-    if apps:
+    if apps and _isolation is None:
         cleaner = create_app(base_config)
         with cleaner.app_context():
             _empty_tables()
@@ -141,10 +293,24 @@ def app_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Flask], app_config: dict[str, Any]) -> Iterator[Flask]:
-    application = make_app(**app_config)
-    with application.app_context():
-        yield application
+def app(
+    request: pytest.FixtureRequest, make_app: Callable[..., Flask], app_config: dict[str, Any],
+    _isolation: Callable[[Flask], None] | None,
+) -> Iterator[Flask]:
+    if _isolation is None:
+        application = make_app(**app_config)
+        with application.app_context():
+            yield application
+        return
+    application = request.getfixturevalue("_shared_app")
+    saved = dict(application.config)
+    application.config.update(app_config)
+    try:
+        with application.app_context():
+            yield application
+    finally:
+        application.config.clear()
+        application.config.update(saved)
 
 
 @pytest.fixture
@@ -168,6 +334,14 @@ def create_org(app: Flask) -> Callable[..., Organization]:
     return _create
 
 
+@functools.cache
+def _password_hash() -> str:
+    probe = User()
+    probe.set_password(PASSWORD)
+    assert probe.password_hash is not None
+    return probe.password_hash
+
+
 @pytest.fixture
 def create_user(app: Flask) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
@@ -185,7 +359,9 @@ def create_user(app: Flask) -> Callable[..., User]:
             org_id=org.id if org else None, email=email or f"user{n}@example.jp",
             display_name=name or f"山田 太郎{n}", **fields,
         )
-        if password:
+        if password == PASSWORD:
+            user.password_hash = _password_hash()  # scrypt is slow on purpose: hash the common password once
+        elif password:
             user.set_password(password)
         user.set_roles(set(roles))
         db.session.add(user)
@@ -199,8 +375,17 @@ def count(model: Any, *where: Any) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
 
 
+@pytest.fixture(autouse=True)
+def outbound(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[OutboundGuard]:
+    """Refuse (and fail the test on) any connection beyond loopback and any SMTP but the test's own inbox."""
+    guard = OutboundGuard(any_smtp=request.node.get_closest_marker("allow_smtp") is not None)
+    guard.install(monkeypatch)
+    yield guard
+    guard.check()
+
+
 @pytest.fixture
-def smtp_inbox() -> Iterator[Any]:
+def smtp_inbox(outbound: OutboundGuard) -> Iterator[Any]:
     """A loopback SMTP server; override `app_config` with `smtp_config(smtp_inbox)` to deliver to it."""
     from aiosmtpd.controller import Controller
 
@@ -209,6 +394,7 @@ def smtp_inbox() -> Iterator[Any]:
     inbox = Inbox("127.0.0.1", free_port())
     controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
     controller.start()
+    outbound.smtp_servers.add((inbox.host, inbox.port))
     try:
         yield inbox
     finally:

@@ -315,6 +315,7 @@ def test_comments_reach_the_cohorts_trainer_and_no_one_else(client: Any, cohort:
     assert client.get(f"/o/{org_id}/adoption/comments").status_code == 403
 
 
+@pytest.mark.real_commits
 def test_two_submissions_at_once_leave_one_answer_and_consistent_rollups(app: Any, company: dict[str, Any]) -> None:
     import threading
 

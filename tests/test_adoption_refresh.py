@@ -16,6 +16,8 @@ from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.scheduler.runner import run_named
 
+pytestmark = pytest.mark.real_commits  # what other connections see committed is the point
+
 NOW = utcnow()
 
 

@@ -150,6 +150,7 @@ def test_doing_every_required_lesson_completes_the_course_once(client: Any, cour
     assert "コース修了" in client.get(f"/o/{employee.org_id}/learn/").get_data(as_text=True)
 
 
+@pytest.mark.real_commits
 def test_the_same_submission_twice_at_once_keeps_one_progress_row(app: Any, course: Course, employee: User) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

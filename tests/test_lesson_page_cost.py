@@ -23,6 +23,9 @@ from lms.learning.models import LessonProgress
 from tests.conftest import count
 from tests.coursetree import write_weekly_course
 
+# Real commits: the test counts the COMMITs a page sends.
+pytestmark = pytest.mark.real_commits
+
 # The lesson page's budget: the person with their session, roles and company; the lesson with its
 # course, module, revision and the person's progress; previous/next; the cohort lock.
 LESSON_PAGE_STATEMENTS = 4

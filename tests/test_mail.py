@@ -82,6 +82,7 @@ def test_the_request_sends_nothing_and_the_worker_sends_each_message_once(make_a
         assert message.status == EmailMessage.SENT and message.attempts == 1 and message.claim_token is None
 
 
+@pytest.mark.allow_smtp
 def test_an_unreachable_smtp_server_keeps_mail_waiting_with_backoff_and_tells_the_admin(
     make_app: Any, create_org: Any, create_user: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -117,6 +118,7 @@ def test_an_unreachable_smtp_server_keeps_mail_waiting_with_backoff_and_tells_th
         assert "送信できませんでした" in listing and "ConnectionRefusedError" in listing
 
 
+@pytest.mark.allow_smtp
 def test_a_refusing_server_fails_the_message_at_once_with_its_reason(
     make_app: Any, refusing: Refusing, create_org: Any, create_user: Any
 ) -> None:
@@ -129,6 +131,7 @@ def test_a_refusing_server_fails_the_message_at_once_with_its_reason(
         assert "550" in message.last_error and "No such user" in message.last_error
 
 
+@pytest.mark.allow_smtp
 def test_a_temporary_refusal_is_retried(make_app: Any, refusing: Refusing, create_org: Any, create_user: Any,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Refusing, "code", "451 4.3.0 Try again later")

@@ -1,10 +1,13 @@
 """Only Alembic creates the schema; the migrated database must match the models exactly."""
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 
 from lms import models  # noqa: F401
 from lms.extensions import db
+
+pytestmark = pytest.mark.real_commits  # inspects the database on connections of its own
 
 
 def test_upgraded_database_matches_the_models(app: Flask) -> None:

@@ -29,6 +29,9 @@ from lms.scheduler.models import JobSlot
 from tests.conftest import smtp_config
 from tests.test_cohort_run import START, TOKYO, Clock, clock, world  # noqa: F401 -- fixtures
 
+# Real commits: the hosts are separate processes sharing the test database.
+pytestmark = pytest.mark.real_commits
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

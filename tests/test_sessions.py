@@ -259,6 +259,7 @@ def two_servers(app: Flask, base_config: dict[str, Any]) -> Iterator[tuple[int, 
             process.stdout.close()  # type: ignore[union-attr]
 
 
+@pytest.mark.real_commits
 def test_a_password_change_through_process_b_ends_the_session_held_in_process_a(
     two_servers: tuple[int, int], hanako: User
 ) -> None:
@@ -280,6 +281,7 @@ def test_a_password_change_through_process_b_ends_the_session_held_in_process_a(
     assert desktop.signed_in()
 
 
+@pytest.mark.real_commits
 def test_a_cookie_copied_before_sign_out_in_process_a_is_refused_by_process_b(
     two_servers: tuple[int, int], hanako: User
 ) -> None:

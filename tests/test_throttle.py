@@ -15,6 +15,8 @@ from lms.db import utcnow
 from lms.extensions import db
 from tests.conftest import PASSWORD, count
 
+pytestmark = pytest.mark.real_commits  # many clients in threads, each on its own connection
+
 PARALLEL = 20
 
 
