@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 import openpyxl
@@ -16,7 +16,8 @@ from lms.adoption import service
 from lms.adoption.rules import week_start
 from lms.db import utcnow
 from lms.extensions import db
-from lms.orgs.models import Department, Organization
+from lms.orgs.models import Organization
+from tests.adoptionworld import company_using_ai
 
 THIS_WEEK = week_start(utcnow().astimezone(ZoneInfo("Asia/Tokyo")).date())
 
@@ -24,20 +25,7 @@ THIS_WEEK = week_start(utcnow().astimezone(ZoneInfo("Asia/Tokyo")).date())
 @pytest.fixture
 def company(create_org: Callable[..., Organization], create_user: Callable[..., User]) -> dict[str, Any]:
     """Six people in sales with four weeks of answers, an executive, a trainer, a course."""
-    org = create_org(name="株式会社テスト精工")
-    sales = Department(org_id=org.id, name="営業部")
-    db.session.add(sales)
-    db.session.commit()
-    people = [create_user(org, department_id=sales.id) for _ in range(6)]
-    for person in people:
-        for back in range(4, 0, -1):
-            week = THIS_WEEK - timedelta(weeks=back)
-            at = datetime.combine(week + timedelta(days=4), datetime.min.time(), tzinfo=timezone.utc)
-            service.save_checkin(person, week, service.CheckinDraft(days_used=3, minutes_bucket=3, tasks=["email"]),
-                                 now=at)
-    settings = service.settings_for(org.id)
-    settings.hourly_cost, settings.training_fee = 3000, 300_000
-    db.session.commit()
+    org, people = company_using_ai(create_org, create_user, name="株式会社テスト精工", this_week=THIS_WEEK)
     executive = create_user(org, roles=(Role.EXECUTIVE,))
     trainer = create_user(None, roles=(Role.TRAINER,))
     db.session.add(TrainerAssignment(org_id=org.id, trainer_id=trainer.id))

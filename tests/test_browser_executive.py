@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 import pytest
@@ -14,8 +13,8 @@ import pytest
 from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.adoption import service
-from lms.extensions import db
-from lms.orgs.models import Department, Organization
+from lms.orgs.models import Organization
+from tests.adoptionworld import company_using_ai
 from tests.browser import ARTIFACTS, DB, shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -24,21 +23,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def company(create_org: Callable[..., Organization], create_user: Callable[..., User]) -> dict[str, Any]:
     """Six people in 営業部 using AI three days a week for four weeks; costs entered; an executive."""
-    org = create_org(name="株式会社みなと精工")
-    sales = Department(org_id=org.id, name="営業部")
-    db.session.add(sales)
-    db.session.commit()
-    people = [create_user(org, department_id=sales.id) for _ in range(6)]
-    this_week = service.this_week()
-    for person in people:
-        for back in range(4, 0, -1):
-            week = this_week - timedelta(weeks=back)
-            at = datetime.combine(week + timedelta(days=4), datetime.min.time(), tzinfo=timezone.utc)
-            service.save_checkin(person, week, service.CheckinDraft(days_used=3, minutes_bucket=3, tasks=["email"]),
-                                 now=at)
-    settings = service.settings_for(org.id)
-    settings.hourly_cost, settings.training_fee = 3000, 300_000
-    db.session.commit()
+    org, _people = company_using_ai(create_org, create_user, name="株式会社みなと精工", this_week=service.this_week())
     executive = create_user(org, roles=(Role.EXECUTIVE,), email="shacho@minato.example", name="社長 港")
     return {"org": org, "executive": executive}
 
