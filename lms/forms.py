@@ -198,3 +198,7 @@ class Form(FlaskForm):
             elif not field.validate(self, extra.get(name, ())):
                 success = False
         return success
+
+
+class ConfirmForm(Form):
+    """A button that only carries the CSRF token."""

@@ -37,7 +37,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from flask import current_app
 
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.mail.models import EmailMessage
 

@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms import textrule
 from lms.accounts.forms import LANGUAGES
 from lms.accounts.roles import Role
-from lms.orgs.codes import EMPLOYEE_BANDS, INDUSTRIES, prefecture_label
+from lms.core.vocab import EMPLOYEE_BANDS, INDUSTRIES, prefecture_label
 
 
 def _wants_json() -> bool:

@@ -30,7 +30,7 @@ def main(clock_file: Path, ack_file: Path) -> int:
 
     import lms.cohorts.ical  # noqa: F401  (imported before patching, so it is patched too)
     from lms import outbox
-    from lms.db import utcnow as real
+    from lms.core.clock import utcnow as real
     from lms.extensions import db
     from lms.scheduler import runner
 

@@ -16,7 +16,7 @@ from lms.accounts.roles import Role
 from lms.adoption import dashboard, service
 from lms.adoption.models import UsageCheckin, UsageCheckinRevision, UsageRollup
 from lms.adoption.rules import Stage, week_start
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
 from tests.conftest import count

@@ -14,7 +14,7 @@ from lms.accounts.models import TrainerAssignment, User
 from lms.accounts.roles import Role
 from lms.adoption import service
 from lms.adoption.rules import week_start
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.orgs.models import Organization
 from tests.adoptionworld import company_using_ai

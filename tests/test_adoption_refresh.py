@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from lms.accounts.models import User
 from lms.adoption import service
 from lms.adoption.models import UsageRollup
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.scheduler.runner import run_named

@@ -22,6 +22,7 @@ from lms.courses.models import Course, Lesson
 from lms.demo.generate import DEMO_PASSWORD, create_demo
 from lms.extensions import db
 from lms.orgs.models import Organization
+from lms.core import clock
 from tests.browser import ARTIFACTS, DB, accessible_context, axe_violations, shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -59,7 +60,7 @@ def world(app: Any) -> dict[str, Any]:
         sa.select(User.id).join(UserRole).where(User.org_id == org.id, UserRole.role == Role.EMPLOYEE.value)
     ))
     cohort = service.create_cohort(org, service.CohortDraft(
-        name="2026年12月期 全社AI研修", course_ids=[course.id, second.id], start_date=service.today(eight_days_ago),
+        name="2026年12月期 全社AI研修", course_ids=[course.id, second.id], start_date=clock.today(eight_days_ago),
         session_weekday=2, session_time=time(16), member_ids=employees, trainer_ids=[trainer.id],
         meeting_url="https://zoom.us/j/1234567890",
     ), now=eight_days_ago)

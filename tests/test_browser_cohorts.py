@@ -21,6 +21,7 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.learning.queries import outline
 from lms.orgs.models import Department
+from lms.core import clock
 from tests.browser import shot, sign_in
 from tests.conftest import count
 
@@ -79,7 +80,7 @@ def test_a_trainer_runs_a_department_cohort_and_its_people_see_this_weeks_lesson
 ) -> None:
     world = _world(app, create_org, create_user)
     org, course, trainer = world["org"], world["course"], world["trainer"]
-    today = service.today()
+    today = clock.today()
     base = f"{server.url}/o/{org.id}"
 
     # --- the trainer opens the form from the company's cohorts page ---------------------------

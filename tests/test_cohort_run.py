@@ -46,7 +46,7 @@ class Clock:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, start: datetime) -> None:
         self.now = start
-        from lms.db import utcnow as real
+        from lms.core.clock import utcnow as real
 
         for name, module in list(sys.modules.items()):
             if name.startswith("lms") and getattr(module, "utcnow", None) is real:

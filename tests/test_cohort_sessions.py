@@ -13,6 +13,7 @@ from lms.cohorts import service
 from lms.cohorts.days_off import day_off, is_year_end
 from lms.cohorts.models import Cohort
 from lms.extensions import db
+from lms.core import clock
 from tests.test_cohorts import TOKYO
 from tests.test_cohorts import company, draft  # noqa: F401 -- fixtures and the draft factory
 
@@ -21,7 +22,7 @@ JAN_4_2027 = datetime(2027, 1, 3, 15, tzinfo=timezone.utc)  # 2027-01-04 00:00 i
 
 def _next_dec_30() -> date:
     """The next 30 December after today: a cohort may start then, and its first session is still ahead."""
-    today = service.today()
+    today = clock.today()
     this_year = date(today.year, 12, 30)
     return this_year if this_year > today else date(today.year + 1, 12, 30)
 
@@ -103,7 +104,7 @@ def test_a_bad_meeting_url_keeps_the_cohort_from_being_created_and_names_the_fie
     client.login("trainer@provider.example")
     url = f"/o/{company['org'].id}/cohorts/new"
     response = client.submit(url, {
-        "name": "第1期", "course_ids": [company["course"].id], "start_date": service.today().isoformat(),
+        "name": "第1期", "course_ids": [company["course"].id], "start_date": clock.today().isoformat(),
         "session_weekday": "2", "session_time": "10:00", "session_minutes": "60",
         "member_ids": [company["people"][0].id], "meeting_url": "http://zoom.us/j/1",
     }, page=url)

@@ -21,6 +21,7 @@ from lms.learning.service import mark_complete
 from lms.mail.models import EmailMessage
 from lms.orgs.models import Department
 from lms.courses.sync import Author, load_sources, sync_course as sync_one
+from lms.core import clock
 from tests.conftest import count, drain_outbox, smtp_config
 from tests.coursetree import write_weekly_course
 
@@ -91,7 +92,7 @@ def company(app: Any, create_org: Any, create_user: Any, tmp_path: Any) -> dict[
 
 def draft(company: dict[str, Any], **changes: Any) -> service.CohortDraft:
     values: dict[str, Any] = dict(
-        name="2027年1月期 全社AI研修", course_ids=[company["course"].id], start_date=service.today(),
+        name="2027年1月期 全社AI研修", course_ids=[company["course"].id], start_date=clock.today(),
         session_weekday=2, session_time=time(10), department_ids=[company["sales"].id],
         trainer_ids=[company["trainer"].id],
     )
@@ -173,7 +174,7 @@ def test_the_new_cohort_form_shows_errors_and_keeps_nothing(client: Any, company
     assert count(Cohort) == 0
 
     response = client.submit(url, {
-        "name": "2027年1月期", "course_ids": [company["course"].id], "start_date": service.today().isoformat(),
+        "name": "2027年1月期", "course_ids": [company["course"].id], "start_date": clock.today().isoformat(),
         "session_weekday": "2", "session_time": "10:00", "session_minutes": "60",
         "member_ids": [company["people"][2].id], "trainer_ids": [company["trainer"].id],
     }, page=url)
@@ -195,7 +196,7 @@ def test_employees_cannot_manage_cohorts(client: Any, company: dict[str, Any]) -
 def running(company: dict[str, Any]) -> dict[str, Any]:
     """A cohort that started 8 days ago (created then), in its second week."""
     eight_days_ago = datetime.now(timezone.utc) - timedelta(days=8)
-    start = service.today(eight_days_ago)
+    start = clock.today(eight_days_ago)
     cohort = service.create_cohort(company["org"], draft(company, start_date=start), now=eight_days_ago)
     db.session.commit()
     return {**company, "cohort": cohort}
@@ -291,7 +292,7 @@ def test_the_calendar_feed_is_valid_icalendar_behind_a_revocable_secret(client: 
 
 
 def test_one_click_unsubscribe_turns_off_only_that_mail(client: Any, running: dict[str, Any]) -> None:
-    from lms.cohorts.notify import unsubscribe_url
+    from lms.mail.links import unsubscribe_url
 
     person = running["people"][0]
     link = unsubscribe_url(person, "reminder")

@@ -16,6 +16,7 @@ from lms.courses.models import Course
 from lms.courses.source import CourseSourceError, load_course
 from lms.extensions import db
 from lms.learning.models import LessonProgress, QuizAttempt
+from lms.core import clock
 from tests.conftest import count
 from tests.coursetree import write_course
 
@@ -108,7 +109,7 @@ def test_a_cohort_that_teaches_it_opens_it_to_its_employees(client: Any, company
     other = create_user(org, email="other@example.jp")
     keiei = db.session.scalar(sa.select(Course).where(Course.slug == "keiei"))
     service.create_cohort(org, service.CohortDraft(
-        name="経営層と推進担当", course_ids=[keiei.id], start_date=service.today(), session_weekday=2,
+        name="経営層と推進担当", course_ids=[keiei.id], start_date=clock.today(), session_weekday=2,
         session_time=time(10), member_ids=[employee.id],
     ))
     db.session.commit()

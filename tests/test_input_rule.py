@@ -25,6 +25,7 @@ from lms.accounts.roles import Role
 from lms.cohorts import service as cohort_service
 from lms.extensions import db
 from lms.orgs.models import Department
+from lms.core import clock
 from tests.conftest import shared_path
 from tests.htmlforms import PageForm, error_texts, links, post_forms
 from tests.test_isolation import fingerprint
@@ -97,7 +98,7 @@ def world(app: Flask, create_org: Any, create_user: Any, sync_course: Any) -> di
     }
     db.session.add(TrainerAssignment(org_id=org.id, trainer_id=people["trainer"].id))
     cohort = cohort_service.create_cohort(org, cohort_service.CohortDraft(
-        name="2027年1月期", course_ids=[course.id], start_date=cohort_service.today(),
+        name="2027年1月期", course_ids=[course.id], start_date=clock.today(),
         session_weekday=2, session_time=time(10), member_ids=[employee.id],
         trainer_ids=[people["trainer"].id],
     ))

@@ -20,6 +20,7 @@ from lms.cohorts import service as cohort_service
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
 from lms.tenancy import scoped
+from lms.core import clock
 
 MISSING = 999_999
 
@@ -62,7 +63,7 @@ def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_c
     db.session.commit()
     employee = create_user(org, roles=(Role.EMPLOYEE,), email=f"emp@{tag}.example")
     cohort = cohort_service.create_cohort(org, cohort_service.CohortDraft(
-        name="2027年1月期", course_ids=[course.id], start_date=cohort_service.today(), session_weekday=2,
+        name="2027年1月期", course_ids=[course.id], start_date=clock.today(), session_weekday=2,
         session_time=time(10), member_ids=[employee.id],
     ))
     db.session.commit()

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from lms.accounts.roles import Role
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember
-from lms.cohorts.service import today
+from lms.core.clock import today
 from lms.courses.models import Course, CourseModule
 from lms.courses.sync import Author, load_sources, sync_course
 from lms.extensions import db

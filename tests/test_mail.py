@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from lms import outbox
 from lms.accounts.service import request_password_reset
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.mail.models import EmailMessage
 from lms.transaction import commit

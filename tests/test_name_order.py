@@ -12,6 +12,7 @@ from lms.accounts.names import name_key
 from lms.accounts.roles import Role
 from lms.cohorts import service
 from lms.extensions import db
+from lms.core import clock
 
 # Kanji code-point order is 中村 < 井上 < 伊藤 < 佐々木; 五十音 order is いとう < いのうえ < ささき < なかむら.
 PEOPLE = [("中村 翔太", "なかむら しょうた"), ("井上 美咲", "イノウエ ミサキ"), ("伊藤 健一", "ｲﾄｳ ｹﾝｲﾁ"), ("佐々木 陽子", "ささき ようこ")]
@@ -69,7 +70,7 @@ def test_the_cohort_member_picker_the_grid_and_the_course_progress_list_by_furig
     picker = client.get(f"/o/{org.id}/cohorts/new").get_data(as_text=True)
     assert _positions(picker, READING_ORDER) == READING_ORDER
     cohort = service.create_cohort(org, service.CohortDraft(
-        name="第1期", course_ids=[company["course"].id], start_date=service.today(), session_weekday=2,
+        name="第1期", course_ids=[company["course"].id], start_date=clock.today(), session_weekday=2,
         session_time=time(10), member_ids=[p.id for p in company["people"]], trainer_ids=[company["trainer"].id],
     ))
     db.session.commit()

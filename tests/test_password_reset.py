@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import User, UserToken
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.mail.models import EmailMessage
 from tests.conftest import count, drain_outbox, smtp_config

@@ -12,6 +12,7 @@ from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.learning.service import mark_complete
 from lms.transaction import commit
+from lms.core import clock
 from tests.conftest import drain_outbox, smtp_config
 from tests.test_cohorts import company, draft  # noqa: F401 -- fixtures and the draft factory
 
@@ -25,7 +26,7 @@ def app_config(smtp_inbox: Any) -> dict[str, Any]:
 def third_week(company: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
     """A cohort of 営業部 (p0, p1) in its third week: weeks 1 and 2 are due. p0 did week 1, p1 nothing."""
     started = datetime.now(timezone.utc) - timedelta(days=15)
-    cohort = service.create_cohort(company["org"], draft(company, start_date=service.today(started)), now=started)
+    cohort = service.create_cohort(company["org"], draft(company, start_date=clock.today(started)), now=started)
     lessons = {l.title: l for l in db.session.scalars(sa.select(Lesson))}
     lessons["第2週の読み物"].minutes = 25
     mark_complete(company["people"][0], lessons["第1週の読み物"])
@@ -62,7 +63,7 @@ def test_each_person_is_told_their_own_lessons_and_minutes(client: Any, third_we
 
 def test_the_weekly_job_sends_the_same_per_person_account(third_week: dict[str, Any], smtp_inbox: Any) -> None:
     org = third_week["org"]
-    org.reminder_weekday, org.reminder_hour = service.today().weekday(), 0  # due since midnight today
+    org.reminder_weekday, org.reminder_hour = clock.today().weekday(), 0  # due since midnight today
     db.session.commit()
     assert jobs.send_reminders(datetime.now(timezone.utc)) == 2
     commit()

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lms.core.tabular import WHITESPACE
 from lms.accounts.roster_file import (
     MAX_PROBLEMS,
     MAX_ROWS,
@@ -25,7 +26,6 @@ from lms.accounts.roster_file import (
     ROLE_EMPLOYEE,
     ROLE_EXECUTIVE,
     ROLE_ORG_ADMIN,
-    WHITESPACE,
     ParsedRoster,
     RosterFileError,
     RosterProblem,

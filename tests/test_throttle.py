@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import LoginCounter, User
 from lms.accounts.roles import Role
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from tests.conftest import PASSWORD, count
 

@@ -102,7 +102,3 @@ class RosterUploadForm(Form):
             FileAllowed(["csv", "xlsx"], _l("Only CSV and Excel (.xlsx) files can be imported.")),
         ],
     )
-
-
-class ConfirmForm(Form):
-    """A button that only carries the CSRF token."""

@@ -10,7 +10,7 @@ from lms.accounts.roles import Role
 from lms.accounts.roster_file import RosterFileError, RosterProblem, RosterRow, parse_roster
 from lms.accounts.service import find_user_by_email, get_or_create_department, send_invitation
 from lms.audit.service import record
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
 

@@ -35,19 +35,14 @@ Rules
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime
-import io
 import re
-import string
 import unicodedata
 from dataclasses import dataclass
 
-import openpyxl
 from email_validator import EmailNotValidError, validate_email
 
 from lms import textrule
+from lms.core import tabular
 
 ROLE_EMPLOYEE = "employee"
 ROLE_EXECUTIVE = "executive"
@@ -55,10 +50,6 @@ ROLE_ORG_ADMIN = "org_admin"
 
 MAX_ROWS = 5000
 MAX_PROBLEMS = 200
-# Only the first columns of a sheet are read: a forged <dimension> can claim
-# 16384 columns and openpyxl would pad every row to that width.
-MAX_COLUMNS = 100
-
 NAME_MAX_LENGTH = 100
 DEPARTMENT_MAX_LENGTH = 100
 EMAIL_MAX_LENGTH = 254  # RFC 5321 path limit
@@ -103,11 +94,6 @@ PROBLEM_CODES = frozenset(
     }
 )
 
-# The brief's whitespace: ASCII whitespace plus the ideographic space that
-# Japanese IMEs insert. Other Unicode spaces are kept (and make a name that is
-# nothing but them invalid), so what is stored is exactly what was typed.
-WHITESPACE = string.whitespace + "\u3000"
-
 # Which characters no cell may hold is the app's one input rule (lms/textrule.py,
 # one-line text: controls, bidi overrides, line separators, line breaks and tabs).
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Zs", "Zl", "Zp", "Cc"})
@@ -148,12 +134,7 @@ class ParsedRoster:
     encoding: str
 
 
-def _header_key(text: str) -> str:
-    # NFKC folds full-width letters and （）; BOM can survive in a first cell
-    # when a BOM-ed file was concatenated or re-saved.
-    text = unicodedata.normalize("NFKC", text).replace("\ufeff", "")
-    return " ".join(text.split()).casefold()
-
+_header_key = tabular.header_key
 
 _HEADER_LOOKUP = {
     _header_key(alias): canonical
@@ -193,12 +174,7 @@ def _fail(code: str, **fields: object) -> RosterFileError:
     return RosterFileError([RosterProblem(code, **fields)])  # type: ignore[arg-type]
 
 
-def _strip(text: str) -> str:
-    return text.strip(WHITESPACE)
-
-
-def _is_blank(cells: list[str]) -> bool:
-    return all(not _strip(cell) for cell in cells)
+_strip = tabular.strip
 
 
 def _is_displayable(text: str) -> bool:
@@ -211,109 +187,6 @@ def _is_displayable(text: str) -> bool:
 def _safe_preview(text: str) -> str:
     # Echoing control characters back into an error page would garble it.
     return textrule.printable(text)
-
-
-def _file_kind(filename: str) -> str | None:
-    _, dot, extension = _strip(filename).rpartition(".")
-    if not dot:
-        return None
-    extension = extension.lower()
-    return extension if extension in ("csv", "xlsx") else None
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError:
-            raise _fail("unknown_encoding") from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp932")
-    except UnicodeDecodeError:
-        raise _fail("unknown_encoding") from None
-    try:
-        data.decode("euc_jp")
-    except UnicodeDecodeError:
-        # Real CP932 Japanese text nearly always has lead bytes 0x81-0x9F
-        # (hiragana, katakana, level-1 kanji), which EUC-JP cannot decode.
-        return text, "cp932"
-    raise _fail("unknown_encoding")
-
-
-def _first_line(text: str) -> str:
-    for line in io.StringIO(text, newline=""):
-        if _strip(line):
-            return line
-    return ""
-
-
-def _read_csv(data: bytes) -> tuple[list[tuple[int, list[str]]], str]:
-    text, encoding = _decode(data)
-    header_line = _first_line(text)
-    delimiter = "\t" if "\t" in header_line and "," not in header_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []
-    row_number = 0
-    try:
-        for row_number, cells in enumerate(reader, start=1):
-            if _is_blank(cells):
-                continue
-            rows.append((row_number, cells))
-            # Header + MAX_ROWS + one more is enough to know it is too many.
-            if len(rows) > MAX_ROWS + 1:
-                break
-    except csv.Error:
-        # e.g. a field larger than csv.field_size_limit().
-        raise _fail("bad_csv", row_number=row_number + 1) from None
-    return rows, encoding
-
-
-def _xlsx_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        # Excel stores every number as a float; 123.0 was typed as 123.
-        return str(int(value))
-    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
-        return value.isoformat()
-    return str(value)
-
-
-def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
-    # openpyxl raises a zoo of exception types (BadZipFile, KeyError,
-    # ValueError, XML parse errors...) for damaged files, hence the broad
-    # catches; only openpyxl calls are inside them.
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise _fail("bad_xlsx") from None
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        sheet = workbook.worksheets[0]
-        values = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-        # read-only mode fills gaps, so counting from 1 gives sheet row numbers.
-        for row_number, row in enumerate(values, start=1):
-            # Fast path for gap rows: a few-KB file can declare a dimension of
-            # a million rows, and converting each padded cell took seconds.
-            if row.count(None) == len(row):
-                continue
-            cells = [_xlsx_text(value) for value in row]
-            if _is_blank(cells):
-                continue
-            rows.append((row_number, cells))
-            if len(rows) > MAX_ROWS + 1:
-                break
-    except Exception:
-        raise _fail("bad_xlsx") from None
-    finally:
-        workbook.close()
-    return rows
 
 
 def _map_header(
@@ -457,12 +330,9 @@ def _build(rows: list[tuple[int, list[str]]], encoding: str) -> ParsedRoster:
 
 def parse_roster(data: bytes, filename: str) -> ParsedRoster:
     """Parse roster bytes; raise :class:`RosterFileError` with all problems."""
-    kind = _file_kind(filename)
-    if kind is None:
-        raise _fail("unsupported_file_type", value=_safe_preview(filename)[:VALUE_PREVIEW_LENGTH])
-    if not data:
-        raise _fail("empty_file")
-    if kind == "csv":
-        rows, encoding = _read_csv(data)
-        return _build(rows, encoding)
-    return _build(_read_xlsx(data), "xlsx")
+    try:
+        rows, encoding = tabular.read_table(data, filename, MAX_ROWS)
+    except tabular.TabularError as error:
+        value = _safe_preview(filename)[:VALUE_PREVIEW_LENGTH] if error.code == "unsupported_file_type" else None
+        raise _fail(error.code, row_number=error.row_number, value=value) from None
+    return _build(rows, encoding)

@@ -10,9 +10,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from lms import textrule
 from lms.accounts import service, sessions
 from lms.accounts.models import User
-from lms.accounts.forms import (
-    ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm, NewPasswordForm, ProfileForm,
-)
+from lms.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, NewPasswordForm, ProfileForm
+from lms.forms import ConfirmForm
 from lms.audit.service import record
 from lms.transaction import commit
 

@@ -20,7 +20,8 @@ from lms.accounts import sessions
 from lms.accounts.models import LoginCounter, User, UserToken
 from lms.accounts.roles import COMPANY_ROLES, Role
 from lms.audit.service import record
-from lms.db import UTCDateTime, utcnow
+from lms.core.clock import utcnow
+from lms.db import UTCDateTime
 from lms.extensions import db
 from lms.mail.service import queue_mail
 from lms.orgs.models import Department, Organization

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User, UserSession
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 
 # Rows older than this are deleted when the person next signs in (housekeeping; the

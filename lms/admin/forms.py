@@ -3,7 +3,7 @@ from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from lms.forms import Form, choices
-from lms.orgs.codes import EMPLOYEE_BANDS, INDUSTRIES
+from lms.core.vocab import EMPLOYEE_BANDS, INDUSTRIES
 
 
 class OrganizationForm(Form):

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts import service as accounts
-from lms.accounts.forms import ConfirmForm
+from lms.forms import ConfirmForm
 from lms.accounts.models import TrainerAssignment, User, UserRole
 from lms.accounts.roles import Role
 from lms.admin import service
@@ -18,7 +18,7 @@ from lms.extensions import db
 from lms.forms import choices
 from wtforms import SelectChoice
 from lms.mail.models import EmailMessage
-from lms.orgs.codes import PREFECTURES
+from lms.core.vocab import PREFECTURES
 from lms.orgs.models import Organization
 from lms.security import require_role
 from lms.transaction import commit

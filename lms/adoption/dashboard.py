@@ -15,7 +15,7 @@ from lms.accounts.models import User
 from lms.adoption import rules, service
 from lms.adoption.models import AdoptionSettings, UsageCheckin, UsageCount, UsageRollup
 from lms.adoption.survey import SURVEY
-from lms.adoption.vocab import barrier_label, task_label
+from lms.core.vocab import barrier_label, task_label
 from lms.cohorts import service as cohorts
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember
 from lms.extensions import db

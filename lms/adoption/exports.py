@@ -165,7 +165,7 @@ def _return(b: Dashboard) -> Table:
 
 def _survey(b: Dashboard) -> Table:
     from lms.adoption.survey import SURVEY
-    from lms.adoption.vocab import stage_label
+    from lms.core.vocab import stage_label
 
     rows = [[stage_label(s), None if p is None else p / 100, "●" if s == b.stage.stage else ""] for s, p in b.survey]
     rows.append([_("Personal use and some departments together"), SURVEY["middle_stages_together"] / 100, ""])
@@ -204,7 +204,7 @@ def period(board: Dashboard) -> tuple[date, date]:
 
 
 def _summary(board: Dashboard) -> Table:
-    from lms.adoption.vocab import REQUIREMENTS, stage_label
+    from lms.core.vocab import REQUIREMENTS, stage_label
 
     first, last = period(board)
     r = board.training_return

@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from lms.accounts.forms import MultiCheckboxField
 from lms.adoption.rules import MIN_GROUP_FLOOR
 from lms.adoption.service import COMMENT_MAX
-from lms.adoption.vocab import MINUTES_LABELS
+from lms.core.vocab import MINUTES_LABELS
 from lms.forms import Form, choices
 
 DAYS = choices([(n, str(n)) for n in range(8)])

@@ -10,13 +10,14 @@ from lms.accounts.models import User
 from lms.adoption import rules, service
 from lms.adoption.models import UsageCheckin
 from lms.cohorts import service as cohorts
-from lms.cohorts.jobs import _each
+from lms.core.jobs import each
 from lms.cohorts.models import Cohort, CohortMember
-from lms.cohorts.notify import external_url, unsubscribe_url, wants
+from lms.mail.links import external_url, unsubscribe_url, wants
 from lms.cohorts.schedule import reminder_moment
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.mail.service import queue_mail_once
+from lms.core import clock
 
 CHECKIN_WEEKDAY, CHECKIN_HOUR = 4, 15  # Friday 15:00, while the week is fresh
 FOLLOW_UP_WEEKS = (4, 8, 12)  # after a cohort ends: habits form over about 11-12 weeks
@@ -27,7 +28,7 @@ def asked_cohorts(now: datetime) -> dict[int, tuple[Cohort, int | None]]:
 
     Maps cohort id to (cohort, follow-up week number or None while it runs).
     """
-    day = cohorts.today(now)
+    day = clock.today(now)
     week = service.this_week(now)
     asked: dict[int, tuple[Cohort, int | None]] = {}
     for cohort in db.session.scalars(sa.select(Cohort).where(Cohort.start_date <= day).order_by(Cohort.id)):
@@ -44,8 +45,8 @@ def asked_cohorts(now: datetime) -> dict[int, tuple[Cohort, int | None]]:
 def send_checkin_reminders(now: datetime | None = None) -> int:
     """Friday afternoon: ask the members of running cohorts (and of follow-up weeks) who have not answered."""
     now = now or utcnow()
-    day = cohorts.today(now)
-    if now < reminder_moment(day, CHECKIN_WEEKDAY, CHECKIN_HOUR, cohorts.zone()):
+    day = clock.today(now)
+    if now < reminder_moment(day, CHECKIN_WEEKDAY, CHECKIN_HOUR, clock.zone()):
         return 0
     week = service.this_week(now)
     asked = asked_cohorts(now)
@@ -74,7 +75,7 @@ def send_checkin_reminders(now: datetime | None = None) -> int:
             ) is not None
         return queued
 
-    return _each(sorted(asked), "checkin reminders", remind)
+    return each(sorted(asked), "checkin reminders", remind)
 
 
 JOBS: dict[str, Callable[[datetime | None], int]] = {

@@ -11,7 +11,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import OrgOwnedMixin, utcnow
+from lms.core.clock import utcnow
+from lms.db import OrgOwnedMixin
 from lms.extensions import db
 
 

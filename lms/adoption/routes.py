@@ -14,7 +14,7 @@ from lms.adoption import charts, dashboard, exports, service
 from lms.adoption.forms import BaselineForm, CheckinForm, SettingsForm
 from lms.adoption.models import UsageBaseline, UsageCheckin
 from lms.adoption.survey import SURVEY
-from lms.adoption.vocab import BARRIERS, MINUTES_LABELS, REQUIREMENTS, barrier_label, stage_label, task_label
+from lms.core.vocab import BARRIERS, MINUTES_LABELS, REQUIREMENTS, barrier_label, stage_label, task_label
 from lms.audit.service import record
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.extensions import db

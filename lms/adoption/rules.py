@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable, Sequence
 
+from lms.core.clock import week_start
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -34,11 +36,6 @@ MIN_GROUP_FLOOR = 3
 
 
 # --- weeks -------------------------------------------------------------------------------------
-
-def week_start(day: date) -> date:
-    """The Monday of `day`'s week (weeks run Monday to Sunday)."""
-    return day - timedelta(days=day.weekday())
-
 
 def weeks_back(current: date, count: int) -> list[date]:
     """The Mondays of the `count` weeks ending with `current`'s week, oldest first."""

@@ -13,12 +13,13 @@ from lms.accounts.models import User, UserRole
 from lms.accounts.roles import Role
 from lms.adoption import rules
 from lms.adoption.models import AdoptionSettings, UsageCheckin, UsageCheckinRevision, UsageCount, UsageRollup
-from lms.adoption.vocab import BARRIERS, CUSTOM_TASK, TASKS
+from lms.core.vocab import BARRIERS, CUSTOM_TASK, TASKS
 from lms.cohorts import service as cohorts
 from lms.database import insert_ignoring_conflict
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.transaction import commit
+from lms.core import clock
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ DEFAULT_TOOLS = "ChatGPT\nMicrosoft Copilot\nGemini\nClaude\n"
 
 def this_week(now: datetime | None = None) -> date:
     """The Monday of the current week in the installation's zone."""
-    return rules.week_start(cohorts.today(now))
+    return rules.week_start(clock.today(now))
 
 
 def answerable_weeks(now: datetime | None = None) -> tuple[date, date]:

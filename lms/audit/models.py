@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 
 

@@ -13,7 +13,7 @@ from lms.accounts.models import User
 from lms.cohorts import service
 from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.schedule import module_opens_on
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 
 

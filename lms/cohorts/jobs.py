@@ -8,10 +8,8 @@ failure is logged and the others go on. The caller commits.
 """
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 import sqlalchemy as sa
 
@@ -19,34 +17,22 @@ from lms.accounts.models import User, UserRole
 from lms.accounts.roles import Role
 from lms.cohorts import service
 from lms.cohorts.models import Cohort, CohortMember
-from lms.cohorts.notify import external_url, unsubscribe_url, wants
+from lms.mail.links import external_url, unsubscribe_url, wants
 from lms.cohorts.schedule import module_opens_on, reminder_moment
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, LessonProgress
 from lms.mail.service import queue_mail_once
 from lms.orgs.models import Organization
+from lms.core import clock
+from lms.core.jobs import each
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 DIGEST_WEEKDAY, DIGEST_HOUR = 0, 8  # Monday 08:00, about the week that just ended
 
 
-def _each(items: Iterable[T], job: str, work: Callable[[T], int]) -> int:
-    """Runs `work` per item in its own savepoint; a failure is logged and skipped."""
-    queued = 0
-    for item in items:
-        try:
-            with db.session.begin_nested():
-                queued += work(item)
-        except Exception:
-            log.exception("%s failed for %r; the other items go on", job, item)
-    return queued
-
-
 def running_cohorts(now: datetime) -> list[Cohort]:
-    day = service.today(now)
+    day = clock.today(now)
     started = db.session.scalars(sa.select(Cohort).where(Cohort.start_date <= day).order_by(Cohort.id))
     return [c for c in started if not service.calendar_of(c).is_finished(day)]
 
@@ -61,7 +47,7 @@ def _members(cohort: Cohort) -> list[User]:
 def send_module_open_notices(now: datetime | None = None) -> int:
     """'This week's module is open' to every member, once per cohort week."""
     now = now or utcnow()
-    day = service.today(now)
+    day = clock.today(now)
 
     def notify(cohort: Cohort) -> int:
         calendar = service.calendar_of(cohort)
@@ -83,19 +69,19 @@ def send_module_open_notices(now: datetime | None = None) -> int:
             ) is not None
         return queued
 
-    return _each(running_cohorts(now), "module-open notices", notify)
+    return each(running_cohorts(now), "module-open notices", notify)
 
 
 def send_reminders(now: datetime | None = None) -> int:
     """The weekly reminder to members behind, at each company's chosen day and hour, once per week."""
     now = now or utcnow()
-    day = service.today(now)
+    day = clock.today(now)
     cohorts = [c for c in running_cohorts(now) if service.calendar_of(c).week_of(day) >= 2]
     orgs = {o.id: o for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_({c.org_id for c in cohorts})))}
 
     def remind(cohort: Cohort) -> int:
         org = orgs[cohort.org_id]
-        if not org.reminder_enabled or now < reminder_moment(day, org.reminder_weekday, org.reminder_hour, service.zone()):
+        if not org.reminder_enabled or now < reminder_moment(day, org.reminder_weekday, org.reminder_hour, clock.zone()):
             return 0
         report = service.follow_up(cohort, now=now)
         queued = 0
@@ -104,7 +90,7 @@ def send_reminders(now: datetime | None = None) -> int:
                 queued += queue_reminder(cohort, row, report.week, dedupe=True) is not None
         return queued
 
-    return _each(cohorts, "reminders", remind)
+    return each(cohorts, "reminders", remind)
 
 
 def reminder_context(cohort: Cohort, row: service.MemberRow, week: int, *, note: str = "",
@@ -131,8 +117,8 @@ def queue_reminder(cohort: Cohort, row: service.MemberRow, week: int, *, dedupe:
 def send_executive_digests(now: datetime | None = None) -> int:
     """Monday morning: last week's training in aggregate to each company's executives."""
     now = now or utcnow()
-    day = service.today(now)
-    if now < reminder_moment(day, DIGEST_WEEKDAY, DIGEST_HOUR, service.zone()):
+    day = clock.today(now)
+    if now < reminder_moment(day, DIGEST_WEEKDAY, DIGEST_HOUR, clock.zone()):
         return 0
     week_end = day - timedelta(days=day.weekday())  # this Monday: the digest covers the 7 days before it
     week_start = week_end - timedelta(days=7)
@@ -144,7 +130,7 @@ def send_executive_digests(now: datetime | None = None) -> int:
 
     def digest(org_id: int) -> int:
         cohorts = by_org[org_id]
-        start = datetime.combine(week_start, datetime.min.time(), tzinfo=service.zone())
+        start = datetime.combine(week_start, datetime.min.time(), tzinfo=clock.zone())
         end = start + timedelta(days=7)
         members = sa.select(CohortMember.user_id).where(CohortMember.cohort_id.in_([c.id for c in cohorts]))
         lessons_done = db.session.scalar(
@@ -185,7 +171,7 @@ def send_executive_digests(now: datetime | None = None) -> int:
             ) is not None
         return queued
 
-    return _each(sorted(by_org), "executive digests", digest)
+    return each(sorted(by_org), "executive digests", digest)
 
 
 JOBS: dict[str, Callable[[datetime | None], int]] = {

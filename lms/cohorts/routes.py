@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 
-from lms.accounts.forms import ConfirmForm
+from lms.forms import ConfirmForm
 from lms.accounts.models import TrainerAssignment, User, UserRole
 from lms.accounts.roles import Role
 from lms.audit.service import record
@@ -15,7 +15,7 @@ from lms.cohorts.forms import (
     AddMembersForm, CohortForm, MeetingUrlForm, NotificationsForm, NudgeForm, ReminderSettingsForm,
 )
 from lms.cohorts.models import Cohort
-from lms.cohorts.notify import PREFERENCES, read_unsubscribe_token
+from lms.mail.links import PREFERENCES, read_unsubscribe_token
 from lms.courses.models import CourseModule
 from lms.extensions import csrf, db
 from lms.learning.queries import visible_courses
@@ -23,6 +23,7 @@ from lms.orgs import queries as org_queries
 from lms.security import require_org_role
 from lms.tenancy import current_org, get_in_org_or_404, org_blueprint, scoped
 from lms.transaction import commit
+from lms.core import clock
 
 bp = org_blueprint("cohorts", __name__, "/cohorts")
 public_bp = Blueprint("cohort_feeds", __name__, template_folder="templates")
@@ -53,7 +54,7 @@ def _fill_choices(form: CohortForm) -> None:
 @require_org_role(*RUNNERS)
 def index():  # type: ignore[no-untyped-def]
     cohorts = list(db.session.scalars(scoped(sa.select(Cohort)).order_by(Cohort.start_date.desc(), Cohort.id.desc())))
-    day = service.today()
+    day = clock.today()
     return render_template("cohorts/index.html", cohorts=[(c, service.calendar_of(c), day) for c in cohorts],
                            settings=_settings_form())
 
@@ -128,7 +129,7 @@ def show(cohort_id: int, meeting_form: MeetingUrlForm | None = None):  # type: i
     add_form.member_ids.choices = [(u.id, u.display_name) for u in _people() if u.id not in members]
     return render_template(
         "cohorts/show.html", cohort=cohort, report=report, calendar=service.calendar_of(cohort),
-        add_form=add_form, confirm=ConfirmForm(), today=service.today(),
+        add_form=add_form, confirm=ConfirmForm(), today=clock.today(),
         days_off={week: why for week, _start, why in service.sessions_on_days_off(cohort)},
         meeting_form=meeting_form or MeetingUrlForm(formdata=None, meeting_url=cohort.meeting_url or ""),
     )

@@ -51,11 +51,6 @@ class CohortCalendar:
         return None
 
 
-def local_date(now: datetime, zone: ZoneInfo) -> date:
-    """The calendar date people in `zone` see at the aware instant `now`."""
-    return now.astimezone(zone).date()
-
-
 def module_opens_on(calendar: CohortCalendar, module_week: int) -> date:
     """A module opens on the first day of its week (modules past the cohort's weeks open in the last week)."""
     return calendar.week_starts_on(max(1, min(module_week, calendar.weeks)))

@@ -20,9 +20,9 @@ from lms.accounts.models import TrainerAssignment, User, UserRole
 from lms.accounts.roles import Role
 from lms.cohorts.days_off import DayOff, day_off
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer, ModuleOpening
-from lms.cohorts.schedule import CohortCalendar, due_weeks, local_date, module_opens_on, sessions_overlap
+from lms.cohorts.schedule import CohortCalendar, due_weeks, module_opens_on, sessions_overlap
 from lms.courses.models import Course, CourseModule, Lesson
-from lms.db import utcnow
+from lms.core.clock import today, utcnow, zone
 from lms.extensions import db
 from lms.learning.models import LessonProgress, QuizAttempt
 from lms.orgs.models import Organization
@@ -50,14 +50,6 @@ class CohortDraft:
     department_ids: list[int] = field(default_factory=list)
     trainer_ids: list[int] = field(default_factory=list)
     meeting_url: str = ""
-
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def today(now: datetime | None = None) -> date:
-    return local_date(now or utcnow(), zone())
 
 
 def calendar_of(cohort: Cohort) -> CohortCalendar:

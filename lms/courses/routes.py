@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from lms.accounts.forms import ConfirmForm
+from lms.forms import ConfirmForm
 from lms.accounts.roles import Role
 from lms.courses import authoring
 from lms.courses.export import export_zip

@@ -17,11 +17,8 @@ from urllib.parse import unquote
 import yaml
 
 from lms import textrule
+from lms.core.vocab import INDUSTRY_CODES
 
-INDUSTRY_CODES: tuple[str, ...] = (
-    "all", "manufacturing", "construction", "retail", "food_service", "services",
-    "professional", "it", "healthcare_welfare", "logistics", "real_estate", "wholesale",
-)
 LESSON_KINDS = ("reading", "quiz", "exercise", "workshop")
 LEVELS = ("beginner", "intermediate", "advanced")
 AUDIENCES = ("everyone", "executives")  # executives: shown to executives and company admins, not to employees

@@ -21,7 +21,7 @@ from lms.courses.source import (
     folders_without_course_md,
     load_course,
 )
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 
 CREATED = "created"

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from lms.accounts.models import TrainerAssignment, User
 from lms.accounts.roles import Role
 from lms.adoption import dashboard, exports
-from lms.adoption.vocab import REQUIREMENTS, stage_label
+from lms.core.vocab import REQUIREMENTS, stage_label
 from lms.cohorts import service as cohort_service
 from lms.extensions import db
 from lms.learning.queries import course_cards, visible_courses

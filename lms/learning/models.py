@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.courses.models import Lesson
-from lms.db import OrgOwnedMixin, utcnow
+from lms.core.clock import utcnow
+from lms.db import OrgOwnedMixin
 from lms.extensions import db
 
 

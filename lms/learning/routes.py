@@ -10,7 +10,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.accounts.forms import ConfirmForm
+from lms.forms import ConfirmForm
 from lms.accounts.roles import Role
 from lms.csvexport import csv_response
 from lms.cohorts import service as cohort_service

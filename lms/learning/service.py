@@ -10,7 +10,7 @@ from lms.accounts.models import User
 from lms.courses.models import Lesson, LessonRevision
 from lms.courses.source import QuizOption, QuizQuestion, score
 from lms.database import insert_ignoring_conflict
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, LessonProgress, QuizAttempt
 

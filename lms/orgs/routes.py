@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts import roster, service
-from lms.accounts.forms import ConfirmForm, DepartmentForm, InviteForm, MemberForm, RosterUploadForm, company_role_choices
+from lms.accounts.forms import DepartmentForm, InviteForm, MemberForm, RosterUploadForm, company_role_choices
+from lms.forms import ConfirmForm
 from lms.accounts.models import RosterImport, User
 from lms.accounts.roles import Role
 from lms.accounts.roster_file import RosterFileError

@@ -28,7 +28,7 @@ from flask import Flask
 
 from lms.adoption.jobs import JOBS as ADOPTION_JOBS
 from lms.cohorts.jobs import JOBS as COHORT_JOBS
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.scheduler.models import JobSlot
 from lms.transaction import commit
