@@ -3,14 +3,27 @@
 Company pages live under `/o/<org_id>/`. Blueprints made by `org_blueprint`
 load that company once per request, check that the signed-in person may see
 it (else 404, so ids of other companies are indistinguishable from ids that
-do not exist) and keep it in `g.org`. Every read of company-owned rows goes
-through `scoped` or `get_in_org_or_404`, which filter by `g.org`.
+do not exist) and keep it in `g.org`.
+
+Every read of company-owned rows, in a view, a service, a job or the CLI,
+names its company through one helper:
+
+* `owned_by(Model, org)`: the SQL condition "this row belongs to `org`", for
+  WHERE clauses and JOIN ... ON clauses alike;
+* `in_org(stmt, org)`: a SELECT (or UPDATE/DELETE) restricted to `org`;
+* `get_in_org(Model, id, org)` / `get_in_org_or_404(Model, id)`: one row by id;
+* `scoped(stmt)`: `in_org` with the request's company, the common case in views.
+
+`org` is an `Organization`, a company id, or a SQL expression standing for one
+(a bound parameter of a cached statement, or `Organization.id` in a join).
+No other module compares a model's `org_id` itself (a test enforces it).
 """
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Union
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from flask import Blueprint, abort, g
 from flask_login import current_user
 
@@ -20,6 +33,8 @@ from lms.extensions import db, login_manager
 from lms.orgs.models import Organization
 
 M = TypeVar("M")
+S = TypeVar("S", sa.Select[Any], sa.Update, sa.Delete)
+OrgRef = Union[Organization, int, None, ColumnElement[Any]]  # None (a person with no company) matches no row
 
 # What provider staff may do inside a client company.
 ADMIN_ORG_ROLES = frozenset({Role.ORG_ADMIN, Role.EXECUTIVE})
@@ -38,9 +53,7 @@ def org_roles_for(user: User, org: Organization) -> frozenset[Role] | None:
 
 
 def _is_assigned(trainer: User, org: Organization) -> bool:
-    stmt = sa.select(TrainerAssignment.id).where(
-        TrainerAssignment.trainer_id == trainer.id, TrainerAssignment.org_id == org.id
-    )
+    stmt = in_org(sa.select(TrainerAssignment.id), org).where(TrainerAssignment.trainer_id == trainer.id)
     return db.session.scalar(stmt) is not None
 
 
@@ -56,20 +69,49 @@ def current_org_roles() -> frozenset[Role]:
     return g.get("org_roles", frozenset())
 
 
-def scoped(stmt: sa.Select[Any], model: type | None = None) -> sa.Select[Any]:
-    """Restrict a SELECT of a company-owned model to the current company."""
-    model = model or stmt.column_descriptions[0]["entity"]
-    if model is None or not hasattr(model, "org_id"):
-        raise TypeError(f"{model!r} is not company-owned; scoped() only applies to models with org_id")
-    return stmt.where(model.org_id == current_org().id)
+def _org_column(model: Any) -> Any:
+    column = getattr(model, "org_id", None)
+    if model is None or column is None:
+        raise TypeError(f"{model!r} is not company-owned; only models with org_id can be scoped to a company")
+    return column
 
 
-def get_in_org_or_404(model: type[M], ident: int) -> M:
-    """Load one company-owned row by id within the current company.
+def _org_value(org: OrgRef) -> Any:
+    return org.id if isinstance(org, Organization) else org
+
+
+def owned_by(model: Any, org: OrgRef) -> ColumnElement[bool]:
+    """The SQL condition that a row of `model` belongs to `org` (for WHERE and JOIN ... ON)."""
+    return _org_column(model) == _org_value(org)  # type: ignore[no-any-return]
+
+
+def _entity(stmt: sa.Select[Any] | sa.Update | sa.Delete) -> Any:
+    if isinstance(stmt, sa.Select):
+        return stmt.column_descriptions[0]["entity"]
+    return stmt.entity_description["entity"]
+
+
+def in_org(stmt: S, org: OrgRef, model: Any = None) -> S:
+    """Restrict a statement over a company-owned model (its first entity unless named) to `org`."""
+    return stmt.where(owned_by(model if model is not None else _entity(stmt), org))  # type: ignore[return-value]
+
+
+def scoped(stmt: S, model: Any = None) -> S:
+    """`in_org` with the request's company: the common case in company pages."""
+    return in_org(stmt, current_org(), model)
+
+
+def get_in_org(model: type[M], ident: int, org: OrgRef) -> M | None:
+    """One company-owned row by id within `org`, or None when it does not exist or is another company's."""
+    return db.session.scalar(in_org(sa.select(model), org, model).where(model.id == ident))  # type: ignore[attr-defined]
+
+
+def get_in_org_or_404(model: type[M], ident: int, org: OrgRef | None = None) -> M:
+    """Load one company-owned row by id within `org` (the request's company by default).
 
     :raise 404: when it does not exist or belongs to another company.
     """
-    obj = db.session.scalar(scoped(sa.select(model), model).where(model.id == ident))  # type: ignore[attr-defined]
+    obj = get_in_org(model, ident, current_org() if org is None else org)
     if obj is None:
         abort(404)
     return obj

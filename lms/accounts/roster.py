@@ -13,6 +13,7 @@ from lms.audit.service import record
 from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
+from lms.tenancy import owned_by
 
 CREATE = "create"
 UPDATE = "update"
@@ -77,7 +78,7 @@ def stage_roster(org: Organization, data: bytes, filename: str, *, actor: User) 
 
 def new_department_names(org: Organization, staged: RosterImport) -> list[str]:
     wanted = {r["department"] for r in staged.rows if r["department"]}
-    known = set(db.session.scalars(sa.select(Department.name).where(Department.org_id == org.id)))
+    known = set(db.session.scalars(sa.select(Department.name).where(owned_by(Department, org))))
     return sorted(wanted - known)
 
 

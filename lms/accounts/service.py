@@ -25,6 +25,7 @@ from lms.db import UTCDateTime
 from lms.extensions import db
 from lms.mail.service import queue_mail
 from lms.orgs.models import Department, Organization
+from lms.tenancy import owned_by
 
 RESET = "reset"
 INVITE = "invite"
@@ -266,7 +267,7 @@ class MemberInput:
 
 
 def get_or_create_department(org: Organization, name: str) -> Department:
-    dept = db.session.scalar(sa.select(Department).where(Department.org_id == org.id, Department.name == name))
+    dept = db.session.scalar(sa.select(Department).where(owned_by(Department, org), Department.name == name))
     if dept is None:
         dept = Department(org_id=org.id, name=name)
         db.session.add(dept)

@@ -22,6 +22,7 @@ from lms.core.vocab import PREFECTURES
 from lms.orgs.models import Organization
 from lms.security import require_role
 from lms.transaction import commit
+from lms.tenancy import owned_by
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 PAGE_SIZE = 50
@@ -140,7 +141,7 @@ def audit():  # type: ignore[no-untyped-def]
     org_id = request.args.get("org", type=int)
     stmt = sa.select(AuditEvent)
     if org_id:
-        stmt = stmt.where(AuditEvent.org_id == org_id)
+        stmt = stmt.where(owned_by(AuditEvent, org_id))
     events = db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
     events = list(events)
     return render_template(

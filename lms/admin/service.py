@@ -9,6 +9,7 @@ from lms.accounts.service import EmailTaken, find_user_by_email, normalize_email
 from lms.audit.service import record
 from lms.extensions import db
 from lms.orgs.models import Organization
+from lms.tenancy import owned_by
 
 
 def create_organization(*, name: str, industry: str, employee_band: str, prefecture: int | None, actor: User | None) -> Organization:
@@ -48,7 +49,7 @@ def trainers() -> list[User]:
 def assigned_trainers(org: Organization) -> list[User]:
     stmt = (
         sa.select(User).join(TrainerAssignment, TrainerAssignment.trainer_id == User.id)
-        .where(TrainerAssignment.org_id == org.id).order_by(*User.name_order())
+        .where(owned_by(TrainerAssignment, org)).order_by(*User.name_order())
     )
     return list(db.session.scalars(stmt))
 
@@ -57,7 +58,7 @@ def assign_trainer(org: Organization, trainer: User, *, actor: User | None) -> N
     if not trainer.has_role(Role.TRAINER):
         raise ValueError("only trainers can be assigned to a company")
     exists = db.session.scalar(
-        sa.select(TrainerAssignment.id).where(TrainerAssignment.org_id == org.id, TrainerAssignment.trainer_id == trainer.id)
+        sa.select(TrainerAssignment.id).where(owned_by(TrainerAssignment, org), TrainerAssignment.trainer_id == trainer.id)
     )
     if exists is None:
         db.session.add(TrainerAssignment(org_id=org.id, trainer_id=trainer.id))
@@ -66,7 +67,7 @@ def assign_trainer(org: Organization, trainer: User, *, actor: User | None) -> N
 
 def unassign_trainer(org: Organization, trainer: User, *, actor: User) -> None:
     db.session.execute(
-        sa.delete(TrainerAssignment).where(TrainerAssignment.org_id == org.id, TrainerAssignment.trainer_id == trainer.id)
+        sa.delete(TrainerAssignment).where(owned_by(TrainerAssignment, org), TrainerAssignment.trainer_id == trainer.id)
     )
     record("trainer.unassigned", actor=actor, org_id=org.id, subject=trainer.email)
 

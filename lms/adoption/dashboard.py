@@ -21,6 +21,7 @@ from lms.cohorts.models import Cohort, CohortCourse, CohortMember
 from lms.extensions import db
 from lms.learning.models import CourseCompletion
 from lms.orgs.models import Department, Organization
+from lms.tenancy import owned_by
 
 CHART_WEEKS = 26
 RECENT_WEEKS = 4  # "where AI is used", minutes saved: the last four complete weeks
@@ -78,14 +79,14 @@ def build(org: Organization, now: datetime | None = None) -> Dashboard:
     week = service.this_week(now) - timedelta(weeks=1)
     first = week - timedelta(weeks=CHART_WEEKS - 1)
     rollups = list(db.session.scalars(
-        sa.select(UsageRollup).where(UsageRollup.org_id == org.id, UsageRollup.week >= first, UsageRollup.week <= week)
+        sa.select(UsageRollup).where(owned_by(UsageRollup, org), UsageRollup.week >= first, UsageRollup.week <= week)
     ))
     by_week: dict[date, list[UsageRollup]] = defaultdict(list)
     for r in rollups:
         by_week[r.week].append(r)
     latest = by_week.get(week, [])
     names = dict(db.session.execute(
-        sa.select(Department.id, Department.name).where(Department.org_id == org.id)
+        sa.select(Department.id, Department.name).where(owned_by(Department, org))
     ).all())
     completion = _completion_by_department(org.id)
     recent = [week - timedelta(weeks=i) for i in range(RECENT_WEEKS)]
@@ -167,7 +168,7 @@ def _completion_by_department(org_id: int) -> dict[int, tuple[int, int]]:
         .outerjoin(CourseCompletion, sa.and_(
             CourseCompletion.user_id == CohortMember.user_id, CourseCompletion.course_id == CohortCourse.course_id
         ))
-        .where(CohortMember.org_id == org_id, User.is_active.is_(True))
+        .where(owned_by(CohortMember, org_id), User.is_active.is_(True))
         .group_by(department_key)
     )
     return {key: (total, done) for key, total, done in db.session.execute(stmt)}
@@ -175,7 +176,7 @@ def _completion_by_department(org_id: int) -> dict[int, tuple[int, int]]:
 
 def _people_trained(org_id: int) -> int:
     return db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(CohortMember.user_id))).where(CohortMember.org_id == org_id)
+        sa.select(sa.func.count(sa.distinct(CohortMember.user_id))).where(owned_by(CohortMember, org_id))
     ) or 0
 
 
@@ -201,7 +202,7 @@ def _shares(org_id: int, weeks: list[date], answered_weeks: int, dimension: str,
     """
     rows = db.session.execute(
         sa.select(UsageCount.code, sa.func.sum(UsageCount.count))
-        .where(UsageCount.org_id == org_id, UsageCount.week.in_(weeks), UsageCount.dimension == dimension)
+        .where(owned_by(UsageCount, org_id), UsageCount.week.in_(weeks), UsageCount.dimension == dimension)
         .group_by(UsageCount.code).order_by(sa.func.sum(UsageCount.count).desc(), UsageCount.code)
     ).all()
     per_week = answered_weeks
@@ -215,7 +216,7 @@ def _cohort_rows(org_id: int, now: datetime | None, t: rules.Thresholds) -> list
     today = cohorts.today(now)
     last_complete = service.this_week(now) - timedelta(weeks=1)
     listed = list(db.session.scalars(
-        sa.select(Cohort).where(Cohort.org_id == org_id).order_by(Cohort.start_date.desc(), Cohort.id.desc())
+        sa.select(Cohort).where(owned_by(Cohort, org_id)).order_by(Cohort.start_date.desc(), Cohort.id.desc())
     ))
     if not listed:
         return []
@@ -226,11 +227,11 @@ def _cohort_rows(org_id: int, now: datetime | None, t: rules.Thresholds) -> list
             .outerjoin(CourseCompletion, sa.and_(
                 CourseCompletion.user_id == CohortMember.user_id, CourseCompletion.course_id == CohortCourse.course_id
             ))
-            .where(CohortMember.org_id == org_id).group_by(CohortMember.cohort_id)
+            .where(owned_by(CohortMember, org_id)).group_by(CohortMember.cohort_id)
         )
     )
     members = dict(db.session.execute(
-        sa.select(CohortMember.cohort_id, sa.func.count()).where(CohortMember.org_id == org_id)
+        sa.select(CohortMember.cohort_id, sa.func.count()).where(owned_by(CohortMember, org_id))
         .group_by(CohortMember.cohort_id)
     ).all())
     out = []
@@ -247,7 +248,7 @@ def _cohort_rows(org_id: int, now: datetime | None, t: rules.Thresholds) -> list
                 sa.select(UsageCheckin.week, sa.func.count())
                 .join(CohortMember, sa.and_(CohortMember.user_id == UsageCheckin.user_id,
                                             CohortMember.cohort_id == cohort.id))
-                .where(UsageCheckin.org_id == org_id, UsageCheckin.week.in_(reached), UsageCheckin.days_used > 0)
+                .where(owned_by(UsageCheckin, org_id), UsageCheckin.week.in_(reached), UsageCheckin.days_used > 0)
                 .group_by(UsageCheckin.week)
             ).all()) if reached else {}
             for after, w in asked.items():

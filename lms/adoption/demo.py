@@ -21,6 +21,7 @@ from lms.adoption import service
 from lms.adoption.models import UsageCheckin
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
+from lms.tenancy import owned_by
 
 WEEKS = 16
 
@@ -68,10 +69,10 @@ def add_demo_usage(progress: Callable[[str], None] = lambda _: None, now: dateti
         people = db.session.execute(
             sa.select(User, Department.name).join(UserRole, UserRole.user_id == User.id)
             .outerjoin(Department, Department.id == User.department_id)
-            .where(User.org_id == org.id, UserRole.role == Role.EMPLOYEE.value).order_by(User.id)
+            .where(owned_by(User, org), UserRole.role == Role.EMPLOYEE.value).order_by(User.id)
         ).all()
         answered = {(u, w) for u, w in db.session.execute(
-            sa.select(UsageCheckin.user_id, UsageCheckin.week).where(UsageCheckin.org_id == org.id)
+            sa.select(UsageCheckin.user_id, UsageCheckin.week).where(owned_by(UsageCheckin, org))
         )}
         for number, week in enumerate(weeks, start=1):
             # As if answered on the Friday evening of that week (Tokyo).

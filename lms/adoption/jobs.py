@@ -18,6 +18,7 @@ from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.mail.service import queue_mail_once
 from lms.core import clock
+from lms.tenancy import owned_by
 
 CHECKIN_WEEKDAY, CHECKIN_HOUR = 4, 15  # Friday 15:00, while the week is fresh
 FOLLOW_UP_WEEKS = (4, 8, 12)  # after a cohort ends: habits form over about 11-12 weeks
@@ -56,10 +57,10 @@ def send_checkin_reminders(now: datetime | None = None) -> int:
         settings = service.settings_for(cohort.org_id)
         if not settings.checkin_reminder:
             return 0
-        answered = sa.select(UsageCheckin.user_id).where(UsageCheckin.org_id == cohort.org_id, UsageCheckin.week == week)
+        answered = sa.select(UsageCheckin.user_id).where(owned_by(UsageCheckin, cohort.org_id), UsageCheckin.week == week)
         people = db.session.scalars(
             sa.select(User).join(CohortMember, CohortMember.user_id == User.id)
-            .where(CohortMember.cohort_id == cohort.id, User.org_id == cohort.org_id, User.id.not_in(answered))
+            .where(CohortMember.cohort_id == cohort.id, owned_by(User, cohort.org_id), User.id.not_in(answered))
             .order_by(User.id)
         )
         queued = 0

@@ -20,6 +20,7 @@ from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.transaction import commit
 from lms.core import clock
+from lms.tenancy import owned_by
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def answerable_weeks(now: datetime | None = None) -> tuple[date, date]:
 
 def settings_for(org_id: int) -> AdoptionSettings:
     """The company's settings row, created with the defaults on first use (race-safe)."""
-    stmt = sa.select(AdoptionSettings).where(AdoptionSettings.org_id == org_id)
+    stmt = sa.select(AdoptionSettings).where(owned_by(AdoptionSettings, org_id))
     found = db.session.scalar(stmt)
     if found is not None:
         return found
@@ -86,7 +87,7 @@ def _lock_company(org_id: int) -> AdoptionSettings:
     """
     settings = settings_for(org_id)
     db.session.execute(
-        sa.update(AdoptionSettings).where(AdoptionSettings.org_id == org_id)
+        sa.update(AdoptionSettings).where(owned_by(AdoptionSettings, org_id))
         .values(checkin_reminder=AdoptionSettings.checkin_reminder)
         .execution_options(synchronize_session=False)
     )
@@ -155,7 +156,9 @@ def save_checkin(user: User, week: date, draft: CheckinDraft, now: datetime | No
     if draft.days_used == 0:
         draft.tasks, draft.tools, draft.minutes_bucket = [], [], 0
     checkin = db.session.scalar(
-        sa.select(UsageCheckin).where(UsageCheckin.user_id == user.id, UsageCheckin.week == week)
+        sa.select(UsageCheckin).where(
+            owned_by(UsageCheckin, user.org_id), UsageCheckin.user_id == user.id, UsageCheckin.week == week
+        )
     )
     if checkin is None:
         checkin = UsageCheckin(org_id=user.org_id, user_id=user.id, week=week, created_at=now)
@@ -189,7 +192,7 @@ def _ordered(values: list[str]) -> list[str]:
 def _employees(org_id: int) -> sa.Select[tuple[int, int | None]]:
     return (
         sa.select(User.id, User.department_id).join(UserRole, UserRole.user_id == User.id)
-        .where(User.org_id == org_id, User.is_active.is_(True), UserRole.role == Role.EMPLOYEE.value)
+        .where(owned_by(User, org_id), User.is_active.is_(True), UserRole.role == Role.EMPLOYEE.value)
     )
 
 
@@ -218,7 +221,7 @@ def _tally_weeks(org_id: int, weeks: list[date], settings: AdoptionSettings) -> 
     rows = db.session.execute(
         sa.select(UsageCheckin.user_id, UsageCheckin.week, UsageCheckin.days_used, UsageCheckin.minutes_bucket,
                   UsageCheckin.tasks, UsageCheckin.tools, UsageCheckin.barriers)
-        .where(UsageCheckin.org_id == org_id, UsageCheckin.week >= first, UsageCheckin.week <= last)
+        .where(owned_by(UsageCheckin, org_id), UsageCheckin.week >= first, UsageCheckin.week <= last)
     ).all()
     active_weeks: dict[int, set[date]] = defaultdict(set)
     by_week: dict[date, dict[int, Any]] = defaultdict(dict)
@@ -239,8 +242,8 @@ def _tally_weeks(org_id: int, weeks: list[date], settings: AdoptionSettings) -> 
 
 def _write_weeks(org_id: int, tallied: list[tuple[date, WeekTally]]) -> None:
     for week, tally in tallied:
-        db.session.execute(sa.delete(UsageRollup).where(UsageRollup.org_id == org_id, UsageRollup.week == week))
-        db.session.execute(sa.delete(UsageCount).where(UsageCount.org_id == org_id, UsageCount.week == week))
+        db.session.execute(sa.delete(UsageRollup).where(owned_by(UsageRollup, org_id), UsageRollup.week == week))
+        db.session.execute(sa.delete(UsageCount).where(owned_by(UsageCount, org_id), UsageCount.week == week))
         rollup_rows, count_rows = tally.rows(org_id, week)
         if rollup_rows:
             db.session.execute(sa.insert(UsageRollup), rollup_rows)
@@ -253,7 +256,7 @@ def _fingerprint(org_id: int, first: date, last: date) -> tuple[Any, ...]:
     (how many, last changed) and the employees (who, in which department)."""
     answers = db.session.execute(
         sa.select(sa.func.count(), sa.func.max(UsageCheckin.updated_at))
-        .where(UsageCheckin.org_id == org_id, UsageCheckin.week >= first, UsageCheckin.week <= last)
+        .where(owned_by(UsageCheckin, org_id), UsageCheckin.week >= first, UsageCheckin.week <= last)
     ).one()
     people = _employees(org_id).subquery()
     staff = db.session.execute(sa.select(
@@ -361,6 +364,7 @@ def history(user: User, weeks: int = 26, now: datetime | None = None) -> list[Us
     """The person's own answers, newest first."""
     since = this_week(now) - timedelta(weeks=weeks)
     return list(db.session.scalars(
-        sa.select(UsageCheckin).where(UsageCheckin.user_id == user.id, UsageCheckin.week >= since)
+        sa.select(UsageCheckin)
+        .where(owned_by(UsageCheckin, user.org_id), UsageCheckin.user_id == user.id, UsageCheckin.week >= since)
         .order_by(UsageCheckin.week.desc())
     ))

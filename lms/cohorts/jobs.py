@@ -26,6 +26,7 @@ from lms.mail.service import queue_mail_once
 from lms.orgs.models import Organization
 from lms.core import clock
 from lms.core.jobs import each
+from lms.tenancy import owned_by
 
 
 DIGEST_WEEKDAY, DIGEST_HOUR = 0, 8  # Monday 08:00, about the week that just ended
@@ -135,13 +136,13 @@ def send_executive_digests(now: datetime | None = None) -> int:
         members = sa.select(CohortMember.user_id).where(CohortMember.cohort_id.in_([c.id for c in cohorts]))
         lessons_done = db.session.scalar(
             sa.select(sa.func.count()).select_from(LessonProgress).where(
-                LessonProgress.org_id == org_id, LessonProgress.user_id.in_(members),
+                owned_by(LessonProgress, org_id), LessonProgress.user_id.in_(members),
                 LessonProgress.first_completed_at >= start, LessonProgress.first_completed_at < end,
             )
         ) or 0
         finished = db.session.scalar(
             sa.select(sa.func.count(sa.distinct(CourseCompletion.user_id))).where(
-                CourseCompletion.org_id == org_id, CourseCompletion.user_id.in_(members),
+                owned_by(CourseCompletion, org_id), CourseCompletion.user_id.in_(members),
                 CourseCompletion.completed_at >= start, CourseCompletion.completed_at < end,
             )
         ) or 0
@@ -156,7 +157,7 @@ def send_executive_digests(now: datetime | None = None) -> int:
             })
         executives = db.session.scalars(
             sa.select(User).join(UserRole).where(
-                User.org_id == org_id, UserRole.role == Role.EXECUTIVE.value
+                owned_by(User, org_id), UserRole.role == Role.EXECUTIVE.value
             ).order_by(User.id)
         )
         queued = 0

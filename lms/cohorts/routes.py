@@ -21,7 +21,7 @@ from lms.extensions import csrf, db
 from lms.learning.queries import visible_courses
 from lms.orgs import queries as org_queries
 from lms.security import require_org_role
-from lms.tenancy import current_org, get_in_org_or_404, org_blueprint, scoped
+from lms.tenancy import current_org, get_in_org_or_404, org_blueprint, owned_by, scoped
 from lms.transaction import commit
 from lms.core import clock
 
@@ -45,7 +45,7 @@ def _fill_choices(form: CohortForm) -> None:
     form.member_ids.choices = [(u.id, u.display_name) for u in _people()]
     trainers = db.session.scalars(
         sa.select(User).join(TrainerAssignment, TrainerAssignment.trainer_id == User.id)
-        .where(TrainerAssignment.org_id == org.id).order_by(*User.name_order())
+        .where(owned_by(TrainerAssignment, org)).order_by(*User.name_order())
     )
     form.trainer_ids.choices = [(t.id, t.display_name) for t in trainers]
 

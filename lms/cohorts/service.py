@@ -26,6 +26,7 @@ from lms.core.clock import today, utcnow, zone
 from lms.extensions import db
 from lms.learning.models import LessonProgress, QuizAttempt
 from lms.orgs.models import Organization
+from lms.tenancy import owned_by
 
 DONE_STATES = (LessonProgress.COMPLETED, LessonProgress.PASSED)
 
@@ -72,7 +73,7 @@ def cohort_modules(cohort: Cohort) -> list[tuple[Course, CourseModule]]:
 def _trainers_assigned(org: Organization, trainer_ids: list[int]) -> set[int]:
     return set(db.session.scalars(
         sa.select(TrainerAssignment.trainer_id).where(
-            TrainerAssignment.org_id == org.id, TrainerAssignment.trainer_id.in_(trainer_ids)
+            owned_by(TrainerAssignment, org), TrainerAssignment.trainer_id.in_(trainer_ids)
         )
     ))
 
@@ -82,14 +83,14 @@ def _company_people(org: Organization, user_ids: list[int], department_ids: list
     from lms.orgs.models import Department
 
     own_users = set(db.session.scalars(
-        sa.select(User.id).where(User.org_id == org.id, User.is_active.is_(True), User.id.in_(user_ids))
+        sa.select(User.id).where(owned_by(User, org), User.is_active.is_(True), User.id.in_(user_ids))
     ))
     own_departments = set(db.session.scalars(
-        sa.select(Department.id).where(Department.org_id == org.id, Department.id.in_(department_ids))
+        sa.select(Department.id).where(owned_by(Department, org), Department.id.in_(department_ids))
     ))
     via_departments = set(db.session.scalars(
         sa.select(User.id).join(UserRole).where(
-            User.org_id == org.id, User.is_active.is_(True), User.department_id.in_(own_departments),
+            owned_by(User, org), User.is_active.is_(True), User.department_id.in_(own_departments),
             UserRole.role == Role.EMPLOYEE.value,
         )
     )) if own_departments else set()
@@ -107,7 +108,7 @@ def validate(org: Organization, draft: CohortDraft, *, now: datetime | None = No
     name = draft.name.strip()
     if not name:
         errors["name"] = _("Give the cohort a name.")
-    elif db.session.scalar(sa.select(Cohort.id).where(Cohort.org_id == org.id, Cohort.name == name)) is not None:
+    elif db.session.scalar(sa.select(Cohort.id).where(owned_by(Cohort, org), Cohort.name == name)) is not None:
         errors["name"] = _("This company already has a cohort with this name.")
 
     courses = list(db.session.scalars(sa.select(Course).where(Course.id.in_(draft.course_ids), Course.is_archived.is_(False))))
@@ -289,7 +290,7 @@ def _lessons_in_order(
         lessons = list(db.session.scalars(stmt))
     else:
         stmt = stmt.add_columns(LessonProgress.lesson_id).outerjoin(LessonProgress, sa.and_(
-            LessonProgress.lesson_id == Lesson.id, LessonProgress.org_id == org_id,
+            LessonProgress.lesson_id == Lesson.id, owned_by(LessonProgress, org_id),
             LessonProgress.user_id == done_by.id, LessonProgress.state.in_(DONE_STATES),
         ))
         lessons = []
@@ -414,7 +415,7 @@ def follow_up(cohort: Cohort, *, now: datetime | None = None) -> FollowUp:
     progress: dict[int, dict[int, LessonProgress]] = defaultdict(dict)
     for row in db.session.scalars(
         sa.select(LessonProgress).where(
-            LessonProgress.org_id == cohort.org_id, LessonProgress.user_id.in_(user_ids),
+            owned_by(LessonProgress, cohort.org_id), LessonProgress.user_id.in_(user_ids),
             LessonProgress.lesson_id.in_([l.id for l in lessons]),
         )
     ):
@@ -457,7 +458,7 @@ def quiz_attempt_count(cohort: Cohort) -> int:
     members = sa.select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(QuizAttempt).where(
-            QuizAttempt.org_id == cohort.org_id, QuizAttempt.user_id.in_(members)
+            owned_by(QuizAttempt, cohort.org_id), QuizAttempt.user_id.in_(members)
         )
     ) or 0
 
@@ -496,7 +497,7 @@ def my_cohorts(user: User, *, now: datetime | None = None) -> list[MyCohort]:
     day = today(moment)
     memberships = db.session.execute(
         sa.select(Cohort, CohortMember.joined_week).join(CohortMember)
-        .where(CohortMember.user_id == user.id).order_by(Cohort.start_date.desc())
+        .where(owned_by(CohortMember, user.org_id), CohortMember.user_id == user.id).order_by(Cohort.start_date.desc())
         .options(lazyload(Cohort.trainers), joinedload(Cohort.courses))  # trainers are not shown to members
     ).unique().all()
     views = []

@@ -15,7 +15,7 @@ from lms.learning.queries import course_cards, visible_courses
 from lms.orgs import queries
 from lms.orgs.models import Organization
 from lms.security import require_org_role, require_role
-from lms.tenancy import current_org, current_org_roles, org_blueprint, scoped
+from lms.tenancy import current_org, current_org_roles, org_blueprint, owned_by, scoped
 
 bp = Blueprint("home", __name__, template_folder="templates")
 org_bp = org_blueprint("org_home", __name__)
@@ -50,7 +50,7 @@ def trainer():  # type: ignore[no-untyped-def]
     """A trainer's companies."""
     orgs = db.session.scalars(
         sa.select(Organization)
-        .join(TrainerAssignment, TrainerAssignment.org_id == Organization.id)
+        .join(TrainerAssignment, owned_by(TrainerAssignment, Organization.id))
         .where(TrainerAssignment.trainer_id == current_user.id)
         .order_by(Organization.name)
     )

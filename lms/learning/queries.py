@@ -17,7 +17,7 @@ from lms.courses.models import Course, CourseModule, Lesson
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, LessonProgress
 from lms.orgs.models import Organization
-from lms.tenancy import current_org, current_org_roles, scoped
+from lms.tenancy import current_org, current_org_roles, owned_by, scoped
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def _lesson_statement(with_progress: bool) -> sa.Select[Any]:
         # before the first visit (no progress row yet).
         stmt = stmt.add_columns(LessonProgress).outerjoin(LessonProgress, sa.and_(
             LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == sa.bindparam("user_id"),
-            LessonProgress.org_id == sa.bindparam("org_id"),
+            owned_by(LessonProgress, sa.bindparam("org_id")),
         ))
     return stmt
 
@@ -198,7 +198,7 @@ def course_cards(user: User, courses: list[Course]) -> list[CourseCard]:
     """Each course with how many required lessons the person has done (two grouped queries)."""
     ids = [c.id for c in courses]
     done_row = sa.and_(
-        LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id, LessonProgress.org_id == current_org().id,
+        LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id, owned_by(LessonProgress, current_org()),
         LessonProgress.state.in_(DONE_STATES),
     )  # scoped in the join condition: a WHERE clause would drop the lessons not done
     counts = {
@@ -225,7 +225,7 @@ DONE_STATES = (LessonProgress.COMPLETED, LessonProgress.PASSED)
 def _course_statement() -> sa.Select[Any]:
     completed = sa.exists().where(
         CourseCompletion.course_id == Course.id, CourseCompletion.user_id == sa.bindparam("user_id"),
-        CourseCompletion.org_id == sa.bindparam("org_id"),
+        owned_by(CourseCompletion, sa.bindparam("org_id")),
     )
     return sa.select(Course, completed).where(Course.slug == sa.bindparam("slug"), Course.is_archived.is_(False))
 
@@ -237,7 +237,7 @@ def _outline_with_progress_statement() -> sa.Select[Any]:
         .outerjoin(Lesson, sa.and_(Lesson.module_id == CourseModule.id, Lesson.is_archived.is_(False)))
         .outerjoin(LessonProgress, sa.and_(  # scoped to the company in the join condition
             LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == sa.bindparam("user_id"),
-            LessonProgress.org_id == sa.bindparam("org_id"),
+            owned_by(LessonProgress, sa.bindparam("org_id")),
         ))
         .where(CourseModule.course_id == sa.bindparam("course_id"), CourseModule.is_archived.is_(False))
         .order_by(CourseModule.position, Lesson.position)

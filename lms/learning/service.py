@@ -13,6 +13,7 @@ from lms.database import insert_ignoring_conflict
 from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, LessonProgress, QuizAttempt
+from lms.tenancy import owned_by
 
 
 class NothingToComplete(Exception):
@@ -38,7 +39,9 @@ class QuizResult:
 
 def progress_for(user: User, lesson: Lesson) -> LessonProgress:
     """The person's progress row for a lesson, created (state "started") if missing."""
-    query = sa.select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    query = sa.select(LessonProgress).where(
+        owned_by(LessonProgress, user.org_id), LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
+    )
     row = db.session.scalar(query)
     if row is not None:
         return row  # a revisit writes nothing, so it never waits for SQLite's write lock
@@ -136,6 +139,7 @@ def record_course_completion(user: User, lesson: Lesson) -> bool:
     total = db.session.scalar(sa.select(sa.func.count()).select_from(required.subquery())) or 0
     done = db.session.scalar(
         sa.select(sa.func.count()).select_from(LessonProgress).where(
+            owned_by(LessonProgress, user.org_id),
             LessonProgress.user_id == user.id,
             LessonProgress.lesson_id.in_(required),
             LessonProgress.state.in_([LessonProgress.COMPLETED, LessonProgress.PASSED]),
