@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import User, UserRole
 from lms.accounts.roles import Role
-from lms.cohorts import service
+from lms.cohorts import queries, service
 from lms.cohorts.models import Cohort
 from lms.courses.models import Course, Lesson
 from lms.demo.generate import DEMO_PASSWORD, create_demo
@@ -124,7 +124,7 @@ def test_the_cohort_grid_scrolls_by_keyboard_with_names_kept_in_view(browser: An
     region = page.get_by_role("region", name="受講者とモジュール")
     assert region.get_attribute("tabindex") == "0"
     totals = page.get_by_test_id("totals")
-    members = len(service.follow_up(cohort).rows)
+    members = len(queries.follow_up(cohort).rows)
     assert re.search(rf"{members}人中\d+人完了", totals.inner_text())
 
     scroll_width, client_width = region.evaluate("e => [e.scrollWidth, e.clientWidth]")

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lms.cohorts import service
+from lms.cohorts import queries, service
 from lms.courses.models import CourseModule
 from lms.extensions import db
 from lms.learning.service import mark_complete
@@ -31,7 +31,7 @@ def test_the_grid_counts_who_finished_each_module(client: Any, company: dict[str
     week_1 = db.session.scalar(sa.select(CourseModule).where(CourseModule.week == 1))
     mark_complete(company["people"][0], week_1.lessons[0])
     db.session.commit()
-    report = service.follow_up(cohort)
+    report = queries.follow_up(cohort)
     assert [report.done_count(m.id) for _c, m in report.modules] == [1, 0, 0]
     client.login("trainer@provider.example")
     page = client.get(f"/o/{company['org'].id}/cohorts/{cohort.id}/").get_data(as_text=True)

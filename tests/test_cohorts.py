@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import TrainerAssignment, User
 from lms.accounts.roles import Role
-from lms.cohorts import service
+from lms.cohorts import queries, service
 from lms.cohorts.models import Cohort, CohortMember, ModuleOpening
 from lms.cohorts.schedule import CohortCalendar, due_weeks, is_behind, module_opens_on, reminder_moment
 from lms.courses.models import Course, CourseModule, Lesson
@@ -230,7 +230,7 @@ def test_follow_up_marks_who_is_behind_and_a_late_joiner_is_not(running: dict[st
     mark_complete(done, db.session.scalar(sa.select(CourseModule).where(CourseModule.week == 1)).lessons[0])
     service.add_members(cohort, {late.id})
     db.session.commit()
-    report = service.follow_up(cohort)
+    report = queries.follow_up(cohort)
     assert report.week == 2
     by_user = {r.user.id: r for r in report.rows}
     assert not by_user[done.id].behind and by_user[idle.id].behind
@@ -313,9 +313,9 @@ def test_a_finished_cohort_keeps_a_member_who_left_with_their_record(client: Any
     leaver.is_active = False
     db.session.commit()
     later = datetime.now(timezone.utc) + timedelta(weeks=4)
-    report = service.follow_up(cohort, now=later)
+    report = queries.follow_up(cohort, now=later)
     row = next(r for r in report.rows if r.user.id == leaver.id)
-    assert row.states[report.modules[0][1].id] == service.DONE
+    assert row.states[report.modules[0][1].id] == queries.DONE
     client.login("trainer@provider.example")
     page = client.get(f"/o/{running['org'].id}/cohorts/{cohort.id}/").get_data(as_text=True)
     assert leaver.display_name in page and "（退職）" in page

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from lms.accounts.models import TrainerAssignment, User
 from lms.accounts.names import name_key
 from lms.accounts.roles import Role
-from lms.cohorts import service
+from lms.cohorts import queries, service
 from lms.extensions import db
 from lms.core import clock
 
@@ -76,6 +76,6 @@ def test_the_cohort_member_picker_the_grid_and_the_course_progress_list_by_furig
     db.session.commit()
     grid = client.get(f"/o/{org.id}/cohorts/{cohort.id}/").get_data(as_text=True)
     assert _positions(grid, READING_ORDER) == READING_ORDER
-    assert [r.user.display_name for r in service.follow_up(cohort).rows] == READING_ORDER
+    assert [r.user.display_name for r in queries.follow_up(cohort).rows] == READING_ORDER
     progress = client.get(f"/o/{org.id}/courses/{company['course'].slug}/progress").get_data(as_text=True)
     assert _positions(progress, READING_ORDER) == READING_ORDER

@@ -14,7 +14,6 @@ from lms.accounts.roles import Role
 from lms.adoption import rules
 from lms.adoption.models import AdoptionSettings, UsageCheckin, UsageCheckinRevision, UsageCount, UsageRollup
 from lms.core.vocab import BARRIERS, CUSTOM_TASK, TASKS
-from lms.cohorts import service as cohorts
 from lms.database import insert_ignoring_conflict
 from lms.core.clock import utcnow
 from lms.extensions import db

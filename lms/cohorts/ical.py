@@ -13,6 +13,7 @@ from lms.accounts.models import User
 from lms.cohorts import service
 from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.schedule import module_opens_on
+from lms.audit.service import record
 from lms.core.clock import utcnow
 from lms.extensions import db
 
@@ -25,11 +26,13 @@ def new_token(user: User) -> str:
     """A fresh secret for the feed URL; the previous URL stops working. Only the hash is stored."""
     raw = secrets.token_urlsafe(32)
     user.calendar_token_hash = _hash(raw)
+    record("calendar.new_url", actor=user, subject=user.email)
     return raw
 
 
 def revoke(user: User) -> None:
     user.calendar_token_hash = None
+    record("calendar.revoke", actor=user, subject=user.email)
 
 
 def user_for_token(raw: str) -> User | None:

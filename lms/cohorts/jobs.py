@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import User, UserRole
 from lms.accounts.roles import Role
-from lms.cohorts import service
+from lms.cohorts import queries, service
 from lms.cohorts.models import Cohort, CohortMember
 from lms.mail.links import external_url, unsubscribe_url, wants
 from lms.cohorts.schedule import module_opens_on, reminder_moment
@@ -24,6 +24,7 @@ from lms.extensions import db
 from lms.learning.models import CourseCompletion, LessonProgress
 from lms.mail.service import queue_mail_once
 from lms.orgs.models import Organization
+from lms.audit.service import record
 from lms.core import clock
 from lms.core.jobs import each
 from lms.tenancy import owned_by
@@ -84,7 +85,7 @@ def send_reminders(now: datetime | None = None) -> int:
         org = orgs[cohort.org_id]
         if not org.reminder_enabled or now < reminder_moment(day, org.reminder_weekday, org.reminder_hour, clock.zone()):
             return 0
-        report = service.follow_up(cohort, now=now)
+        report = queries.follow_up(cohort, now=now)
         queued = 0
         for row in report.behind:
             if wants(row.user, "reminder"):
@@ -94,14 +95,14 @@ def send_reminders(now: datetime | None = None) -> int:
     return each(cohorts, "reminders", remind)
 
 
-def reminder_context(cohort: Cohort, row: service.MemberRow, week: int, *, note: str = "",
+def reminder_context(cohort: Cohort, row: queries.MemberRow, week: int, *, note: str = "",
                      sender: User | None = None) -> dict[str, object]:
     """What a reminder says to one person: their own overdue lessons and the minutes those take."""
     return dict(user=row.user, cohort=cohort, week=week, note=note.strip(), sender=sender,
                 lessons=row.overdue, minutes=row.overdue_minutes)
 
 
-def queue_reminder(cohort: Cohort, row: service.MemberRow, week: int, *, dedupe: bool, note: str = "",  # type: ignore[no-untyped-def]
+def queue_reminder(cohort: Cohort, row: queries.MemberRow, week: int, *, dedupe: bool, note: str = "",  # type: ignore[no-untyped-def]
                    sender: User | None = None):
     """One reminder; `dedupe` for the weekly job (a trainer's nudge may go again)."""
     user = row.user
@@ -113,6 +114,14 @@ def queue_reminder(cohort: Cohort, row: service.MemberRow, week: int, *, dedupe:
         link=external_url("org_home.learner", org_id=cohort.org_id),
         **reminder_context(cohort, row, week, note=note, sender=sender),
     )
+
+
+def nudge(cohort: Cohort, behind: list[queries.MemberRow], week: int, *, note: str, sender: User) -> int:
+    """A trainer's or admin's reminder to the members behind, sent now (not deduplicated by week)."""
+    for row in behind:
+        queue_reminder(cohort, row, week, dedupe=False, note=note, sender=sender)
+    record("cohort.nudge", actor=sender, org_id=cohort.org_id, subject=f"{cohort.name}: {len(behind)}")
+    return len(behind)
 
 
 def send_executive_digests(now: datetime | None = None) -> int:
@@ -148,9 +157,9 @@ def send_executive_digests(now: datetime | None = None) -> int:
         ) or 0
         summaries = []
         for cohort in cohorts:
-            report = service.follow_up(cohort, now=min(now, end))
+            report = queries.follow_up(cohort, now=min(now, end))
             cells = [s for r in report.rows for s in r.states.values()]
-            done = sum(1 for s in cells if s == service.DONE)
+            done = sum(1 for s in cells if s == queries.DONE)
             summaries.append({
                 "name": cohort.name, "members": len(report.rows), "behind": len(report.behind),
                 "percent": 100 * done // len(cells) if cells else 0,

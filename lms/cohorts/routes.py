@@ -9,13 +9,14 @@ from flask_login import current_user, login_required
 from lms.forms import ConfirmForm
 from lms.accounts.models import TrainerAssignment, User, UserRole
 from lms.accounts.roles import Role
-from lms.audit.service import record
-from lms.cohorts import ical, jobs, service
+from lms.cohorts import ical, jobs, queries, service
 from lms.cohorts.forms import (
     AddMembersForm, CohortForm, MeetingUrlForm, NotificationsForm, NudgeForm, ReminderSettingsForm,
 )
 from lms.cohorts.models import Cohort
 from lms.mail.links import PREFERENCES, read_unsubscribe_token
+
+PREFERENCE_FIELDS = frozenset(PREFERENCES.values())
 from lms.courses.models import CourseModule
 from lms.extensions import csrf, db
 from lms.learning.queries import visible_courses
@@ -72,8 +73,8 @@ def settings():  # type: ignore[no-untyped-def]
         flash(_("The reminder settings were not saved: %(errors)s",
                 errors=" ".join(e for errs in form.errors.values() for e in errs)), "error")
         return redirect(url_for("cohorts.index"))
-    form.populate_obj(current_org())
-    record("org.reminder_settings", actor=current_user, subject=str(current_org().id))
+    service.save_reminder_settings(current_org(), form.reminder_weekday.data, form.reminder_hour.data,
+                                   actor=current_user)
     commit()
     flash(_("Reminder settings saved."), "info")
     return redirect(url_for("cohorts.index"))
@@ -95,13 +96,12 @@ def new():  # type: ignore[no-untyped-def]
             meeting_url=form.meeting_url.data or "",
         )
         try:
-            cohort = service.create_cohort(current_org(), draft)
+            cohort = service.create_cohort(current_org(), draft, actor=current_user)
         except service.CohortInvalid as invalid:
             db.session.rollback()
             for name, message in invalid.errors.items():
                 getattr(form, name).errors = [message]
         else:
-            record("cohort.create", actor=current_user, org_id=cohort.org_id, subject=cohort.name)
             commit()
             flash(_("The cohort was created."), "info")
             _warn_days_off(cohort)
@@ -123,7 +123,7 @@ def _warn_days_off(cohort: Cohort) -> None:
 def show(cohort_id: int, meeting_form: MeetingUrlForm | None = None):  # type: ignore[no-untyped-def]
     """Follow-up: members × modules, who is behind, quiz results, last activity."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
-    report = service.follow_up(cohort)
+    report = queries.follow_up(cohort)
     members = {r.user.id for r in report.rows}
     add_form = AddMembersForm()
     add_form.member_ids.choices = [(u.id, u.display_name) for u in _people() if u.id not in members]
@@ -143,12 +143,11 @@ def meeting_url(cohort_id: int):  # type: ignore[no-untyped-def]
     form = MeetingUrlForm()
     if form.validate_on_submit():
         try:
-            service.set_meeting_url(cohort, form.meeting_url.data or "")
+            service.set_meeting_url(cohort, form.meeting_url.data or "", actor=current_user)
         except service.CohortInvalid as invalid:
             db.session.rollback()
             form.meeting_url.errors = [invalid.errors["meeting_url"]]
         else:
-            record("cohort.meeting_url", actor=current_user, org_id=cohort.org_id, subject=cohort.name)
             commit()
             flash(_("The meeting URL was saved."), "info")
             return redirect(url_for("cohorts.show", cohort_id=cohort.id))
@@ -162,13 +161,12 @@ def add_members(cohort_id: int):  # type: ignore[no-untyped-def]
     form = AddMembersForm()
     if not form.validate_on_submit():
         abort(400)
-    own = {u.id for u in _people()}
-    chosen = set(form.member_ids.data or [])
-    if not chosen or not chosen <= own:
-        flash(_("Choose active employees of this company."), "error")
+    try:
+        added = service.add_employees(cohort, set(form.member_ids.data or []), actor=current_user)
+    except service.CohortInvalid as invalid:
+        db.session.rollback()
+        flash(invalid.errors["member_ids"], "error")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id))
-    added = service.add_members(cohort, chosen)
-    record("cohort.add_members", actor=current_user, org_id=cohort.org_id, subject=cohort.name)
     commit()
     flash(_("%(n)d people were added; they start at this week.", n=added), "info")
     return redirect(url_for("cohorts.show", cohort_id=cohort.id))
@@ -184,7 +182,6 @@ def open_module(cohort_id: int, module_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if service.open_module_early(cohort, module, current_user):
-        record("cohort.open_module", actor=current_user, org_id=cohort.org_id, subject=f"{cohort.name}: {module.title}")
         commit()
         flash(_("“%(module)s” is open for this cohort now.", module=module.title), "info")
     return redirect(url_for("cohorts.show", cohort_id=cohort.id))
@@ -195,13 +192,11 @@ def open_module(cohort_id: int, module_id: int):  # type: ignore[no-untyped-def]
 def nudge(cohort_id: int):  # type: ignore[no-untyped-def]
     """Preview, then send, a reminder to the members behind this week's pace."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
-    report = service.follow_up(cohort)
+    report = queries.follow_up(cohort)
     behind = report.behind
     form = NudgeForm()
     if form.validate_on_submit() and request.form.get("send") and behind:
-        for row in behind:
-            jobs.queue_reminder(cohort, row, report.week, dedupe=False, note=form.note.data or "", sender=current_user)
-        record("cohort.nudge", actor=current_user, org_id=cohort.org_id, subject=f"{cohort.name}: {len(behind)}")
+        jobs.nudge(cohort, behind, report.week, note=form.note.data or "", sender=current_user)
         commit()
         flash(_("A reminder was sent to %(n)d people.", n=len(behind)), "info")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id))
@@ -238,7 +233,7 @@ def _notifications_page(form: NotificationsForm, feed_url: str | None = None) ->
 def notifications():  # type: ignore[no-untyped-def]
     form = _notifications_form()
     if form.validate_on_submit():
-        form.populate_obj(current_user)
+        service.save_notifications(current_user, {k: v for k, v in form.data.items() if k in PREFERENCE_FIELDS})
         commit()
         flash(_("Your mail settings were saved."), "info")
         return redirect(url_for("cohort_feeds.notifications"))
@@ -254,12 +249,10 @@ def calendar_token():  # type: ignore[no-untyped-def]
         abort(400)
     if request.form.get("revoke"):
         ical.revoke(current_user)
-        record("calendar.revoke", actor=current_user, subject=current_user.email)
         commit()
         flash(_("The calendar URL no longer works."), "info")
         return redirect(url_for("cohort_feeds.notifications"))
     raw = ical.new_token(current_user)
-    record("calendar.new_url", actor=current_user, subject=current_user.email)
     commit()
     return _notifications_page(_notifications_form(stored=True),
                                feed_url=url_for("cohort_feeds.calendar_feed", token=raw, _external=True))
@@ -283,8 +276,7 @@ def unsubscribe(token: str):  # type: ignore[no-untyped-def]
         abort(404)
     kind = found[1]
     if request.method == "POST":
-        setattr(user, PREFERENCES[kind], False)
-        record("mail.unsubscribe", actor=user, subject=kind)
+        service.unsubscribe(user, kind)
         commit()
         return render_template("cohorts/unsubscribed.html", kind=kind, done=True)
     return render_template("cohorts/unsubscribed.html", kind=kind, done=False, token=token)

@@ -2,29 +2,28 @@
 from __future__ import annotations
 
 import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from datetime import date, datetime, time
 from typing import Any, overload
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
-from flask_babel import format_date, format_datetime, get_locale, gettext as _
+from flask_babel import format_datetime, get_locale, gettext as _
 
 from lms.accounts.models import TrainerAssignment, User, UserRole
 from lms.accounts.roles import Role
+from lms.audit.service import record
 from lms.cohorts.days_off import DayOff, day_off
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer, ModuleOpening
-from lms.cohorts.schedule import CohortCalendar, due_weeks, module_opens_on, sessions_overlap
+from lms.cohorts.schedule import CohortCalendar, module_opens_on, sessions_overlap
 from lms.courses.models import Course, CourseModule, Lesson
 from lms.core.clock import today, utcnow, zone
+from lms.mail.links import PREFERENCES
 from lms.extensions import db
-from lms.learning.models import LessonProgress, QuizAttempt
+from lms.learning.models import LessonProgress
 from lms.orgs.models import Organization
 from lms.tenancy import owned_by
 
@@ -199,12 +198,13 @@ def sessions_on_days_off(cohort: Cohort) -> list[tuple[int, datetime, DayOff]]:
     return found
 
 
-def set_meeting_url(cohort: Cohort, url: str) -> None:
+def set_meeting_url(cohort: Cohort, url: str, *, actor: User | None = None) -> None:
     """Sets or (with a blank) clears the cohort's meeting URL. :raise CohortInvalid:"""
     problem = meeting_url_problem(url)
     if problem:
         raise CohortInvalid({"meeting_url": problem})
     cohort.meeting_url = url.strip() or None
+    record("cohort.meeting_url", actor=actor, org_id=cohort.org_id, subject=cohort.name)
     db.session.flush()
 
 
@@ -227,7 +227,8 @@ def _overlapping_cohort(org: Organization, calendar: CohortCalendar, members: se
     return None
 
 
-def create_cohort(org: Organization, draft: CohortDraft, *, now: datetime | None = None) -> Cohort:
+def create_cohort(org: Organization, draft: CohortDraft, *, actor: User | None = None,
+                  now: datetime | None = None) -> Cohort:
     """A new cohort with its courses, members and trainers. :raise CohortInvalid: nothing is saved."""
     members, courses = validate(org, draft, now=now)
     by_id = {c.id: c for c in courses}
@@ -242,6 +243,7 @@ def create_cohort(org: Organization, draft: CohortDraft, *, now: datetime | None
     db.session.add(cohort)
     db.session.flush()
     add_members(cohort, members, now=now)
+    record("cohort.create", actor=actor, org_id=org.id, subject=cohort.name)
     return cohort
 
 
@@ -258,23 +260,46 @@ def add_members(cohort: Cohort, user_ids: set[int], *, now: datetime | None = No
     return len(added)
 
 
+def add_employees(cohort: Cohort, user_ids: set[int], *, actor: User | None) -> int:
+    """A trainer or admin adds active employees of the cohort's company. :raise CohortInvalid: nothing is saved."""
+    own = set(db.session.scalars(
+        sa.select(User.id).join(UserRole).where(
+            owned_by(User, cohort.org_id), User.is_active.is_(True), User.id.in_(user_ids),
+            UserRole.role == Role.EMPLOYEE.value,
+        )
+    ))
+    if not user_ids or not user_ids <= own:
+        raise CohortInvalid({"member_ids": _("Choose active employees of this company.")})
+    added = add_members(cohort, user_ids)
+    record("cohort.add_members", actor=actor, org_id=cohort.org_id, subject=cohort.name)
+    return added
+
+
+def save_reminder_settings(org: Organization, weekday: int, hour: int, *, actor: User | None) -> None:
+    """The company's weekly reminder day and hour."""
+    org.reminder_weekday, org.reminder_hour = weekday, hour
+    record("org.reminder_settings", actor=actor, subject=str(org.id))
+    db.session.flush()
+
+
 def open_module_early(cohort: Cohort, module: CourseModule, by: User | None, *, now: datetime | None = None) -> bool:
     """Opens a module for the cohort before its week. Returns False when it was open already."""
     if module.course_id not in {c.course_id for c in cohort.courses}:
         raise ValueError("the module is not part of the cohort")
-    if is_open(cohort, module, today(now), _openings(cohort)):
+    if is_open(cohort, module, today(now), early_openings(cohort)):
         return False
     db.session.add(ModuleOpening(org_id=cohort.org_id, cohort_id=cohort.id, module_id=module.id,
                                  opened_at=now or utcnow(), opened_by_id=by.id if by else None))
+    record("cohort.open_module", actor=by, org_id=cohort.org_id, subject=f"{cohort.name}: {module.title}")
     db.session.flush()
     return True
 
 
 @overload
-def _lessons_in_order(modules: list[tuple[Course, CourseModule]]) -> list[Lesson]: ...
+def lessons_in_order(modules: list[tuple[Course, CourseModule]]) -> list[Lesson]: ...
 @overload
-def _lessons_in_order(modules: list[tuple[Course, CourseModule]], *, done_by: User, org_id: int) -> tuple[list[Lesson], set[int]]: ...
-def _lessons_in_order(
+def lessons_in_order(modules: list[tuple[Course, CourseModule]], *, done_by: User, org_id: int) -> tuple[list[Lesson], set[int]]: ...
+def lessons_in_order(
     modules: list[tuple[Course, CourseModule]], *, done_by: User | None = None, org_id: int | None = None,
 ) -> list[Lesson] | tuple[list[Lesson], set[int]]:
     """Live lessons of the modules, in the modules' order (lesson positions restart in every module).
@@ -308,7 +333,7 @@ def _lessons_in_order(
     return ordered if done_by is None else (ordered, done)
 
 
-def _openings(cohort: Cohort) -> set[int]:
+def early_openings(cohort: Cohort) -> set[int]:
     return set(db.session.scalars(sa.select(ModuleOpening.module_id).where(ModuleOpening.cohort_id == cohort.id)))
 
 
@@ -352,169 +377,20 @@ def lesson_opens_on(user: User, lesson: Lesson, *, now: datetime | None = None) 
     return min(dates)
 
 
-# --- follow-up: state per member and module -------------------------------------------------
-
-NOT_STARTED, STARTED, DONE, LOCKED = "not_started", "started", "done", "locked"
+# --- a person's mail choices ------------------------------------------------------------------
 
 
-@dataclass
-class MemberRow:
-    user: User
-    joined_week: int
-    states: dict[int, str]  # module id -> state
-    behind: bool
-    last_activity: datetime | None
-    best_scores: dict[int, int | None]  # quiz lesson id -> best score
-    overdue: list[Lesson] = field(default_factory=list)  # required lessons of weeks due by now, not done, in order
-
-    @property
-    def overdue_minutes(self) -> int:
-        """The lessons' stated minutes added up (a lesson without minutes adds nothing)."""
-        return sum(l.minutes or 0 for l in self.overdue)
+def save_notifications(user: User, choices: dict[str, bool]) -> None:
+    """Turns the person's scheduled mail kinds on or off (`choices` by preference column)."""
+    for column, wanted in choices.items():
+        if column not in PREFERENCES.values():
+            raise ValueError(f"not a mail preference: {column}")
+        setattr(user, column, bool(wanted))
+    db.session.flush()
 
 
-@dataclass
-class FollowUp:
-    cohort: Cohort
-    week: int  # the cohort's current week (0 before the start)
-    modules: list[tuple[Course, CourseModule]]
-    open_modules: set[int]
-    quiz_lessons: list[Lesson]
-    rows: list[MemberRow]
-
-    @property
-    def behind(self) -> list[MemberRow]:
-        return [r for r in self.rows if r.behind]
-
-    def done_count(self, module_id: int) -> int:
-        """How many members have done every required lesson of the module (the grid's totals row)."""
-        return sum(1 for r in self.rows if r.states.get(module_id) == DONE)
-
-    def scored_count(self, lesson_id: int) -> int:
-        return sum(1 for r in self.rows if r.best_scores.get(lesson_id) is not None)
-
-
-def follow_up(cohort: Cohort, *, now: datetime | None = None) -> FollowUp:
-    """Every member against every module: state, pace, last activity and quiz results (grouped queries only)."""
-    day = today(now)
-    calendar = calendar_of(cohort)
-    week = calendar.week_of(day)
-    modules = cohort_modules(cohort)
-    openings = _openings(cohort)
-    open_modules = {m.id for _c, m in modules if is_open(cohort, m, day, openings)}
-    lessons = _lessons_in_order(modules)
-    required: dict[int, set[int]] = defaultdict(set)
-    for lesson in lessons:
-        if lesson.required:
-            required[lesson.module_id].add(lesson.id)
-    members = db.session.execute(
-        sa.select(User, CohortMember.joined_week).join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort.id).order_by(*User.name_order())
-    ).all()
-    user_ids = [u.id for u, _w in members]
-    progress: dict[int, dict[int, LessonProgress]] = defaultdict(dict)
-    for row in db.session.scalars(
-        sa.select(LessonProgress).where(
-            owned_by(LessonProgress, cohort.org_id), LessonProgress.user_id.in_(user_ids),
-            LessonProgress.lesson_id.in_([l.id for l in lessons]),
-        )
-    ):
-        progress[row.user_id][row.lesson_id] = row
-    quiz_lessons = [l for l in lessons if l.has_quiz]
-    module_week = {m.id: m.week for _c, m in modules}
-    due = set(due_weeks(min(week, calendar.weeks + 1), 1))
-    rows = []
-    for user, joined_week in members:
-        mine = progress.get(user.id, {})
-        states: dict[int, str] = {}
-        for _c, module in modules:
-            req = required.get(module.id, set())
-            touched = [mine[l] for l in (l.id for l in lessons if l.module_id == module.id) if l in mine]
-            if req and all(lid in mine and mine[lid].state in DONE_STATES for lid in req):
-                states[module.id] = DONE
-            elif touched:
-                states[module.id] = STARTED
-            elif module.id not in open_modules:
-                states[module.id] = LOCKED
-            else:
-                states[module.id] = NOT_STARTED
-        # Behind = a required lesson of a module due by now (from the week they joined) is not done.
-        overdue = [
-            l for l in lessons
-            if l.required and module_week[l.module_id] in due and module_week[l.module_id] >= joined_week
-            and not (l.id in mine and mine[l.id].state in DONE_STATES)
-        ]
-        activity = [p.last_activity_at for p in mine.values() if p.last_activity_at]
-        rows.append(MemberRow(
-            user=user, joined_week=joined_week, states=states, behind=bool(overdue),
-            last_activity=max(activity) if activity else None,
-            best_scores={l.id: (mine[l.id].best_score if l.id in mine else None) for l in quiz_lessons},
-            overdue=overdue,
-        ))
-    return FollowUp(cohort, week, modules, open_modules, quiz_lessons, rows)
-
-
-def quiz_attempt_count(cohort: Cohort) -> int:
-    members = sa.select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(QuizAttempt).where(
-            owned_by(QuizAttempt, cohort.org_id), QuizAttempt.user_id.in_(members)
-        )
-    ) or 0
-
-
-def describe_week(cohort: Cohort, week: int) -> str:
-    return format_date(calendar_of(cohort).week_starts_on(week), "medium")
-
-
-# --- an employee's view ---------------------------------------------------------------------
-
-
-@dataclass
-class MyCohort:
-    cohort: Cohort
-    week: int
-    finished: bool
-    this_week: list[Lesson]
-    overdue: list[Lesson]
-    next_session: tuple[int, datetime] | None
-    next_session_off: DayOff | None  # the next session falls on a public holiday or 年末年始
-    done: int
-    required: int
-
-    @property
-    def percent(self) -> int:
-        return 100 * self.done // self.required if self.required else 0
-
-
-def _next_session_off(session: tuple[int, datetime] | None) -> DayOff | None:
-    return day_off(session[1].date(), str(get_locale() or "ja")) if session else None
-
-
-def my_cohorts(user: User, *, now: datetime | None = None) -> list[MyCohort]:
-    """The person's cohorts, running ones first: this week's lessons, what is overdue, the next session."""
-    moment = now or utcnow()
-    day = today(moment)
-    memberships = db.session.execute(
-        sa.select(Cohort, CohortMember.joined_week).join(CohortMember)
-        .where(owned_by(CohortMember, user.org_id), CohortMember.user_id == user.id).order_by(Cohort.start_date.desc())
-        .options(lazyload(Cohort.trainers), joinedload(Cohort.courses))  # trainers are not shown to members
-    ).unique().all()
-    views = []
-    for cohort, joined_week in memberships:
-        calendar = calendar_of(cohort)
-        week = calendar.week_of(day)
-        modules = cohort_modules(cohort)
-        week_of_module = {m.id: max(1, min(m.week, cohort.weeks)) for _c, m in modules}
-        lessons, done = _lessons_in_order(modules, done_by=user, org_id=cohort.org_id)
-        due = set(due_weeks(week, joined_week))
-        required = [l for l in lessons if l.required]
-        views.append(MyCohort(
-            cohort=cohort, week=week, finished=calendar.is_finished(day),
-            this_week=[l for l in lessons if week_of_module[l.module_id] == week],
-            overdue=[l for l in required if week_of_module[l.module_id] in due and l.id not in done],
-            next_session=calendar.next_session(moment),
-            next_session_off=_next_session_off(calendar.next_session(moment)),
-            done=sum(1 for l in required if l.id in done), required=len(required),
-        ))
-    return sorted(views, key=lambda v: v.finished)
+def unsubscribe(user: User, kind: str) -> None:
+    """One-click unsubscribe from a mail kind (the signed link in every scheduled mail)."""
+    setattr(user, PREFERENCES[kind], False)
+    record("mail.unsubscribe", actor=user, subject=kind)
+    db.session.flush()

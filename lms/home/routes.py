@@ -9,7 +9,7 @@ from lms.accounts.models import TrainerAssignment, User
 from lms.accounts.roles import Role
 from lms.adoption import dashboard, exports
 from lms.core.vocab import REQUIREMENTS, stage_label
-from lms.cohorts import service as cohort_service
+from lms.cohorts import queries as cohort_queries
 from lms.extensions import db
 from lms.learning.queries import course_cards, visible_courses
 from lms.orgs import queries
@@ -64,7 +64,7 @@ def learner():  # type: ignore[no-untyped-def]
     if current_user.org_id != current_org().id:
         abort(404)  # provider staff have no learning of their own here
     user = current_user._get_current_object()
-    cohorts = cohort_service.my_cohorts(user)
+    cohorts = cohort_queries.my_cohorts(user)
     taught = {c.course_id for view in cohorts for c in view.cohort.courses}  # what cohort_course_ids would ask for
     cards = course_cards(user, visible_courses(current_org(), current_org_roles(), user, taught))
     return render_template("home/learner.html", org=current_org(), cards=cards, cohorts=cohorts)
