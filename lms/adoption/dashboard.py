@@ -23,7 +23,7 @@ from lms.learning.models import CourseCompletion
 from lms.orgs.models import Department, Organization
 from lms.tenancy import owned_by
 
-CHART_WEEKS = 26
+CHART_WEEKS = rules.CHART_WEEKS
 RECENT_WEEKS = 4  # "where AI is used", minutes saved: the last four complete weeks
 MONTHS = 6
 

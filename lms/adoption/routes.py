@@ -12,10 +12,9 @@ from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.adoption import charts, dashboard, exports, service
 from lms.adoption.forms import BaselineForm, CheckinForm, SettingsForm
-from lms.adoption.models import UsageBaseline, UsageCheckin
+from lms.adoption.models import UsageCheckin
 from lms.adoption.survey import SURVEY
 from lms.core.vocab import BARRIERS, MINUTES_LABELS, REQUIREMENTS, barrier_label, stage_label, task_label
-from lms.audit.service import record
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.extensions import db
 from lms.security import require_org_role
@@ -103,17 +102,12 @@ def history():  # type: ignore[no-untyped-def]
 def baseline(cohort_id: int):  # type: ignore[no-untyped-def]
     """Before a cohort: how long the key tasks take now, and current use."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
-    is_member = db.session.scalar(scoped(sa.select(CohortMember.id), CohortMember).where(
-        CohortMember.cohort_id == cohort.id, CohortMember.user_id == current_user.id))
-    if is_member is None:
+    is_member, existing = service.cohort_member_baseline(cohort, current_user)
+    if not is_member:
         abort(404)
-    existing = db.session.scalar(scoped(sa.select(UsageBaseline)).where(
-        UsageBaseline.cohort_id == cohort.id, UsageBaseline.user_id == current_user.id))
     form = BaselineForm(obj=existing)
     if form.validate_on_submit():
-        row = existing or UsageBaseline(org_id=cohort.org_id, cohort_id=cohort.id, user_id=current_user.id)
-        form.populate_obj(row)
-        db.session.add(row)
+        service.save_baseline(cohort, current_user, form.data)
         commit()
         flash(_("Thank you. Your starting point is saved."), "info")
         return redirect(url_for("org_home.learner", org_id=cohort.org_id))
@@ -148,15 +142,9 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/settings", methods=["GET", "POST"])
 @require_org_role(*VIEWERS)
 def settings():  # type: ignore[no-untyped-def]
-    current = service.settings_for(current_org().id)
-    form = SettingsForm(obj=current)
+    form = SettingsForm(obj=service.settings_for(current_org().id))
     if form.validate_on_submit():
-        form.populate_obj(current)
-        record("adoption.settings", actor=current_user, org_id=current.org_id, subject=current_org().name)
-        # Thresholds change what the rollups say: rebuild the weeks the dashboard shows.
-        week = service.this_week()
-        service.rebuild_weeks(current.org_id, [week - timedelta(weeks=back) for back in range(dashboard.CHART_WEEKS)],
-                              current)
+        service.save_settings(current_org(), form.data, actor=current_user)
         commit()
         flash(_("Settings saved."), "info")
         return redirect(url_for("adoption.index"))

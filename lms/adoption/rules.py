@@ -13,6 +13,8 @@ from typing import Iterable, Sequence
 
 from lms.core.clock import week_start
 
+CHART_WEEKS = 26  # the weeks the dashboard shows, and the rollups a settings change rebuilds
+
 
 @dataclass(frozen=True)
 class Thresholds:

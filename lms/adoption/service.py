@@ -12,14 +12,19 @@ import sqlalchemy as sa
 from lms.accounts.models import User, UserRole
 from lms.accounts.roles import Role
 from lms.adoption import rules
-from lms.adoption.models import AdoptionSettings, UsageCheckin, UsageCheckinRevision, UsageCount, UsageRollup
+from lms.adoption.models import (
+    AdoptionSettings, UsageBaseline, UsageCheckin, UsageCheckinRevision, UsageCount, UsageRollup,
+)
+from lms.audit.service import record
+from lms.cohorts.models import Cohort, CohortMember
 from lms.core.vocab import BARRIERS, CUSTOM_TASK, TASKS
 from lms.database import insert_ignoring_conflict
 from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.transaction import commit
 from lms.core import clock
-from lms.tenancy import owned_by
+from lms.orgs.models import Organization
+from lms.tenancy import in_org, owned_by
 
 log = logging.getLogger(__name__)
 
@@ -367,3 +372,46 @@ def history(user: User, weeks: int = 26, now: datetime | None = None) -> list[Us
         .where(owned_by(UsageCheckin, user.org_id), UsageCheckin.user_id == user.id, UsageCheckin.week >= since)
         .order_by(UsageCheckin.week.desc())
     ))
+
+
+# --- company settings and a member's starting point -------------------------------------------
+
+# What a company admin may set: every column but the keys.
+SETTINGS_FIELDS = frozenset(AdoptionSettings.__table__.columns.keys()) - {"id", "org_id"}
+
+
+def save_settings(org: Organization, values: Mapping[str, Any], *, actor: User | None) -> AdoptionSettings:
+    """Saves the company's adoption settings and rebuilds the rollups the dashboard shows (thresholds change them)."""
+    current = settings_for(org.id)
+    for name, value in values.items():
+        if name in SETTINGS_FIELDS:
+            setattr(current, name, value)
+    record("adoption.settings", actor=actor, org_id=org.id, subject=org.name)
+    week = this_week()
+    rebuild_weeks(org.id, [week - timedelta(weeks=back) for back in range(rules.CHART_WEEKS)], current)
+    return current
+
+
+def cohort_member_baseline(cohort: Cohort, user: User) -> tuple[bool, UsageBaseline | None]:
+    """Whether `user` is a member of `cohort`, and their starting-point answers if given."""
+    member = db.session.scalar(in_org(sa.select(CohortMember.id), cohort.org_id).where(
+        CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id))
+    existing = db.session.scalar(in_org(sa.select(UsageBaseline), cohort.org_id).where(
+        UsageBaseline.cohort_id == cohort.id, UsageBaseline.user_id == user.id))
+    return member is not None, existing
+
+
+BASELINE_FIELDS = frozenset(UsageBaseline.__table__.columns.keys()) - {"id", "org_id", "cohort_id", "user_id"}
+
+
+def save_baseline(cohort: Cohort, user: User, values: Mapping[str, Any]) -> UsageBaseline:
+    """A member's answers before the cohort: minutes a week on the key tasks, and current use."""
+    _member, row = cohort_member_baseline(cohort, user)
+    if row is None:
+        row = UsageBaseline(org_id=cohort.org_id, cohort_id=cohort.id, user_id=user.id)
+        db.session.add(row)
+    for name, value in values.items():
+        if name in BASELINE_FIELDS:
+            setattr(row, name, value)
+    db.session.flush()
+    return row
