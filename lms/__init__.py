@@ -73,7 +73,7 @@ BLUEPRINTS = (
     "lms.accounts.routes:bp",
     "lms.home.routes:bp",
     "lms.home.routes:org_bp",
-    "lms.orgs.routes:bp",
+    "lms.members.routes:bp",
     "lms.cohorts.routes:bp",
     "lms.cohorts.routes:public_bp",
     "lms.adoption.routes:checkin_bp",

@@ -20,9 +20,10 @@ from flask_wtf import FlaskForm
 from wtforms import Field, SelectChoice
 from wtforms.fields import (
     BooleanField, DateField, DateTimeField, DateTimeLocalField, FileField, MonthField, RadioField,
-    SelectFieldBase, TextAreaField, TimeField,
+    SelectFieldBase, SelectMultipleField, TextAreaField, TimeField,
 )
 from wtforms.validators import NumberRange
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms import textrule
 
@@ -202,3 +203,10 @@ class Form(FlaskForm):
 
 class ConfirmForm(Form):
     """A button that only carries the CSRF token."""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -1,4 +1,4 @@
-"""Tests for lms.accounts.roster_file (pure Python, no Flask app needed).
+"""Tests for lms.members.roster_file (pure Python, no Flask app needed).
 
 Real-world inputs come from /work/shared/testdata (see its SOURCES.md): the
 CPython CJK codec samples, the WHATWG JIS X 0208 index, csv-spectrum and the
@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lms.core.tabular import WHITESPACE
-from lms.accounts.roster_file import (
+from lms.members.roster_file import (
     MAX_PROBLEMS,
     MAX_ROWS,
     PROBLEM_CODES,

@@ -23,6 +23,7 @@ from flask import Flask
 from flask_login.utils import encode_cookie
 
 from lms.accounts import service
+from lms.members import service as members_service
 from lms.accounts.models import User, UserSession
 from lms.accounts.roles import Role
 from lms.audit.models import AuditEvent
@@ -174,7 +175,7 @@ def test_a_deactivated_persons_sessions_are_refused(app: Flask, hanako: User) ->
 
 def test_deactivating_ends_the_sessions_so_reactivating_does_not_revive_them(app: Flask, hanako: User) -> None:
     desktop = _signed_in(app)
-    service.update_member(hanako, name=hanako.display_name, department=None, roles=frozenset({Role.EMPLOYEE}),
+    members_service.update_member(hanako, name=hanako.display_name, department=None, roles=frozenset({Role.EMPLOYEE}),
                           is_active=False, actor=hanako)
     db.session.commit()
     hanako.is_active = True

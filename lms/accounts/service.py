@@ -1,4 +1,4 @@
-"""Accounts: sign-in with throttling, tokens for reset and invitation, company members.
+"""Accounts: sign-in with throttling, tokens for reset and invitation, passwords.
 
 Functions take explicit arguments and flush; the caller commits
 (`lms.transaction.commit`), so routes, CLI commands and tests share them.
@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,14 +17,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts import sessions
 from lms.accounts.models import LoginCounter, User, UserToken
-from lms.accounts.roles import COMPANY_ROLES, Role
 from lms.audit.service import record
 from lms.core.clock import utcnow
 from lms.db import UTCDateTime
 from lms.extensions import db
 from lms.mail.service import queue_mail
-from lms.orgs.models import Department, Organization
-from lms.tenancy import owned_by
 
 RESET = "reset"
 INVITE = "invite"
@@ -200,7 +196,7 @@ def consume_token(raw: str, purpose: str) -> User:
     return user
 
 
-def _link(path: str) -> str:
+def link(path: str) -> str:
     return current_app.config["LMS_BASE_URL"] + path
 
 
@@ -214,7 +210,7 @@ def request_password_reset(email: str) -> None:
     raw = issue_token(user, RESET, timedelta(hours=hours))
     queue_mail(
         to=user.email, template="password_reset", locale=user.locale, kind="password_reset",
-        org_id=user.org_id, user=user, link=_link(f"/password/reset/{raw}"), hours=hours,
+        org_id=user.org_id, user=user, link=link(f"/password/reset/{raw}"), hours=hours,
     )
     record("password.reset_requested", actor=user, org_id=user.org_id, subject=user.email)
 
@@ -253,67 +249,3 @@ def accept_invitation(raw: str, password: str) -> User:
     user.set_password(password)
     record("invite.accepted", actor=user, org_id=user.org_id, subject=user.email)
     return user
-
-
-# --- company members ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MemberInput:
-    name: str
-    email: str
-    department: str | None
-    roles: frozenset[Role]
-
-
-def get_or_create_department(org: Organization, name: str) -> Department:
-    dept = db.session.scalar(sa.select(Department).where(owned_by(Department, org), Department.name == name))
-    if dept is None:
-        dept = Department(org_id=org.id, name=name)
-        db.session.add(dept)
-        db.session.flush()
-    return dept
-
-
-def send_invitation(user: User, *, actor: User | None) -> None:
-    days = current_app.config["LMS_INVITE_TOKEN_DAYS"]
-    raw = issue_token(user, INVITE, timedelta(days=days))
-    queue_mail(
-        to=user.email, template="invitation", locale=user.locale, kind="invitation", org_id=user.org_id,
-        user=user, org=user.org, link=_link(f"/invite/{raw}"), days=days,
-    )
-    record("invite.sent", actor=actor, org_id=user.org_id, subject=user.email)
-
-
-def invite_member(org: Organization, member: MemberInput, *, actor: User | None) -> User:
-    """Create a company member without a password and mail them an invitation.
-
-    :raise EmailTaken: the address already has an account (in any company).
-    """
-    if find_user_by_email(member.email) is not None:
-        raise EmailTaken(member.email)
-    user = User(org_id=org.id, email=normalize_email(member.email), display_name=member.name, locale="ja")
-    user.org = org
-    if member.department:
-        user.department = get_or_create_department(org, member.department)
-    user.set_roles(member.roles & COMPANY_ROLES or {Role.EMPLOYEE})
-    db.session.add(user)
-    db.session.flush()
-    send_invitation(user, actor=actor)
-    return user
-
-
-def update_member(
-    user: User, *, name: str, department: Department | None, roles: frozenset[Role], is_active: bool, actor: User
-) -> None:
-    user.display_name = name
-    user.department = department
-    user.set_roles(roles & COMPANY_ROLES)
-    user.is_active = is_active
-    if not is_active:
-        # Reactivating later must not bring old sessions back.
-        sessions.end_all_sessions(user)
-    record(
-        "member.updated", actor=actor, org_id=user.org_id, subject=user.email,
-        roles=sorted(roles), active=is_active, department=department.name if department else None,
-    )

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from lms.accounts.models import TrainerAssignment, User, UserRole
 from lms.accounts.roles import Role
-from lms.accounts.service import EmailTaken, find_user_by_email, normalize_email, send_invitation
+from lms.accounts.service import EmailTaken, find_user_by_email, normalize_email
+from lms.members.service import send_invitation
 from lms.audit.service import record
 from lms.extensions import db
 from lms.orgs.models import Organization

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from lms.accounts.forms import MultiCheckboxField
+from lms.forms import MultiCheckboxField
 from lms.adoption.rules import MIN_GROUP_FLOOR
 from lms.adoption.service import COMMENT_MAX
 from lms.core.vocab import MINUTES_LABELS

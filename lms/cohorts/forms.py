@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField, URLField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.accounts.forms import MultiCheckboxField
+from lms.forms import MultiCheckboxField
 from lms.forms import Form, choices
 
 WEEKDAYS = choices([

@@ -20,7 +20,7 @@ PREFERENCE_FIELDS = frozenset(PREFERENCES.values())
 from lms.courses.models import CourseModule
 from lms.extensions import csrf, db
 from lms.learning.queries import visible_courses
-from lms.orgs import queries as org_queries
+from lms.members import queries as org_queries
 from lms.security import require_org_role
 from lms.tenancy import current_org, get_in_org_or_404, org_blueprint, owned_by, scoped
 from lms.transaction import commit

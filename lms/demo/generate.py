@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import User
 from lms.accounts.roles import Role
-from lms.accounts.service import get_or_create_department
+from lms.members.service import get_or_create_department
 from lms.admin.service import assign_trainer, create_organization
 from lms.extensions import db
 from lms.orgs.models import Organization

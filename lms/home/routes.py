@@ -12,7 +12,7 @@ from lms.core.vocab import REQUIREMENTS, stage_label
 from lms.cohorts import queries as cohort_queries
 from lms.extensions import db
 from lms.learning.queries import course_cards, visible_courses
-from lms.orgs import queries
+from lms.members import queries
 from lms.orgs.models import Organization
 from lms.security import require_org_role, require_role
 from lms.tenancy import current_org, current_org_roles, org_blueprint, owned_by, scoped

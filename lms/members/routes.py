@@ -5,16 +5,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.accounts import roster, service
-from lms.accounts.forms import DepartmentForm, InviteForm, MemberForm, RosterUploadForm, company_role_choices
+from lms.accounts.service import EmailTaken
+from lms.members import roster, service
+from lms.members.forms import DepartmentForm, InviteForm, MemberForm, RosterUploadForm, company_role_choices
 from lms.forms import ConfirmForm
 from lms.accounts.models import RosterImport, User
 from lms.accounts.roles import Role
-from lms.accounts.roster_file import RosterFileError
-from lms.audit.service import record
+from lms.members.roster_file import RosterFileError
 from lms.extensions import db
-from lms.orgs import queries
-from lms.orgs.messages import roster_problem_message
+from lms.members import queries
+from lms.members.messages import roster_problem_message
 from lms.orgs.models import Department
 from lms.security import require_org_role
 from lms.tenancy import current_org, current_org_roles, get_in_org_or_404, org_blueprint
@@ -58,7 +58,7 @@ def invite():  # type: ignore[no-untyped-def]
         )
         try:
             service.invite_member(current_org(), member, actor=current_user)
-        except service.EmailTaken:
+        except EmailTaken:
             form.email.errors.append(_("This email address already has an account."))
         else:
             commit()
@@ -108,12 +108,11 @@ def departments():  # type: ignore[no-untyped-def]
     form = DepartmentForm()
     can_manage = Role.ORG_ADMIN in current_org_roles()
     if can_manage and form.validate_on_submit():
-        name = form.name.data.strip()
-        if any(d.name == name for d in queries.departments()):
+        try:
+            service.add_department(current_org(), form.name.data, actor=current_user)
+        except ValueError:
             form.name.errors.append(_("A department with this name already exists."))
         else:
-            service.get_or_create_department(current_org(), name)
-            record("department.created", actor=current_user, org_id=current_org().id, subject=name)
             commit()
             flash(_("Department added."), "info")
             return redirect(url_for("members.departments"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lms.accounts.roster_file import MAX_ROWS, RosterProblem
+from lms.members.roster_file import MAX_ROWS, RosterProblem
 
 _MESSAGES = {
     "empty_file": _l("The file is empty."),

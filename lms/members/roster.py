@@ -7,8 +7,9 @@ import sqlalchemy as sa
 
 from lms.accounts.models import RosterImport, User
 from lms.accounts.roles import Role
-from lms.accounts.roster_file import RosterFileError, RosterProblem, RosterRow, parse_roster
-from lms.accounts.service import find_user_by_email, get_or_create_department, send_invitation
+from lms.members.roster_file import RosterFileError, RosterProblem, RosterRow, parse_roster
+from lms.accounts.service import find_user_by_email
+from lms.members.service import get_or_create_department, send_invitation
 from lms.audit.service import record
 from lms.core.clock import utcnow
 from lms.extensions import db
