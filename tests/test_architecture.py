@@ -65,3 +65,15 @@ def test_shared_plumbing_imports_no_feature() -> None:
         if module.split(".")[1] in FEATURES
     ]
     assert offenders == []
+
+
+def test_views_leave_writes_and_audit_records_to_services() -> None:
+    """Views load, check, make one service call and render: an API calls the same services."""
+    pattern = re.compile(r"\brecord\(|db\.session\.(add|delete|execute)\(|\.populate_obj\(")
+    offenders = [
+        f"{path.relative_to(LMS.parent)}:{number}: {line.strip()}"
+        for path in _modules() if path.name == "routes.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert offenders == []

@@ -12,7 +12,6 @@ from lms.accounts import service, sessions
 from lms.accounts.models import User
 from lms.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, NewPasswordForm, ProfileForm
 from lms.forms import ConfirmForm
-from lms.audit.service import record
 from lms.transaction import commit
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -54,8 +53,7 @@ def login():  # type: ignore[no-untyped-def]
 @login_required
 def logout():  # type: ignore[no-untyped-def]
     """Sign out (POST only, so a link on another site cannot sign anyone out)."""
-    record("logout", actor=current_user, org_id=current_user.org_id, subject=current_user.email)
-    sessions.end_session(current_user)
+    service.sign_out(current_user)
     commit()
     logout_user()
     session.clear()
@@ -121,9 +119,8 @@ def account():  # type: ignore[no-untyped-def]
     """One's own name, furigana and language."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        current_user.display_name = form.display_name.data
-        current_user.furigana = form.furigana.data or None
-        current_user.locale = form.locale.data
+        service.update_profile(current_user, name=form.display_name.data, furigana=form.furigana.data,
+                               locale=form.locale.data)
         session["locale"] = form.locale.data
         commit()
         flash(_("Saved."), "info")
@@ -173,6 +170,6 @@ def set_language():  # type: ignore[no-untyped-def]
         abort(400)
     session["locale"] = form.locale.data
     if current_user.is_authenticated:
-        current_user.locale = form.locale.data
+        service.set_locale(current_user, form.locale.data)
         commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("home.index"))

@@ -238,6 +238,25 @@ def change_password(user: User, password: str) -> None:
     record("password.changed", actor=user, org_id=user.org_id, subject=user.email, sessions_ended=ended)
 
 
+def update_profile(user: User, *, name: str, furigana: str | None, locale: str) -> None:
+    """One's own name, reading and UI language."""
+    user.display_name = name
+    user.furigana = furigana or None
+    user.locale = locale
+    db.session.flush()
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    db.session.flush()
+
+
+def sign_out(user: User) -> None:
+    """Ends this browser's session only (other devices stay signed in)."""
+    record("logout", actor=user, org_id=user.org_id, subject=user.email)
+    sessions.end_session(user)
+
+
 def sign_out_elsewhere(user: User) -> None:
     """End every session of the person except the current one ("sign out everywhere else")."""
     ended = sessions.end_other_sessions(user)

@@ -11,15 +11,13 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from lms.accounts.models import User
 from lms.adoption import rules, service
 from lms.adoption.models import AdoptionSettings, UsageCheckin, UsageCount, UsageRollup
 from lms.adoption.survey import SURVEY
+from lms.core import clock
 from lms.core.vocab import barrier_label, task_label
-from lms.cohorts import service as cohorts
-from lms.cohorts.models import Cohort, CohortCourse, CohortMember
+from lms.cohorts import queries as cohort_queries
 from lms.extensions import db
-from lms.learning.models import CourseCompletion
 from lms.orgs.models import Department, Organization
 from lms.tenancy import owned_by
 
@@ -88,7 +86,7 @@ def build(org: Organization, now: datetime | None = None) -> Dashboard:
     names = dict(db.session.execute(
         sa.select(Department.id, Department.name).where(owned_by(Department, org))
     ).all())
-    completion = _completion_by_department(org.id)
+    completion = cohort_queries.completion_by_department(org.id)
     recent = [week - timedelta(weeks=i) for i in range(RECENT_WEEKS)]
     recent_rollups = [r for w in recent for r in by_week.get(w, [])]
     answered_weeks = len({r.week for r in recent_rollups}) or 1
@@ -136,7 +134,7 @@ def build(org: Organization, now: datetime | None = None) -> Dashboard:
     monthly_hours = company.hours_month
     costs = rules.Costs(
         training_fee=settings.training_fee, licence_per_month=settings.licence_per_month,
-        training_hours_per_person=settings.training_hours_per_person, people_trained=_people_trained(org.id),
+        training_hours_per_person=settings.training_hours_per_person, people_trained=cohort_queries.people_trained(org.id),
         hourly_cost=settings.hourly_cost, expected_subsidy=settings.expected_subsidy,
     )
     ret = rules.training_return(monthly_hours, costs, settings.realisation_pct / 100) if monthly_hours is not None else None
@@ -154,30 +152,6 @@ def build(org: Organization, now: datetime | None = None) -> Dashboard:
         monthly_hours=monthly_hours, costs=costs, training_return=ret,
         cohorts=_cohort_rows(org.id, now, t), survey=_survey_rows(),
     )
-
-
-def _completion_by_department(org_id: int) -> dict[int, tuple[int, int]]:
-    """Department key → (member-course pairs in the company's cohorts, how many are completed)."""
-    # A literal 0, not a bound parameter: PostgreSQL must see the GROUP BY expression as the selected one.
-    department_key = sa.func.coalesce(User.department_id, sa.literal_column("0"))
-    stmt = (
-        sa.select(department_key, sa.func.count(), sa.func.count(CourseCompletion.id))
-        .select_from(CohortMember)
-        .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
-        .join(User, User.id == CohortMember.user_id)
-        .outerjoin(CourseCompletion, sa.and_(
-            CourseCompletion.user_id == CohortMember.user_id, CourseCompletion.course_id == CohortCourse.course_id
-        ))
-        .where(owned_by(CohortMember, org_id), User.is_active.is_(True))
-        .group_by(department_key)
-    )
-    return {key: (total, done) for key, total, done in db.session.execute(stmt)}
-
-
-def _people_trained(org_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(CohortMember.user_id))).where(owned_by(CohortMember, org_id))
-    ) or 0
 
 
 def _months(by_week: dict[date, list[UsageRollup]], week: date, people: int, t: rules.Thresholds
@@ -213,50 +187,37 @@ def _shares(org_id: int, weeks: list[date], answered_weeks: int, dimension: str,
 
 
 def _cohort_rows(org_id: int, now: datetime | None, t: rules.Thresholds) -> list[CohortRow]:
-    today = cohorts.today(now)
+    today = clock.today(now)
     last_complete = service.this_week(now) - timedelta(weeks=1)
-    listed = list(db.session.scalars(
-        sa.select(Cohort).where(owned_by(Cohort, org_id)).order_by(Cohort.start_date.desc(), Cohort.id.desc())
-    ))
-    if not listed:
-        return []
-    pairs = dict(
-        (cohort_id, (total, done)) for cohort_id, total, done in db.session.execute(
-            sa.select(CohortMember.cohort_id, sa.func.count(), sa.func.count(CourseCompletion.id))
-            .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
-            .outerjoin(CourseCompletion, sa.and_(
-                CourseCompletion.user_id == CohortMember.user_id, CourseCompletion.course_id == CohortCourse.course_id
-            ))
-            .where(owned_by(CohortMember, org_id)).group_by(CohortMember.cohort_id)
-        )
-    )
-    members = dict(db.session.execute(
-        sa.select(CohortMember.cohort_id, sa.func.count()).where(owned_by(CohortMember, org_id))
-        .group_by(CohortMember.cohort_id)
-    ).all())
+    summaries = cohort_queries.cohort_summaries(org_id)
+    # Persistence: who of a finished cohort was active 4, 8 and 12 weeks after its last week.
+    asked: dict[int, dict[int, date]] = {}
+    for summary in summaries:
+        if today > summary.ends_on:
+            end_week = rules.week_start(summary.ends_on)
+            asked[summary.cohort.id] = {after: end_week + timedelta(weeks=after) for after in (4, 8, 12)}
+    reached = {w for weeks in asked.values() for w in weeks.values() if w <= last_complete}
+    active: dict[tuple[int, date], int] = {}
+    if reached:
+        members = cohort_queries.memberships(org_id)
+        active = {(cohort_id, week): n for cohort_id, week, n in db.session.execute(
+            sa.select(members.c.cohort_id, UsageCheckin.week, sa.func.count())
+            .join(members, members.c.user_id == UsageCheckin.user_id)
+            .where(owned_by(UsageCheckin, org_id), UsageCheckin.week.in_(reached), UsageCheckin.days_used > 0,
+                   members.c.cohort_id.in_(asked))
+            .group_by(members.c.cohort_id, UsageCheckin.week)
+        )}
     out = []
-    for cohort in listed:
-        size = members.get(cohort.id, 0)
-        total, done = pairs.get(cohort.id, (0, 0))
-        ends = cohorts.calendar_of(cohort).ends_on()
+    for summary in summaries:
+        size, cohort = summary.members, summary.cohort
         persistence: dict[int, float | None] = {}
-        if today > ends:
-            end_week = rules.week_start(ends)
-            asked = {after: end_week + timedelta(weeks=after) for after in (4, 8, 12)}
-            reached = [w for w in asked.values() if w <= last_complete]
-            active = dict(db.session.execute(
-                sa.select(UsageCheckin.week, sa.func.count())
-                .join(CohortMember, sa.and_(CohortMember.user_id == UsageCheckin.user_id,
-                                            CohortMember.cohort_id == cohort.id))
-                .where(owned_by(UsageCheckin, org_id), UsageCheckin.week.in_(reached), UsageCheckin.days_used > 0)
-                .group_by(UsageCheckin.week)
-            ).all()) if reached else {}
-            for after, w in asked.items():
-                value = active.get(w, 0) / size if w in reached and size else None
-                persistence[after] = rules.shown(size, value, t)
+        for after, w in asked.get(cohort.id, {}).items():
+            value = active.get((cohort.id, w), 0) / size if w in reached and size else None
+            persistence[after] = rules.shown(size, value, t)
         out.append(CohortRow(
-            id=cohort.id, name=cohort.name, members=size, finished=today > ends, persistence=persistence,
-            completion=rules.shown(size, done / total if total else None, t),
+            id=cohort.id, name=cohort.name, members=size, finished=today > summary.ends_on, persistence=persistence,
+            completion=rules.shown(
+                size, summary.completions / summary.enrolments if summary.enrolments else None, t),
         ))
     return out
 

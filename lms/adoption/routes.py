@@ -3,22 +3,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _
 from flask_login import current_user
 
-from lms.accounts.models import User
 from lms.accounts.roles import Role
-from lms.adoption import charts, dashboard, exports, service
+from lms.adoption import charts, dashboard, exports, queries, service
 from lms.adoption.forms import BaselineForm, CheckinForm, SettingsForm
-from lms.adoption.models import UsageCheckin
 from lms.adoption.survey import SURVEY
 from lms.core.vocab import BARRIERS, MINUTES_LABELS, REQUIREMENTS, barrier_label, stage_label, task_label
-from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
+from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.security import require_org_role
-from lms.tenancy import current_org, get_in_org_or_404, org_blueprint, scoped
+from lms.tenancy import current_org, get_in_org_or_404, org_blueprint
 from lms.transaction import commit
 
 checkin_bp = org_blueprint("adoption_checkin", __name__, "/checkin")
@@ -46,9 +43,7 @@ def _fill_choices(form: CheckinForm) -> None:
 def form():  # type: ignore[no-untyped-def]
     week = _week_arg()
     current, previous = service.answerable_weeks()
-    existing = db.session.scalar(
-        scoped(sa.select(UsageCheckin)).where(UsageCheckin.user_id == current_user.id, UsageCheckin.week == week)
-    )
+    existing = queries.own_checkin(current_user, week)
     form = CheckinForm(obj=existing if request.method == "GET" else None)
     _fill_choices(form)
     if form.validate_on_submit():
@@ -175,12 +170,4 @@ def workbook():  # type: ignore[no-untyped-def]
 @require_org_role(Role.TRAINER)
 def comments():  # type: ignore[no-untyped-def]
     """Comments of the members of the cohorts this trainer runs: they reach trainers only."""
-    runs = sa.select(CohortTrainer.cohort_id).where(CohortTrainer.trainer_id == current_user.id)
-    members = scoped(sa.select(CohortMember.user_id), CohortMember).where(CohortMember.cohort_id.in_(runs))
-    since = service.this_week() - timedelta(weeks=12)
-    rows = db.session.execute(
-        scoped(sa.select(UsageCheckin, User), UsageCheckin).join(User, User.id == UsageCheckin.user_id)
-        .where(UsageCheckin.user_id.in_(members), UsageCheckin.comment != "", UsageCheckin.week >= since)
-        .order_by(UsageCheckin.week.desc(), *User.name_order()).limit(500)
-    ).all()
-    return render_template("adoption/comments.html", rows=rows)
+    return render_template("adoption/comments.html", rows=queries.trainer_comments(current_org(), current_user))

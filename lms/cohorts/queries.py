@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import get_locale
@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from lms.accounts.models import User
 from lms.cohorts.days_off import DayOff, day_off
-from lms.cohorts.models import Cohort, CohortMember
+from lms.cohorts.models import Cohort, CohortCourse, CohortMember
 from lms.cohorts.schedule import due_weeks, is_behind
 from lms.cohorts.service import (
     DONE_STATES, lessons_in_order, early_openings, calendar_of, cohort_modules, is_open,
@@ -23,8 +23,8 @@ from lms.cohorts.service import (
 from lms.core.clock import today, utcnow
 from lms.courses.models import Course, CourseModule, Lesson
 from lms.extensions import db
-from lms.learning.models import LessonProgress
-from lms.tenancy import owned_by
+from lms.learning.models import CourseCompletion, LessonProgress
+from lms.tenancy import in_org, owned_by
 
 # --- follow-up: state per member and module -------------------------------------------------
 
@@ -183,3 +183,70 @@ def my_cohorts(user: User, *, now: datetime | None = None) -> list[MyCohort]:
             done=sum(1 for l in required if l.id in done), required=len(required),
         ))
     return sorted(views, key=lambda v: v.finished)
+
+
+# --- for the adoption dashboard: counts per cohort and per department ---------------------------
+
+
+@dataclass(frozen=True)
+class CohortSummary:
+    cohort: Cohort
+    ends_on: date
+    members: int
+    enrolments: int  # member-course pairs
+    completions: int  # of those, completed
+
+
+def cohort_summaries(org_id: int) -> list[CohortSummary]:
+    """The company's cohorts, newest first, with member and completion counts (three queries in all)."""
+    listed = list(db.session.scalars(
+        in_org(sa.select(Cohort), org_id).order_by(Cohort.start_date.desc(), Cohort.id.desc())
+    ))
+    if not listed:
+        return []
+    pairs = {cohort_id: (total, done) for cohort_id, total, done in db.session.execute(
+        sa.select(CohortMember.cohort_id, sa.func.count(), sa.func.count(CourseCompletion.id))
+        .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
+        .outerjoin(CourseCompletion, sa.and_(
+            CourseCompletion.user_id == CohortMember.user_id, CourseCompletion.course_id == CohortCourse.course_id
+        ))
+        .where(owned_by(CohortMember, org_id)).group_by(CohortMember.cohort_id)
+    )}
+    members = {cohort_id: n for cohort_id, n in db.session.execute(
+        sa.select(CohortMember.cohort_id, sa.func.count()).where(owned_by(CohortMember, org_id))
+        .group_by(CohortMember.cohort_id)
+    )}
+    return [
+        CohortSummary(cohort, calendar_of(cohort).ends_on(), members.get(cohort.id, 0), *pairs.get(cohort.id, (0, 0)))
+        for cohort in listed
+    ]
+
+
+def memberships(org_id: int) -> sa.Subquery:
+    """(cohort_id, user_id) of every membership in the company's cohorts, to join against."""
+    return in_org(sa.select(CohortMember.cohort_id, CohortMember.user_id), org_id, CohortMember).subquery()
+
+
+def completion_by_department(org_id: int) -> dict[int, tuple[int, int]]:
+    """Department key (0 = none) → (member-course pairs in the company's cohorts, how many are completed)."""
+    # A literal 0, not a bound parameter: PostgreSQL must see the GROUP BY expression as the selected one.
+    department_key = sa.func.coalesce(User.department_id, sa.literal_column("0"))
+    stmt = (
+        sa.select(department_key, sa.func.count(), sa.func.count(CourseCompletion.id))
+        .select_from(CohortMember)
+        .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
+        .join(User, User.id == CohortMember.user_id)
+        .outerjoin(CourseCompletion, sa.and_(
+            CourseCompletion.user_id == CohortMember.user_id, CourseCompletion.course_id == CohortCourse.course_id
+        ))
+        .where(owned_by(CohortMember, org_id), User.is_active.is_(True))
+        .group_by(department_key)
+    )
+    return {key: (total, done) for key, total, done in db.session.execute(stmt)}
+
+
+def people_trained(org_id: int) -> int:
+    """How many people have been members of any of the company's cohorts."""
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(CohortMember.user_id))).where(owned_by(CohortMember, org_id))
+    ) or 0
