@@ -187,7 +187,7 @@ _ROLES = tuple(sorted(
     "支店長 営業所長 本部長 事業部長 取締役 監査役 専務 常務 役員 主任 顧問 先生 先輩 後輩 上司 部下 同僚 担当 担当者 責任者 幹事 "
     "代表 代表者 秘書 会計 総務 教授 医師 弁護士 税理士 会計士 社労士 司法書士 行政書士 技師 講師 監督 選手 委員".split(),
     key=len, reverse=True))
-_NOT_NAME_ENDINGS = tuple("者員士師屋客家様殿君課室係班局庁省店社校院園会署協団業館場組生")
+_NOT_NAME_ENDINGS = tuple("者員士師屋客家様殿君課室係班局庁省店社校院園会署協団業館場組生長主医手工体舗嬢")
 # 取引先の「ひかり食品さん」: a company, not a person (the exercise's own secrets catch the names that matter).
 _COMPANY_WORDS = tuple(
     "食品 工業 商事 建設 製作所 工務店 産業 物産 電機 運輸 商店 薬品 印刷 精工 技研 電気 化学 製薬 銀行 証券 保険 不動産 "
@@ -198,7 +198,10 @@ _NOT_NAMES = frozenset(
     "担当 責任者 皆 各位 客 顧客 取引先 得意先 仕入先 先方 相手 関係者 本人 家族 親 子 患者 会員 利用者 生徒 社員 職員 従業員 "
     "新人 上 下 前 後 中 外 内 本部 支部 幹部 外部 内部 全部 一部 各部 本社 支社 弊社 御社 貴社 当社 自社 他社 各社 同社 "
     "部 課 室 未定 不明 無し 空欄 未記入 記入 各自 全員 後日 調整中 省略 任意 自由 匿名 個人 法人 名 氏名 名前 様 殿 "
-    "大 小 新 旧 一 二 三 各 全 某 両 同 他 別 次 当 今 毎 本 御 貴".split()
+    "大 小 新 旧 一 二 三 各 全 某 両 同 他 別 次 当 今 毎 本 御 貴 皆々 "
+    "営業 総務 経理 人事 事務 製造 品証 品管 購買 資材 生産 開発 設計 技術 企画 広報 法務 財務 物流 倉庫 出荷 受付 窓口 "
+    "現場 工務 施工 検査 保守 整備 配送 宅配 元請 下請 常連 派遣 近所 担任 親方 役所 職人 隣人 友人 知人 主人 他人 "
+    "恋人 老人 素人 玄人 新人 名人 達人 店舗 団体 取引 業界 地域 地元 近隣".split()
 )
 # A small list of the most common family names, for 佐藤 花子 (a space, no honorific) and 佐藤社長様.
 _SURNAMES = frozenset(
@@ -401,10 +404,13 @@ class _Found:
                 self.add("person_name", *span)
         for match in _TWO_WORDS.finditer(self.key):
             family, given = match.group().split(" ")
+            end = match.end()
+            if given[-1] in "様殿氏君":
+                given, end = given[:-1], end - 1  # 山田 太郎様: the honorific is not part of the name
             # 営業部佐藤 花子: the family name may end a longer run of kanji.
             surname = next((family[i:] for i in range(len(family)) if family[i:] in _SURNAMES), None)
-            if surname and not _is_role_or_word(given):
-                self.add("person_name", match.end() - len(given) - 1 - len(surname), match.end())
+            if surname and given and not _is_role_or_word(given):
+                self.add("person_name", end - len(given) - 1 - len(surname), end)
 
     def _origin_char(self, index: int) -> str:
         return self.text[self.origin[index]]
@@ -433,6 +439,8 @@ class _Found:
     def _kanji_name(self, start: int, stop: int, honorific: str) -> tuple[int, int] | None:
         key = self.key
         name = key[start:stop]
+        if name in _SURNAMES:
+            return start, stop
         if any((name + honorific).endswith(word) for word in _HONORIFIC_WORDS):
             return None
         role = next((word for word in _ROLES if name.endswith(word)), None)
@@ -474,8 +482,10 @@ class _Found:
                 end -= len(honorific)
                 break
         name = self.key[begin:end]
-        if not name or _is_role_or_word(name.split(" ")[0]) or all("ぁ" <= ch <= "ゖ" for ch in name.replace(" ", "")):
+        if not name or _is_role_or_word(name.split(" ")[0]):
             return None
+        if all("ぁ" <= self._origin_char(i) <= "ゖ" for i in range(begin, end) if self.key[i] != " "):
+            return None  # 氏名：なし, 担当者：みんな: hiragana after a label is rarely a name
         return begin, end
 
 
