@@ -210,6 +210,10 @@ def test_a_clean_business_text_is_not_flagged():
     assert found(CLEAN) == []
 
 
+def test_accounts_next_to_each_other_are_each_found():
+    assert found("普通 1234567、当座 7654321") == [("bank_account", "普通 1234567"), ("bank_account", "当座 7654321")]
+
+
 def test_empty_text():
     assert scan("") == []
 
@@ -219,6 +223,15 @@ def test_a_hundred_thousand_characters_and_control_characters():
     findings = scan(text)
     assert len(findings) == text.count("山田さん")
     assert all(f.text == "山田" for f in findings)
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 99_990 + "@example.c", "様" * 100_000, "1 " * 50_000, "1-" * 50_000, "〒100-0005 東京都千代田区丸の内1-2-3 " * 3_000,
+    "普通" * 50_000, "山田さん" * 25_000, "ア" * 100_000, "\x00" * 100_000,
+])
+def test_long_repetitive_input_is_handled(text):
+    findings = scan(text)
+    assert all(f.text == text[f.start:f.end] for f in findings)
 
 
 def test_no_crash_on_the_naughty_strings():

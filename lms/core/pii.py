@@ -17,6 +17,7 @@ as 氏名：, or as a common family name, a space and a given name. Placeholders
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,8 +124,9 @@ _CARD = re.compile(_NOT_BEFORE_NUMBER + rf"[2-6]\d{{3}}(?:{_SEP}?\d){{9,15}}(?!{
 _DIGIT_RUN = re.compile(rf"\d(?:{_SEP}?\d){{11,}}")
 _MY_NUMBER_WORDS = ("まいなんばー", "個人番号")
 
-_EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+\-]*@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?"
-                    r"(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,}")
+# Bounded like the RFC (64 before @, 63 per label) so a long run of letters cannot make it quadratic.
+_EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?"
+                    r"(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?){0,8}\.[a-z]{2,24}(?![a-z0-9\-])")
 
 _PREFECTURES = (
     "北海道 青森県 岩手県 宮城県 秋田県 山形県 福島県 茨城県 栃木県 群馬県 埼玉県 千葉県 東京都 神奈川県 新潟県 富山県 石川県 "
@@ -167,6 +169,7 @@ _BANK_ACCOUNT = re.compile(
 )
 
 _BANK_HINT = re.compile(r"普通|当座|貯蓄|口座番号|記号")
+_DIGITS_FOLLOW = re.compile(r"\d{5}")
 
 # --- names ------------------------------------------------------------------------------------------------
 
@@ -182,11 +185,10 @@ _HONORIFIC_WORDS = frozenset(
     "諸君 主君 父君 母君 暴君 名君 細君 君君".split()
 )
 # Roles and titles: 山田社長様 is a name (the part before 社長), 営業部長様 is not.
-_ROLES = tuple(sorted(
+_ROLES = frozenset((
     "社長 副社長 部長 課長 係長 次長 店長 所長 会長 院長 園長 校長 工場長 室長 班長 局長 署長 町長 市長 村長 知事 議長 委員長 理事長 "
     "支店長 営業所長 本部長 事業部長 取締役 監査役 専務 常務 役員 主任 顧問 先生 先輩 後輩 上司 部下 同僚 担当 担当者 責任者 幹事 "
-    "代表 代表者 秘書 会計 総務 教授 医師 弁護士 税理士 会計士 社労士 司法書士 行政書士 技師 講師 監督 選手 委員".split(),
-    key=len, reverse=True))
+    "代表 代表者 秘書 会計 総務 教授 医師 弁護士 税理士 会計士 社労士 司法書士 行政書士 技師 講師 監督 選手 委員".split()))
 _NOT_NAME_ENDINGS = tuple("者員士師屋客家様殿君課室係班局庁省店社校院園会署協団業館場組生長主医手工体舗嬢")
 # 取引先の「ひかり食品さん」: a company, not a person (the exercise's own secrets catch the names that matter).
 _COMPANY_WORDS = tuple(
@@ -224,6 +226,7 @@ _LABEL = re.compile(
     r"宛名|患者名|保護者名?|ふりがな|フリガナ) ?(?:\([^)]{0,6}\))? ?: ?"
 )
 _LABEL_NAME = re.compile(rf"[{_KANJI}{_KANA}]{{1,6}}(?: [{_KANJI}{_KANA}]{{1,6}})?")
+_LONGEST_KANJI_RUN = 7  # before an honorific; a longer run of kanji is a compound noun, not a name
 _TWO_WORDS = re.compile(rf"[{_KANJI}][{_KANJI}]{{0,3}} [{_KANJI}]{{1,3}}(?![{_KANJI}])")
 
 
@@ -271,13 +274,18 @@ class _Found:
         self.items.append(Finding(kind, start, end, self.text[start:end], label))
 
     def merged(self) -> list[Finding]:
+        """The findings that win where they overlap, sorted by start."""
+        starts: list[int] = []  # of the chosen findings, sorted; they never overlap, so their ends sort too
         chosen: list[Finding] = []
-        taken: list[tuple[int, int]] = []
         for item in sorted(self.items, key=lambda f: (_RANK[f.kind], f.start - f.end, f.start)):
-            if all(item.end <= start or item.start >= end for start, end in taken):
-                chosen.append(item)
-                taken.append((item.start, item.end))
-        return sorted(chosen, key=lambda f: (f.start, f.end))
+            index = bisect.bisect_left(starts, item.start)
+            if index < len(starts) and starts[index] < item.end:
+                continue  # a chosen finding starts inside this one
+            if index > 0 and chosen[index - 1].end > item.start:
+                continue  # the chosen finding before this one reaches into it
+            starts.insert(index, item.start)
+            chosen.insert(index, item)
+        return chosen
 
     # -- secrets --
 
@@ -358,9 +366,10 @@ class _Found:
             has_town = bool(towns) and not _only_city_words(towns)
             if block.group("dashes") and not (match.group("pref") or (has_town and block.group("third"))):
                 continue
-            if start == block.start() and not block.group().endswith(("丁目", "番地")) and "丁目" not in block.group():
-                continue
+            if start >= block.start():
+                continue  # 3丁目, 5番地 alone: no place, no address
             spans.append((start, match.end()))
+        blocks = sorted(spans)
         for code in _POSTAL_CODE.finditer(key):
             if code.group()[0] != "〒" and code.start() and key[code.start() - 1] in _DIGITS_AND_DASHES:
                 continue
@@ -368,9 +377,11 @@ class _Found:
             place = _PLACE_AFTER_CODE.match(key, end)
             if place and place.end() > end:
                 end = place.end()
-            follows = [span for span in spans if end - 1 <= span[0] <= end + 2 or span[0] <= code.end() <= span[1]]
+            # An address found above that starts right after the code (or contains its end) belongs to it.
+            index = bisect.bisect_left(blocks, (code.start(), -1))
+            follows = [stop for begin, stop in blocks[index:index + 3] if begin <= end + 2 and stop >= code.end()]
             if follows:
-                end = max(end, *(stop for _, stop in follows))
+                end = max(end, *follows)
             elif not code.group().startswith("〒") and end == code.end():
                 continue  # NNN-NNNN alone could be any code: only with 〒 or a place after it
             spans.append((code.start(), end))
@@ -379,12 +390,14 @@ class _Found:
 
     def bank_accounts(self) -> None:
         key = self.key
-        seen: set[tuple[int, int]] = set()
+        done = 0
         for hint in _BANK_HINT.finditer(key):
-            match = _BANK_ACCOUNT.search(key, max(0, hint.start() - 40), min(len(key), hint.end() + 30))
-            if not match or match.span() in seen or match.end() <= hint.start():
+            if hint.start() < done or not _DIGITS_FOLLOW.search(key, hint.end(), hint.end() + 30):
                 continue
-            seen.add(match.span())
+            match = _BANK_ACCOUNT.search(key, max(0, hint.start() - 40, done), min(len(key), hint.end() + 30))
+            if not match or match.end() <= hint.start():
+                continue
+            done = match.end()
             start = match.start()
             cut = max(key.rfind(ch, start, match.end()) for ch in _PARTICLES)
             if cut >= 0 and not any(ch.isdigit() for ch in key[start:cut]):
@@ -423,16 +436,16 @@ class _Found:
                 return None  # サンプル, サンダル: not an honorific
         stop = end - 1 if end > 0 and key[end - 1] == " " else end
         start = stop
-        while start > 0 and _is_kanji(key[start - 1]):
+        while start > 0 and stop - start <= _LONGEST_KANJI_RUN and _is_kanji(key[start - 1]):
             start -= 1
         if start < stop:
             return self._kanji_name(start, stop, honorific)
-        while start > 0 and _is_katakana(self._origin_char(start - 1)):
+        while start > 0 and stop - start <= 12 and _is_katakana(self._origin_char(start - 1)):
             start -= 1
         if stop - start < 2 or stop - start > 12:
             return None
         name = key[start:stop]
-        if name.strip("ー・") != name or any(name.endswith(word) for word in _KATAKANA_NOT_NAMES):
+        if name.strip("ー・") != name or name.endswith(_KATAKANA_NOT_NAMES):
             return None
         return start, stop
 
@@ -441,9 +454,10 @@ class _Found:
         name = key[start:stop]
         if name in _SURNAMES:
             return start, stop
-        if any((name + honorific).endswith(word) for word in _HONORIFIC_WORDS):
+        word = name + honorific
+        if any(word[-size:] in _HONORIFIC_WORDS for size in range(2, 5)):
             return None
-        role = next((word for word in _ROLES if name.endswith(word)), None)
+        role = next((name[-size:] for size in (5, 4, 3, 2) if name[-size:] in _ROLES), None)
         if role:
             name = name[:-len(role)]
             stop -= len(role)
@@ -460,7 +474,7 @@ class _Found:
         # 山田 太郎様: a family name, one space, then the given name.
         if len(name) <= 3 and start >= 2 and key[start - 1] == " " and _is_kanji(key[start - 2]):
             family_start = start - 1
-            while family_start > 0 and _is_kanji(key[family_start - 1]):
+            while family_start > 0 and start - family_start <= 4 and _is_kanji(key[family_start - 1]):
                 family_start -= 1
             family = key[family_start:start - 1]
             if len(family) <= 3 and not _is_role_or_word(family) and family[-1] not in _NOT_NAME_ENDINGS:
@@ -498,7 +512,7 @@ def _starts_with_surname(name: str) -> bool:
 
 
 def _is_role_or_word(word: str) -> bool:
-    return word in _NOT_NAMES or any(word.endswith(role) for role in _ROLES) or word[-1] in "長者員"
+    return word in _NOT_NAMES or any(word[-size:] in _ROLES for size in (5, 4, 3, 2)) or word[-1] in "長者員"
 
 
 def _only_city_words(towns: str) -> bool:
