@@ -173,7 +173,7 @@ _DIGITS_FOLLOW = re.compile(r"\d{5}")
 
 # --- names ------------------------------------------------------------------------------------------------
 
-_HONORIFIC = re.compile(r"様(?![子式相々態変])|さん|殿(?![堂下])|氏(?![名族神])|君(?![主臨子])")
+_HONORIFIC = re.compile(r"様(?![子式相々態変])|さん|くん|殿(?![堂下])|氏(?![名族神])|君(?![主臨子])")
 # Words that end in an honorific but are no one's name (checked as a suffix of what precedes + honorific).
 _HONORIFIC_WORDS = frozenset(
     "仕様 同様 多様 模様 異様 各様 両様 文様 紋様 有様 王様 神様 仏様 殿様 皆様 客様 奥様 父様 母様 子様 苦労様 馳走様 陰様 世話様 "
@@ -226,6 +226,8 @@ _LABEL = re.compile(
     r"宛名|患者名|保護者名?|ふりがな|フリガナ) ?(?:\([^)]{0,6}\))? ?: ?"
 )
 _LABEL_NAME = re.compile(rf"[{_KANJI}{_KANA}]{{1,6}}(?: [{_KANJI}{_KANA}]{{1,6}})?")
+_AFTER_SURNAME = re.compile(
+    "\\(|" + "|".join(sorted((role for role in _ROLES if role[0] not in "代会総"), key=len, reverse=True)))
 _LONGEST_KANJI_RUN = 7  # before an honorific; a longer run of kanji is a compound noun, not a name
 _TWO_WORDS = re.compile(rf"[{_KANJI}][{_KANJI}]{{0,3}} [{_KANJI}]{{1,3}}(?![{_KANJI}])")
 
@@ -407,6 +409,14 @@ class _Found:
     # -- names --
 
     def names(self) -> None:
+        for match in _AFTER_SURNAME.finditer(self.key):
+            # 鈴木部長, 山田（営業）: a common family name right before a title or a bracket.
+            run = match.start()
+            while run > 0 and match.start() - run < 4 and _is_kanji(self.key[run - 1]):
+                run -= 1
+            surname = self.key[run:match.start()]
+            if surname in _SURNAMES and (run == 0 or not _is_kanji(self.key[run - 1])):
+                self.add("person_name", run, match.start())
         for match in _HONORIFIC.finditer(self.key):
             span = self._name_before(match.start(), match.group())
             if span:
@@ -430,11 +440,18 @@ class _Found:
 
     def _name_before(self, end: int, honorific: str) -> tuple[int, int] | None:
         key = self.key
-        if honorific == "さん" and _is_katakana(self._origin_char(end)):
+        if honorific in ("さん", "くん") and _is_katakana(self._origin_char(end)):
             after = end + 2
             if after < len(key) and _is_katakana(self._origin_char(after)):
-                return None  # サンプル, サンダル: not an honorific
+                return None  # サンプル, サンダル, クンロク: not an honorific
         stop = end - 1 if end > 0 and key[end - 1] == " " else end
+        if stop > 0 and key[stop - 1] == ")":
+            # 山田花子（やまだ はなこ）さん: the name, and its reading with it.
+            opening = key.rfind("(", max(0, stop - 24), stop)
+            if opening > 0 and _is_kanji(key[opening - 1]):
+                span = self._name_before(opening, honorific)
+                return (span[0], stop) if span else None
+            return None
         start = stop
         while start > 0 and stop - start <= _LONGEST_KANJI_RUN and _is_kanji(key[start - 1]):
             start -= 1
