@@ -223,11 +223,12 @@ _KATAKANA_NOT_NAMES = tuple(sorted(
     key=len, reverse=True))
 _LABEL = re.compile(
     r"(?:氏名|お名前|名前|ご担当者名?|担当者名?|契約者名?|申込者名?|依頼者名?|代表者名?|顧客名|お客様名|社員名|受取人|差出人|"
-    r"宛名|患者名|保護者名?|ふりがな|フリガナ) ?(?:\([^)]{0,6}\))? ?: ?"
+    r"宛名|患者名|保護者名?|ふりがな) ?(?:\([^)]{0,6}\))? ?: ?"
 )
 _LABEL_NAME = re.compile(rf"[{_KANJI}{_KANA}]{{1,6}}(?: [{_KANJI}{_KANA}]{{1,6}})?")
-_AFTER_SURNAME = re.compile(
-    "\\(|" + "|".join(sorted((role for role in _ROLES if role[0] not in "代会総"), key=len, reverse=True)))
+_AFTER_SURNAME = re.compile("\\(|" + "|".join(sorted(_ROLES, key=len, reverse=True)))
+# Family names that are also places: 千葉（本社） is a branch, not a person.
+_PLACE_SURNAMES = frozenset("千葉 宮崎 上野 中野 市川 大塚 平野 原 関 長野 岡山 福島 松本 横山".split())
 _LONGEST_KANJI_RUN = 7  # before an honorific; a longer run of kanji is a compound noun, not a name
 _TWO_WORDS = re.compile(rf"[{_KANJI}][{_KANJI}]{{0,3}} [{_KANJI}]{{1,3}}(?![{_KANJI}])")
 
@@ -415,6 +416,8 @@ class _Found:
             while run > 0 and match.start() - run < 4 and _is_kanji(self.key[run - 1]):
                 run -= 1
             surname = self.key[run:match.start()]
+            if match.group() == "(" and surname in _PLACE_SURNAMES:
+                continue
             if surname in _SURNAMES and (run == 0 or not _is_kanji(self.key[run - 1])):
                 self.add("person_name", run, match.start())
         for match in _HONORIFIC.finditer(self.key):
