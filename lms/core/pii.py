@@ -555,7 +555,7 @@ def _secret_pattern(secret: str) -> re.Pattern[str] | None:
     for index, ch in enumerate(folded):
         if index:
             both_digits = ch.isdigit() and folded[index - 1].isdigit()
-            parts.append(f"[ {_DASH}()]*" if both_digits else " ?")
+            parts.append(f"[ {_DASH}()]{{0,3}}" if both_digits else " ?")
         parts.append(re.escape(ch))
     body = "".join(parts)
     if folded[0].isdigit():
