@@ -14,7 +14,12 @@
    cohort), the course page and the employee home, next to a bare Flask route returning the
    lesson page's bytes, measured in the same run, alternating.
 
-`--only sync|requests|adoption|pages` runs one section (repeat it for several).
+5. The personal-data guard (lms/core/pii.py): median and p95 time of `scan` over a realistic
+   4,000-character prompt (the shipped lessons' example prompts with a paragraph of planted
+   customer data and five exercise secrets), in this process; and how many findings it reports
+   in the shipped lessons' example prompts (scripts/pii_false_positives.py).
+
+`--only sync|requests|adoption|pages|pii` runs one section (repeat it for several).
 
 Everything runs against a throwaway SQLite database in a temporary folder,
 unless LMS_DATABASE_URL is set (e.g. by scripts/postgres.sh), in which case
@@ -235,7 +240,7 @@ def load(port: int, path: str, cookies: dict[str, str], seconds: float, threads:
     return len(latencies) / elapsed, statistics.median(latencies) * 1000, failures
 
 
-SECTIONS = ("sync", "requests", "adoption", "pages")
+SECTIONS = ("sync", "requests", "adoption", "pages", "pii")
 
 
 def bench_sync(env: dict[str, str], work: Path) -> None:
@@ -611,6 +616,43 @@ def bench_adoption(env: dict[str, str], args: argparse.Namespace) -> None:
     print("  (the machine's other load shares the CPUs: a transaction descheduled mid-way holds the lock longer)")
 
 
+PII_DATA = ("\n\n以下は顧客からの問い合わせメモです（架空）。\nひかり食品株式会社 購買部の山田太郎様から、"
+            "電話（０９０－１２３４－５６７８）とメール（taro.yamada@example.co.jp）で、請求書の送付先を"
+            "〒100-0005 東京都千代田区丸の内1-2-3 に変更したいとのこと。振込先はみずほ銀行 新宿支店 普通 1234567。\n")
+PII_SECRETS = (("ひかり食品", "取引先名"), ("山田太郎", "担当者名"), ("1,250,000円", "見積金額"),
+               ("ミナト精工", "自社名"), ("A-20241201", "注文番号"))
+
+
+def bench_pii(args: argparse.Namespace) -> None:
+    sys.path.insert(0, str(ROOT))
+    from lms.core.pii import scan
+    from scripts.pii_false_positives import example_prompts, findings
+
+    prompts = "\n\n".join(text for _, _, text in example_prompts(ROOT / "courses"))
+    cases = {"lesson example prompts": prompts[:4000],
+             "with planted customer data": prompts[:4000 - len(PII_DATA)] + PII_DATA}
+    print(f"\npersonal-data guard: scan() of a 4,000-character prompt with 5 exercise secrets, {args.pii_runs} runs"
+          " each, in this process;\n  CPU time (time.process_time) and, in brackets, wall time, which the machine's"
+          " other load stretches:")
+    for name, text in cases.items():
+        found = scan(text, PII_SECRETS)  # warm up (compiled patterns, the phone metadata)
+        cpu, wall = [], []
+        for _ in range(args.pii_runs):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            scan(text, PII_SECRETS)
+            cpu.append((time.process_time() - start_cpu) * 1000)
+            wall.append((time.perf_counter() - start) * 1000)
+
+        def p95(values: list[float]) -> float:
+            return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+        print(f"  {name:27} {len(text):5,d} chars {len(found):3d} findings   median {statistics.median(cpu):5.2f} ms"
+              f" ({statistics.median(wall):5.2f})   p95 {p95(cpu):5.2f} ms ({p95(wall):5.2f})", flush=True)
+    blocks, flagged = findings(ROOT / "courses")
+    print(f"  shipped lessons' example prompts: {blocks} blocks, {len(flagged)} findings"
+          " (scripts/pii_false_positives.py lists them)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=SECTIONS, action="append",
@@ -627,6 +669,7 @@ def main() -> None:
     parser.add_argument("--adoption-seed", type=int, default=1, help="seed of the generated companies (default: 1)")
     parser.add_argument("--page-requests", type=int, default=600, help="requests per page in the pages section (default: 600)")
     parser.add_argument("--page-rounds", type=int, default=3, help="alternated rounds in the pages section (default: 3)")
+    parser.add_argument("--pii-runs", type=int, default=500, help="scans per prompt in the pii section (default: 500)")
     args = parser.parse_args()
     sections = args.only or list(SECTIONS)
 
@@ -639,7 +682,8 @@ def main() -> None:
         load_settings = (f"; gunicorn workers: {args.workers}; clients: {args.threads}; {args.seconds:.0f} s per endpoint"
                          if "requests" in sections else "")
         print(f"database: {database}; sections: {', '.join(sections)}{load_settings}; {os.cpu_count()} CPUs", flush=True)
-        flask(env, "db", "upgrade")
+        if set(sections) - {"pii"}:
+            flask(env, "db", "upgrade")
 
         if "sync" in sections:
             bench_sync(env, work)
@@ -649,6 +693,8 @@ def main() -> None:
             bench_adoption(env, args)
         if "pages" in sections:
             bench_pages(env, args)
+        if "pii" in sections:
+            bench_pii(args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,5 +1,10 @@
 """Japanese text normalisation: one key for what people type in different widths and scripts."""
-from lms.core.text import fold, fold_with_map, original_span, squash_spaces
+import json
+
+from hypothesis import given, settings, strategies as st
+
+from lms.core.text import _fold_with_map_reference, fold, fold_with_map, original_span, squash_spaces
+from tests.conftest import shared_path
 
 
 def test_full_width_letters_and_digits_fold_to_ascii():
@@ -32,3 +37,23 @@ def test_spans_in_the_key_map_back_to_what_was_typed():
 
 def test_squash_spaces():
     assert squash_spaces(" a\u3000 b\n") == "a b"
+
+
+# The bulk fast path of fold_with_map must equal the piece-by-piece definition.
+
+_ALPHABET = st.sampled_from(
+    list("aZ9 \t\n\r\u3000\u00a0\u2028あカｶﾞﾟ\u3099\u309a\u0301゛ヿゟ㈱ß①ＡＺ０－ー漢々〒、。「」")
+) | st.characters(codec="utf-8")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(_ALPHABET, max_size=40))
+def test_fast_fold_with_map_equals_the_definition(text):
+    assert fold_with_map(text) == _fold_with_map_reference(text)
+
+
+def test_fast_fold_with_map_equals_the_definition_on_naughty_strings():
+    corpus = json.loads(shared_path("naughty-strings", "blns.json").read_text(encoding="utf-8"))
+    corpus += ["ｶﾞｲﾄﾞ", "か\u3099き\u3099", " \u3099あ", "\u3099", "Ａ\u3000\u3000Ｂ", "ß㈱ﾊﾟﾝ", "  a  ", "x \u00a0 y"]
+    for text in corpus:
+        assert fold_with_map(text) == _fold_with_map_reference(text), text
