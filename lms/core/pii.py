@@ -312,6 +312,13 @@ class _Found:
                     start += 1  # 電話（03-1234-5678）: the bracket belongs to the sentence
                 self.add("phone", start, end, in_key=False, one_line=True)
 
+        # The library only knows allocated blocks; a number in the Japanese shape in an unallocated
+        # one (090-0000-1234, as fictional material uses) is still a phone number someone typed.
+        for match in _JP_PHONE_SHAPE.finditer(self.key):
+            digits = re.sub(r"\D", "", match.group())
+            if len(digits) in (10, 11):
+                self.add("phone", match.start(), match.end(), one_line=True)
+
     def numbers(self) -> None:
         for run in _DIGIT_RUN.finditer(self.key):
             self._numbers_in(max(0, run.start() - 1), min(len(self.key), run.end() + 2))
@@ -539,6 +546,8 @@ def _only_city_words(towns: str) -> bool:
     return all(part in _CITY_WORDS for part in re.findall(rf"{_PLACE}*?[市区町村郡]", towns))
 
 
+# 0A-BCDE-FGHJ, 0AB-CDE-FGHJ, 0ABC-DE-FGHJ, 0ABCD-E-FGHJ, 0X0-ABCD-EFGH (on the folded key: ASCII digits).
+_JP_PHONE_SHAPE = re.compile(rf"(?<![\d{_DASH}])0\d{{1,4}}[{_DASH} ]\d{{1,4}}[{_DASH} ]\d{{4}}(?![\d{_DASH}])")
 _PHONE_REGION = re.compile(r"[0-9０-９+＋(（][0-9０-９ \u3000()（）\-‐‑‒–—―−ー－ｰ]{7,}[0-9０-９]")
 
 
