@@ -224,9 +224,10 @@ class _Entry:
         self.doc, self.line, self.values, self.lines = doc, line, values, lines
         self.ok = True
 
-    def error(self, key: str | None, message: str, **params: Any) -> None:
+    def error(self, at: str | None, message: str, /, **params: Any) -> None:
+        """Report on the line of key `at` (None: the entry's first line)."""
         self.ok = False
-        self.doc.error(self.lines.get(key, self.line) if key else self.line, message, **params)
+        self.doc.error(self.lines.get(at, self.line) if at else self.line, message, **params)
 
     def get(self, key: str, check: Callable[[str, Any], Any], default: Any = None) -> Any:
         if key not in self.values:
@@ -278,7 +279,9 @@ def _phrases(key: str, value: Any) -> tuple[str, ...]:
     return items
 
 
-def _read_criterion(doc: Document, line: int, values: dict[str, Any], lines: dict[str, int], ids: set[str]) -> Criterion | None:
+def _read_criterion(
+    doc: Document, line: int, values: dict[str, Any], lines: dict[str, int], ids: set[str]
+) -> Criterion | None:
     entry = _Entry(doc, line, values, lines)
     for key in values:
         if key not in _ALL_CRITERION_KEYS:
@@ -344,6 +347,8 @@ def _kind_params(entry: _Entry, kind: str) -> dict[str, Any]:
             entry.error("min", N_("min (%(low)d) is more than max (%(high)d)"), low=low, high=high)
         return {"min_chars": low, "max_chars": high}
     what = entry.get("what", _code_list_of(FORBIDDEN_WHAT), FORBIDDEN_WHAT)
+    if "what" in values and "secrets" in what and "secrets" not in entry.doc.lines:
+        entry.error("what", N_("what lists secrets, but the exercise has no secrets"))
     return {"what": what}
 
 
