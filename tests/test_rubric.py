@@ -202,8 +202,9 @@ def test_pass_needs_the_pass_score() -> None:
 # --- bad input ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("prompt", ["", "   \n", "あ" * 100_000, "要約\x00して\x1b[31m\u202e", "\ud800"],
-                         ids=["empty", "blank", "100k", "controls", "surrogate"])
+@pytest.mark.parametrize("prompt", ["", "   \n", "あ" * 100_000, "1" * 100_000, "あなたは" * 25_000, "<a>" * 33_000,
+                                    "要約\x00して\x1b[31m\u202e", "\ud800"],
+                         ids=["empty", "blank", "100k", "100k-digits", "100k-role", "100k-tags", "controls", "surrogate"])
 def test_any_text_gives_a_result(prompt: str) -> None:
     ex = exercise(*(criterion("element", id=e.replace("_", "-"), element=e) for e in ELEMENTS),
                   criterion("contains", id="facts", any_of=("600",)), criterion("regex", id="re", pattern=r"\d+"),

@@ -26,7 +26,7 @@ KINDS = (
 
 # Matched on folded text: full-width digits and hyphens are already ASCII there.
 _PHONE_RE = re.compile(r"(?<![\d-])0\d{1,4}[-(]?\d{1,4}[-)]?\d{3,4}(?![\d-])")
-_EMAIL_RE = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+_EMAIL_RE = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+")  # starts only at a run's start: linear
 
 
 @dataclass(frozen=True)
