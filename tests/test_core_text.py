@@ -32,3 +32,10 @@ def test_spans_in_the_key_map_back_to_what_was_typed():
 
 def test_squash_spaces():
     assert squash_spaces(" a\u3000 b\n") == "a b"
+
+
+def test_folding_the_same_text_twice_gives_an_independent_map():
+    # fold_with_map is cached (the rubric and the guard fold the same prompt); a caller's changes must not leak.
+    key, origin = fold_with_map("ｶﾞｲﾄﾞ")
+    origin.clear()
+    assert fold_with_map("ｶﾞｲﾄﾞ") == ("がいど", [0, 2, 4])
