@@ -196,6 +196,7 @@ _SCHEMA: Schema = {
     "secrets": _list_of_mappings, "rubric": _list_of_mappings, "checklist": _non_empty_list,
 }
 _REQUIRED = ("title", "summary", "minutes", "industries", "department", "rubric", "checklist")
+FRONT_MATTER_KEYS: tuple[str, ...] = tuple(_SCHEMA)
 
 
 def _line(node: yaml.Node) -> int:
