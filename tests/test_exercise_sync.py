@@ -215,3 +215,14 @@ def test_check_exits_2_on_bad_input(app: Flask, tmp_path: Path) -> None:
 def test_check_of_an_empty_prompt_gives_a_result(app: Flask, tmp_path: Path) -> None:
     result = run(app, "exercises", "check", "--from", str(write_exercises(tmp_path)), "owabi-mail", "-", input="")
     assert result.exit_code == 1 and json.loads(result.stdout)["score"] == 0
+
+
+def test_the_synced_revision_gives_the_exercise_back_for_evaluating_prompts(app: Flask, tmp_path: Path) -> None:
+    from lms.exercises.queries import exercise_by_slug, source_of
+    from lms.exercises.rubric import evaluate
+
+    run(app, "exercises", "sync", str(write_exercises(tmp_path)))
+    exercise = exercise_by_slug("owabi-mail")
+    source = source_of(exercise.current_revision, exercise.slug)
+    assert [c.id for c in source.rubric] == [c["id"] for c in exercise.current_revision.definition["rubric"]]
+    assert evaluate(source, GOOD_PROMPT).passed

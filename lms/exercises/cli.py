@@ -108,11 +108,11 @@ def _exercise(slug: str, folder: Path):  # type: ignore[no-untyped-def]
 def _synced_raw(slug: str) -> str:
     import sqlalchemy as sa
 
-    from lms.exercises.models import Exercise
+    from lms.exercises.queries import exercise_by_slug
     from lms.extensions import db
 
     try:
-        exercise = db.session.scalar(sa.select(Exercise).where(Exercise.slug == slug))
+        exercise = exercise_by_slug(slug)
     except sa.exc.SQLAlchemyError:  # no database, or not migrated: there is no synced exercise to use
         db.session.rollback()
         raise LookupError(slug) from None
