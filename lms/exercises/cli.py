@@ -4,11 +4,15 @@ from __future__ import annotations
 import getpass
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
 
 from lms import textrule
+
+if TYPE_CHECKING:
+    from lms.exercises.source import ExerciseSource
 
 DEFAULT_FOLDER = Path("exercises")
 
@@ -34,7 +38,7 @@ def sync_and_report(folder: Path | None, *, check: bool) -> tuple[frozenset[str]
     for error in outcome.errors:
         click.echo(str(error), err=True)
     if outcome.errors:
-        click.echo(f"exercises in {folder} have errors: none was loaded", err=True)
+        click.echo(f"exercises in {folder} have errors" + ("" if check else ": none was loaded"), err=True)
     counts: dict[str, int] = {}
     for report in outcome.reports:
         counts[report.status] = counts.get(report.status, 0) + 1
@@ -88,7 +92,7 @@ def _bad_input(message: str) -> SystemExit:
     return SystemExit(2)
 
 
-def _exercise(slug: str, folder: Path):  # type: ignore[no-untyped-def]
+def _exercise(slug: str, folder: Path) -> ExerciseSource:
     """The exercise from FOLDER/SLUG.md, else the synced one. :raise SystemExit(2):"""
     from lms.exercises.source import ExerciseSourceError, load_exercise, parse_exercise_text
 
