@@ -164,6 +164,7 @@ def test_a_secret_typed_with_full_width_letters_or_spaces_is_still_found() -> No
 @pytest.mark.parametrize(("prompt", "text"), [
     ("携帯は090-1234-5678です", "090-1234-5678"),
     ("携帯は０９０－１２３４－５６７８です", "０９０－１２３４－５６７８"),
+    ("携帯は０９０\u2212１２３４\u2212５６７８です", "０９０\u2212１２３４\u2212５６７８"),  # minus sign, not a hyphen
     ("連絡先は sato@example.co.jp です", "sato@example.co.jp"),
 ])
 def test_personal_data_blocks(prompt: str, text: str) -> None:

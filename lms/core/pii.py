@@ -24,8 +24,10 @@ KINDS = (
     "email", "postal_address", "credit_card", "bank_account",
 )
 
-# Matched on folded text: full-width digits and hyphens are already ASCII there.
-_PHONE_RE = re.compile(r"(?<![\d-])0\d{1,4}[-(]?\d{1,4}[-)]?\d{3,4}(?![\d-])")
+# Matched on folded text: full-width digits and hyphens are already ASCII there; the minus sign,
+# dashes and the long-vowel mark people type between digits are not, so they are listed.
+_DASH = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc"
+_PHONE_RE = re.compile(rf"(?<![\d{_DASH}])0\d{{1,4}}[{_DASH}(]?\d{{1,4}}[{_DASH})]?\d{{3,4}}(?![\d{_DASH}])")
 _EMAIL_RE = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+")  # starts only at a run's start: linear
 
 
