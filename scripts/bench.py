@@ -19,7 +19,11 @@
    customer data and five exercise secrets), in this process; and how many findings it reports
    in the shipped lessons' example prompts (scripts/pii_false_positives.py).
 
-`--only sync|requests|adoption|pages|pii` runs one section (repeat it for several).
+6. The rubric engine: p50 and p95 of `lms.exercises.rubric.evaluate` (rubric and personal-data
+   guard together) on a 4,000-character prompt, in this process, for the format's example
+   exercise and for a rubric using every check kind and element.
+
+`--only sync|requests|adoption|pages|pii|rubric` runs one section (repeat it for several).
 
 Everything runs against a throwaway SQLite database in a temporary folder,
 unless LMS_DATABASE_URL is set (e.g. by scripts/postgres.sh), in which case
@@ -28,6 +32,7 @@ that database must be empty.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
 import os
 import re
@@ -240,7 +245,7 @@ def load(port: int, path: str, cookies: dict[str, str], seconds: float, threads:
     return len(latencies) / elapsed, statistics.median(latencies) * 1000, failures
 
 
-SECTIONS = ("sync", "requests", "adoption", "pages", "pii")
+SECTIONS = ("sync", "requests", "adoption", "pages", "pii", "rubric")
 
 
 def bench_sync(env: dict[str, str], work: Path) -> None:
@@ -651,6 +656,51 @@ def bench_pii(args: argparse.Namespace) -> None:
     blocks, flagged = findings(ROOT / "courses")
     print(f"  shipped lessons' example prompts: {blocks} blocks, {len(flagged)} findings"
           " (scripts/pii_false_positives.py lists them)")
+RUBRIC_PROMPT_PARTS = (
+    "あなたは製造業の営業担当として、取引先へのメールに慣れたアシスタントです。\n",
+    "取引先への納期遅れのおわびメールの下書きを作成してください。\n【状況】\n",
+    "・注文品（ブラケット６００個）の納品が、材料の入荷遅れのため３日遅れる\n",
+    "・取引先は【取引先名】、担当者は【担当者名】様。ｶﾞｲﾄﾞﾗｲﾝに沿って書くこと。\n",
+    "【元の文章】\n「先日は弊社製品をご注文いただき、誠にありがとうございました。納期についてご連絡いたします。」\n",
+    "【出力形式】件名と本文に分け、本文は300字以内。です・ます調で、言い訳に聞こえない丁寧な文面にしてください。\n",
+)
+
+
+def _rubric_prompt(length: int) -> str:
+    text = ""
+    while len(text) < length:
+        text += "".join(RUBRIC_PROMPT_PARTS)
+    return text[:length]
+
+
+def bench_rubric(args: argparse.Namespace) -> None:
+    from lms.exercises.rubric import ELEMENTS, evaluate
+    from lms.exercises.source import Criterion, load_exercise
+
+    example = load_exercise(ROOT / "tests" / "data" / "exercises" / "owabi-mail.md")
+    every_kind = tuple(
+        Criterion(id=e, label=e, check="element", hint="h", weight=10, line=1, element=e) for e in ELEMENTS
+    ) + (
+        Criterion(id="facts", label="f", check="contains", hint="h", weight=10, line=1, all_of=("600", "3日")),
+        Criterion(id="date", label="d", check="regex", hint="h", weight=10, line=1, pattern=r"\d+日"),
+        Criterion(id="len", label="l", check="length", hint="h", weight=10, line=1, min_chars=80, max_chars=5000),
+        Criterion(id="pd", label="p", check="forbidden", hint="h", weight=0, line=1, what=("secrets", "personal_data")),
+    )
+    prompt = _rubric_prompt(args.rubric_chars - 6)
+    print(f"\nrubric engine and personal-data guard together (evaluate), in this process, "
+          f"{args.rubric_runs} runs on a {len(prompt) + 6:,d}-character prompt:")
+    print(f"  {'rubric':<40} {'criteria':>8} {'p50':>9} {'p95':>9}")
+    for name, exercise in (("format example (owabi-mail)", example),
+                           ("every kind and element", dataclasses.replace(example, rubric=every_kind))):
+        evaluate(exercise, prompt)  # warm the pattern cache
+        times = []
+        for run in range(args.rubric_runs):
+            typed = f"{prompt}{run:06d}"  # a new text each time: no fold is reused from an earlier run
+            started = time.perf_counter()
+            evaluate(exercise, typed)
+            times.append((time.perf_counter() - started) * 1000)
+        p95 = statistics.quantiles(times, n=20, method="inclusive")[18]
+        print(f"  {name:<40} {len(exercise.rubric):8d} {statistics.median(times):6.2f} ms {p95:6.2f} ms", flush=True)
 
 
 def main() -> None:
@@ -670,6 +720,8 @@ def main() -> None:
     parser.add_argument("--page-requests", type=int, default=600, help="requests per page in the pages section (default: 600)")
     parser.add_argument("--page-rounds", type=int, default=3, help="alternated rounds in the pages section (default: 3)")
     parser.add_argument("--pii-runs", type=int, default=500, help="scans per prompt in the pii section (default: 500)")
+    parser.add_argument("--rubric-runs", type=int, default=300, help="evaluations per rubric in the rubric section (default: 300)")
+    parser.add_argument("--rubric-chars", type=int, default=4000, help="prompt length in the rubric section (default: 4000)")
     args = parser.parse_args()
     sections = args.only or list(SECTIONS)
 
@@ -682,7 +734,7 @@ def main() -> None:
         load_settings = (f"; gunicorn workers: {args.workers}; clients: {args.threads}; {args.seconds:.0f} s per endpoint"
                          if "requests" in sections else "")
         print(f"database: {database}; sections: {', '.join(sections)}{load_settings}; {os.cpu_count()} CPUs", flush=True)
-        if set(sections) - {"pii"}:
+        if set(sections) - {"pii", "rubric"}:
             flask(env, "db", "upgrade")
 
         if "sync" in sections:
@@ -695,6 +747,8 @@ def main() -> None:
             bench_pages(env, args)
         if "pii" in sections:
             bench_pii(args)
+        if "rubric" in sections:
+            bench_rubric(args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -28,7 +28,7 @@ quiet .venv/bin/flask db upgrade
 step "3/4 loading the demo companies and people ..."
 accounts=instance/demo-accounts.txt
 .venv/bin/flask demo 2>>"$log" >"$accounts" || { step "error: 'flask demo' failed; see $log"; exit 1; }
-step "4/4 loading the courses in courses/ ..."
+step "4/4 loading the exercises in exercises/ and the courses in courses/ ..."
 .venv/bin/flask courses sync courses
 
 # Two processes run next to the web server: the scheduler (weekly notices, reminders, digests) queues

@@ -8,6 +8,7 @@ from lms.audit.service import record
 from lms.courses.models import CourseAsset, Lesson, LessonRevision
 from lms.courses.source import LessonSource, parse_lesson_text
 from lms.courses.sync import Author, add_revision, apply_lesson_metadata
+from lms.exercises.sync import current_slugs
 from lms.extensions import db
 
 
@@ -19,7 +20,8 @@ def parse_edit(lesson: Lesson, raw: str) -> LessonSource:
     """Validate edited text exactly as sync would. :raise CourseSourceError:"""
     assets = frozenset(db.session.scalars(sa.select(CourseAsset.path).where(CourseAsset.course_id == lesson.course_id)))
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    return parse_lesson_text(text, path=lesson_path(lesson), slug=lesson.slug, position=lesson.position, asset_paths=assets)
+    return parse_lesson_text(text, path=lesson_path(lesson), slug=lesson.slug, position=lesson.position, asset_paths=assets,
+                             exercise_slugs=current_slugs())
 
 
 def _write(lesson: Lesson, source: LessonSource, actor: User, origin: str) -> LessonRevision | None:

@@ -20,12 +20,17 @@ def register(app: Flask) -> None:
     @courses.command("sync")
     @click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
     @click.option("--check", is_flag=True, help="Validate only; write nothing.")
-    def sync_command(paths: tuple[Path, ...], check: bool) -> None:
-        """Load course folders (default: courses/). Errors print as path:line: message."""
+    @click.option("--exercises", "exercise_folder", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  help="Exercise folder synced first (default: exercises/ when it exists).")
+    def sync_command(paths: tuple[Path, ...], check: bool, exercise_folder: Path | None) -> None:
+        """Load exercises, then course folders (default: courses/). Errors print as path:line: message."""
+        from lms.exercises.cli import default_folder, sync_and_report
         from lms.extensions import db
 
+        # Exercises first: a lesson of kind exercise must name one that exists.
+        exercise_slugs, exercises_failed = sync_and_report(exercise_folder or default_folder(), check=check)
         roots = list(paths) or [Path("courses")]
-        loaded = sync.load_sources(roots)
+        loaded = sync.load_sources(roots, exercise_slugs=exercise_slugs)
         failed = [r for r in loaded if isinstance(r, sync.SyncReport)]
         sources = [s for s in loaded if isinstance(s, CourseSource)]
         for report in failed:
@@ -50,6 +55,8 @@ def register(app: Flask) -> None:
                        f"{report.new_revisions} new revisions, {report.archived} archived)")
         if failed:
             click.echo(f"{len(failed)} course(s) have errors and were not loaded", err=True)
+            raise SystemExit(1)
+        if exercises_failed:
             raise SystemExit(1)
         if not reports:
             shown = ", ".join(str(r) for r in roots)
