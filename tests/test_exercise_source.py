@@ -158,7 +158,7 @@ def test_personal_data_in_the_material_needs_a_forbidden_criterion() -> None:
     found = errors(text)
     assert found == [
         f"{PATH}:43: what lists secrets, but the exercise has no secrets",
-        f"{PATH}:55: the material holds personal data (090-1234-5678): add a criterion with check: forbidden "
+        f"{PATH}:55: the material holds personal data (090-1234-5678, 佐藤一郎): add a criterion with check: forbidden "
         "(what: [secrets, personal_data]) so a prompt holding it is blocked",
     ]
 
