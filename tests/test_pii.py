@@ -281,13 +281,6 @@ KNOWN_NAMES_IN_LESSONS = {
     ("courses/ai-kiso/02-nyuryoku-no-rule/02-okikaete-tsukau.md:64", "person_name", "高橋"),
     ("courses/ws-shigyo/01-shuhi-to-yakuwari/01-shuhi-gimu-to-ai.md:37", "person_name", "高橋"),
     ("courses/ws-shigyo/01-shuhi-to-yakuwari/01-shuhi-gimu-to-ai.md:37", "person_name", "佐々木"),
-    # example prompts that name colleagues although ai-kiso/02 teaches writing roles instead (content to fix)
-    ("courses/ws-backoffice/02-somu-jinji/03-shanai-tsuchi.md:27", "person_name", "佐藤"),  # 総務課 佐藤（内線…）
-    ("courses/ws-seizo/02-eigyo-jimu/03-gijiroku.md:33", "person_name", "山田"),  # 出席者：山田（製造）…
-    ("courses/ws-seizo/02-eigyo-jimu/03-gijiroku.md:33", "person_name", "中村"),
-    ("courses/ws-seizo/02-eigyo-jimu/03-gijiroku.md:34", "person_name", "高橋"),
-    ("courses/ws-seizo/02-eigyo-jimu/03-gijiroku.md:34", "person_name", "木村"),
-    ("courses/ws-seizo/02-eigyo-jimu/03-gijiroku.md:35", "person_name", "森"),
 }
 
 
