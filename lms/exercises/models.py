@@ -14,7 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import TimestampMixin, utcnow
+from lms.core.clock import utcnow
+from lms.db import OrgOwnedMixin, TimestampMixin
 from lms.extensions import db
 
 
@@ -73,3 +74,81 @@ class ExerciseRevision(db.Model):
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_by_label: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class ExerciseAttempt(OrgOwnedMixin, TimestampMixin, db.Model):
+    """One person's work on one exercise: every prompt revision, the answer, the self-check, the review.
+
+    One attempt per person and exercise (a second try keeps revising it), so a
+    trainer's queue shows one row per person. The prompt texts live in the
+    revisions; executives never read this table, only counts made from it.
+    """
+
+    __tablename__ = "exercise_attempts"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "exercise_id"),
+        sa.Index("ix_exercise_attempts_org_id_exercise_id", "org_id", "exercise_id"),
+    )
+
+    WRITING = "writing"  # revising the prompt
+    ANSWERING = "answering"  # passed (or chose to go on): getting the AI's answer
+    CHECKING = "checking"  # has an answer: ticking the self-check
+    DONE = "done"
+    STATUSES = (WRITING, ANSWERING, CHECKING, DONE)
+
+    ANSWER_MODEL = "model"  # from the configured AI model
+    ANSWER_PASTED = "pasted"  # pasted from the company's own tool
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    exercise_id: Mapped[int] = mapped_column(sa.ForeignKey("exercises.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lessons.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(sa.String(16), default=WRITING)
+    revisions_count: Mapped[int] = mapped_column(default=0)
+    best_score: Mapped[int | None]
+    passed_at: Mapped[datetime | None]  # first revision at or above the pass score, never blocked
+    blocked_count: Mapped[int] = mapped_column(default=0)  # revisions the personal-data guard stopped
+    # The answer: one text, or one per label of a `compare` exercise.
+    answers: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    answer_source: Mapped[str | None] = mapped_column(sa.String(16))
+    llm_request_id: Mapped[int | None]
+    self_check: Mapped[list[bool]] = mapped_column(sa.JSON, default=list)  # per checklist item
+    submitted_at: Mapped[datetime | None]  # sent to the trainers for review
+    completed_at: Mapped[datetime | None]
+    # The trainer's review.
+    trainer_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None]
+    good_example: Mapped[bool] = mapped_column(default=False)  # shared, without the name, with the cohort
+
+    exercise: Mapped[Exercise] = relationship()
+    revisions: Mapped[list[ExerciseAttemptRevision]] = relationship(
+        back_populates="attempt", order_by="ExerciseAttemptRevision.number", cascade="all, delete-orphan",
+    )
+
+
+class ExerciseAttemptRevision(OrgOwnedMixin, db.Model):
+    """One prompt as written, with what the rubric and the guard said. Never changed once written.
+
+    A blocked prompt is kept too (the trainer sees the habit), but nothing in it
+    is ever sent anywhere.
+    """
+
+    __tablename__ = "exercise_attempt_revisions"
+    __table_args__ = (sa.UniqueConstraint("attempt_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("exercise_attempts.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    # Named by hand: the conventional name would pass PostgreSQL's 63-character limit.
+    exercise_revision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("exercise_revisions.id", ondelete="CASCADE", name="fk_attempt_revisions_exercise_revision")
+    )
+    prompt: Mapped[str] = mapped_column(sa.Text)
+    score: Mapped[int]
+    passed: Mapped[bool]
+    blocked: Mapped[bool]
+    result: Mapped[dict[str, Any]] = mapped_column(sa.JSON)  # rubric.Result.to_json()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    attempt: Mapped[ExerciseAttempt] = relationship(back_populates="revisions")

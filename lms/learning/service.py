@@ -17,7 +17,7 @@ from lms.tenancy import owned_by
 
 
 class NothingToComplete(Exception):
-    """A lesson with a quiz is completed by passing it, not by a button."""
+    """A lesson with a quiz is completed by passing it, an exercise lesson by the exercise, not by a button."""
 
 
 class Unanswered(Exception):
@@ -73,8 +73,16 @@ def _mark_done(row: LessonProgress, state: str) -> None:
 
 def mark_complete(user: User, lesson: Lesson) -> LessonProgress:
     """'完了にする' for readings and workshops."""
-    if lesson.has_quiz:
+    if lesson.has_quiz or lesson.kind == "exercise":
         raise NothingToComplete()
+    row = progress_for(user, lesson)
+    _mark_done(row, LessonProgress.COMPLETED)
+    record_course_completion(user, lesson)
+    return row
+
+
+def complete_exercise_lesson(user: User, lesson: Lesson) -> LessonProgress:
+    """An exercise lesson is complete when its attempt passed and is done, or was reviewed (lms.exercises.service)."""
     row = progress_for(user, lesson)
     _mark_done(row, LessonProgress.COMPLETED)
     record_course_completion(user, lesson)
