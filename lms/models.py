@@ -8,3 +8,4 @@ from lms.learning.models import CourseCompletion, LessonProgress, QuizAttempt  #
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer, ModuleOpening  # noqa: F401
 from lms.scheduler.models import JobSlot  # noqa: F401
 from lms.adoption.models import AdoptionSettings, UsageBaseline, UsageCheckin, UsageCheckinRevision, UsageCount, UsageRollup  # noqa: F401
+from lms.llm.models import LLMRequest, LLMUsage  # noqa: F401

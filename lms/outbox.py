@@ -7,8 +7,8 @@ the transaction of the action that caused them. `flask worker run` drains them:
   (PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`, then the UPDATE in the same
   transaction; SQLite: one `UPDATE … WHERE id IN (SELECT …)`, atomic under the
   database's single write lock), so two workers never hold one row;
-* each row is handed to the dispatcher registered for its `channel` ("mail"
-  today; xAPI statements and AI-model requests later);
+* each row is handed to the dispatcher registered for its `channel` ("mail";
+  "llm", the AI model, lms.llm.delivery; xAPI statements later);
 * before each send the worker renews its hold on the row and gives it up if it
   lost it; after the send it records the outcome in its own commit;
 * a failure is retried with exponential backoff (attempts, next_attempt_at,
@@ -68,12 +68,12 @@ class Claim:
             values["sent_at"] = utcnow()
         self._finish(row, values)
 
-    def retry(self, row: Row, error: str) -> None:
-        """Queue the row again after a backoff, or fail it for good after the last attempt."""
+    def retry(self, row: Row, error: str, delay: timedelta | None = None) -> None:
+        """Queue the row again after a backoff (or the channel's own `delay`), or fail it for good after the last attempt."""
         if row.attempts >= current_app.config["LMS_OUTBOX_MAX_ATTEMPTS"]:
             self.fail(row, error)
             return
-        when = utcnow() + retry_delay(row.attempts)
+        when = utcnow() + (retry_delay(row.attempts) if delay is None else delay)
         log.warning("outbox row %s attempt %d failed, retrying at %s: %s", row.id, row.attempts, when, error)
         self._finish(row, {"status": Row.QUEUED, "claim_token": None, "claimed_at": None,
                            "next_attempt_at": when, "last_error": error[:1000]})
@@ -193,3 +193,4 @@ def run(poll_seconds: float, stop: threading.Event | None = None) -> None:
 
 
 from lms.mail import service as _mail  # noqa: E402,F401  (registers the "mail" dispatcher)
+from lms.llm import delivery as _llm  # noqa: E402,F401  (registers the "llm" dispatcher)

@@ -77,6 +77,7 @@ def base_config(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "LMS_SMTP_HOST": "",
+        "LMS_LLM_BASE_URL": "",  # no AI model unless a test points one at its fake server
         "LMS_BASE_URL": "http://lms.test",
         "TESTING": True,
     }
