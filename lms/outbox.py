@@ -69,7 +69,7 @@ class Claim:
         self._finish(row, values)
 
     def retry(self, row: Row, error: str, delay: timedelta | None = None) -> None:
-        """Queue the row again after a backoff (or the channel's own `delay`), or fail it for good after the last attempt."""
+        """Queue the row again after a backoff (or the channel's `delay`); fail it for good after the last attempt."""
         if row.attempts >= current_app.config["LMS_OUTBOX_MAX_ATTEMPTS"]:
             self.fail(row, error)
             return

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -147,7 +148,8 @@ class Reply(Behaviour):
             handler.send_json(200, completion(self.text, self.model, self.finish_reason, self.usage))
             return
         handler.start_stream()
-        handler.write_in_pieces(b"".join(sse_events(self.text, self.model, self.pieces, self.finish_reason, self.usage)))
+        events = sse_events(self.text, self.model, self.pieces, self.finish_reason, self.usage)
+        handler.write_in_pieces(b"".join(events))
 
 
 @dataclass
@@ -203,6 +205,23 @@ class Slow(Behaviour):
         handler.server.fake.waiting.append(self.released)
         self.released.wait(self.seconds)
         self.then.respond(handler, body)
+
+
+@dataclass
+class Drip(Behaviour):
+    """Starts a stream and then sends only keep-alive comments, one every `every` seconds, for `seconds`."""
+
+    seconds: float = 10.0
+    every: float = 0.05
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def respond(self, handler: Handler, body: dict[str, Any]) -> None:
+        handler.server.fake.waiting.append(self.released)
+        handler.start_stream()
+        handler.write_in_pieces(sse_events("", "fake-model", 1)[0])
+        deadline = time.monotonic() + self.seconds
+        while time.monotonic() < deadline and not self.released.wait(self.every):
+            handler.write_in_pieces(b": keep-alive\n\n")
 
 
 @dataclass

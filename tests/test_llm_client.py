@@ -10,7 +10,9 @@ from lms.llm.client import (
     LLMBadResponse, LLMClient, LLMRateLimited, LLMRejected, LLMServerError, LLMTimeout, LLMUnreachable, SSEDecoder,
     Timeouts, _retry_after,
 )
-from tests.fake_llm import CutMidStream, FakeLLM, Malformed, RateLimited, Rejected, Reply, ServerError, Slow, sse_events
+from tests.fake_llm import (
+    CutMidStream, Drip, FakeLLM, Malformed, RateLimited, Rejected, Reply, ServerError, Slow, sse_events,
+)
 from tests.guards import OutboundRefused
 from tests.mailserver import free_port
 
@@ -101,6 +103,13 @@ def test_an_answer_slower_than_the_read_timeout_is_a_timeout(fake_llm: FakeLLM) 
     with client(fake_llm, read=0.3) as llm, pytest.raises(LLMTimeout) as caught:
         llm.chat(MESSAGES, model="m", stream=True)
     assert caught.value.retryable and "after 0.3 s waiting for the answer" in caught.value.reason
+
+
+def test_a_server_that_keeps_the_stream_open_without_answering_hits_the_total_limit(fake_llm: FakeLLM) -> None:
+    fake_llm.script(Drip(seconds=20))
+    with client(fake_llm, read=5, total=0.5) as llm, pytest.raises(LLMTimeout) as caught:
+        llm.chat(MESSAGES, model="m", stream=True)
+    assert caught.value.reason == "timeout: the answer took longer than 0.5 s in all"
 
 
 def test_malformed_json_is_a_bad_response_not_retried(fake_llm: FakeLLM) -> None:

@@ -10,7 +10,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 import sqlalchemy as sa
@@ -87,7 +87,8 @@ def test_a_request_is_only_a_row_until_the_worker_asks_and_stores_the_streamed_a
     assert fake_llm.received == []  # nothing is sent from the request
     assert state(org, request_id) == service.CompletionState(QUEUED, "")
     row = outbox_row(request_id)
-    assert row.channel == "llm" and row.org_id == org.id and "新製品" not in row.body_text  # admins never see the prompt
+    assert row.channel == "llm" and row.org_id == org.id
+    assert "新製品" not in row.body_text  # admins never see the prompt
 
     assert drain_outbox() == 1
     done = state(org, request_id)
@@ -110,7 +111,9 @@ def test_without_streaming_the_json_answer_is_stored(app: Flask, org: Organizati
     assert db.session.get(LLMRequest, request_id).total_tokens is None  # no usage: tolerated
 
 
-def test_asking_again_for_the_same_reference_sends_nothing_twice(app: Flask, org: Organization, fake_llm: FakeLLM) -> None:
+def test_asking_again_for_the_same_reference_sends_nothing_twice(
+    app: Flask, org: Organization, fake_llm: FakeLLM
+) -> None:
     fake_llm.script(Reply(ANSWER))
     first = ask(org, ref_id=7)
     assert ask(org, ref_id=7) == first  # a double click
@@ -136,7 +139,8 @@ def test_429_waits_for_the_servers_retry_after_then_answers(
     assert row.last_error == "rate_limited: HTTP 429: Rate limit reached for requests"
     assert timedelta(seconds=115) < row.next_attempt_at - utcnow() <= timedelta(seconds=120)
     waiting = state(org, request_id)
-    assert waiting.status == QUEUED and waiting.reason_code == "rate_limited" and waiting.retry_at == row.next_attempt_at
+    assert waiting.status == QUEUED and waiting.reason_code == "rate_limited"
+    assert waiting.retry_at == row.next_attempt_at
     assert "混み合って" in waiting.reason  # said in Japanese
 
     assert drain_outbox() == 0  # not due yet
@@ -213,7 +217,7 @@ def test_a_stream_cut_midway_is_asked_again_and_stored_once(
     request_id = ask(org)
     drain_outbox()
     assert outbox_row(request_id).last_error.startswith("unreachable: the connection closed")
-    assert state(org, request_id) .text == ""  # the half answer is not shown as if it were the answer
+    assert state(org, request_id).text == ""  # the half answer is not shown as if it were the answer
     later(seconds=11)
     drain_outbox()
     assert state(org, request_id).text == ANSWER and len(fake_llm.received) == 2
@@ -319,7 +323,9 @@ def test_a_company_that_turns_the_model_off_stops_what_waits(app: Flask, org: Or
     assert fake_llm.received == [] and state(org, request_id).reason_code == "off"
 
 
-def test_another_companys_request_is_not_found(app: Flask, create_org: Any, org: Organization, fake_llm: FakeLLM) -> None:
+def test_another_companys_request_is_not_found(
+    app: Flask, create_org: Any, org: Organization, fake_llm: FakeLLM
+) -> None:
     request_id = ask(org)
     assert completion_state(create_org(llm_enabled=True), request_id) is None
     fake_llm.script(Reply(ANSWER))

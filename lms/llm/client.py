@@ -157,7 +157,9 @@ class LLMClient:
             headers["Authorization"] = f"Bearer {api_key}"
         self._http = httpx.Client(
             headers=headers,
-            timeout=httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.read, pool=timeouts.connect),
+            timeout=httpx.Timeout(
+                connect=timeouts.connect, read=timeouts.read, write=timeouts.read, pool=timeouts.connect
+            ),
             follow_redirects=False,
         )
 
@@ -210,7 +212,8 @@ class LLMClient:
             raise LLMUnreachable(f"{self.url}: {type(exc).__name__}: {exc or 'connection lost'}") from exc
 
     def _limit(self, exc: httpx.TimeoutException) -> float:
-        return self.timeouts.connect if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)) else self.timeouts.read
+        connecting = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+        return self.timeouts.connect if connecting else self.timeouts.read
 
 
 def _read_all(response: httpx.Response, deadline: float, total: float) -> bytes:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,7 +29,7 @@ def settings_context(org: Organization) -> dict[str, object]:
 
 @bp.post("/settings")
 @require_org_role(Role.ORG_ADMIN)
-def settings():  # type: ignore[no-untyped-def]
+def settings() -> ResponseReturnValue:
     """Turn the AI model on or off for the company and set its monthly request budget."""
     org = current_org()
     form = settings_form(org)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -155,10 +155,10 @@ def _reserve(org: Organization) -> bool:
     month = current_month()
     insert_ignoring_conflict(LLMUsage, {"org_id": org.id, "month": month, "requests": 0}, ["org_id", "month"])
     budget = sa.select(Organization.llm_monthly_budget).where(Organization.id == org.id).scalar_subquery()
-    return db.session.execute(
+    return cast(sa.CursorResult[Any], db.session.execute(
         sa.update(LLMUsage).where(LLMUsage.org_id == org.id, LLMUsage.month == month, LLMUsage.requests < budget)
         .values(requests=LLMUsage.requests + 1).execution_options(synchronize_session=False)
-    ).rowcount == 1
+    )).rowcount == 1
 
 
 def _queue(org: Organization, request: LLMRequest) -> EmailMessage:
@@ -178,10 +178,10 @@ def _queue(org: Organization, request: LLMRequest) -> EmailMessage:
 def _rearm(request: LLMRequest) -> bool:
     """Take a failed or refused request to send it again; False when another process just did."""
     same = LLMRequest.outbox_id.is_(None) if request.outbox_id is None else LLMRequest.outbox_id == request.outbox_id
-    return db.session.execute(
+    return cast(sa.CursorResult[Any], db.session.execute(
         sa.update(LLMRequest).where(LLMRequest.id == request.id, same).values(updated_at=lmsdb.utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    )).rowcount == 1
 
 
 def request_completion(org: Organization, purpose: str, ref_id: int, messages: list[dict[str, str]]) -> int:
@@ -254,9 +254,9 @@ def failure_code(last_error: str | None) -> str:
 def _state(request: LLMRequest, row: EmailMessage | None) -> CompletionState:
     model, finish = request.answer_model, request.finish_reason
     if request.refused == LLMRequest.BUDGET_EXHAUSTED:
+        budget = db.session.scalar(sa.select(Organization.llm_monthly_budget).where(Organization.id == request.org_id))
         reason = _("Your company has used all of this month's AI model requests (%(budget)d). Ask your company's "
-                   "administrator to raise the budget, or paste an answer from the tool you use.",
-                   budget=db.session.get(Organization, request.org_id).llm_monthly_budget)
+                   "administrator to raise the budget, or paste an answer from the tool you use.", budget=budget or 0)
         return CompletionState(BUDGET_EXHAUSTED, "", reason, BUDGET_EXHAUSTED)
     if row is None:  # the outbox row was removed by hand
         return CompletionState(FAILED, "", str(REASONS["error"]), "error")
