@@ -78,6 +78,11 @@ class Claim:
         self._finish(row, {"status": Row.QUEUED, "claim_token": None, "claimed_at": None,
                            "next_attempt_at": when, "last_error": error[:1000]})
 
+    def release(self, row: Row) -> None:
+        """Give a row back untouched, due at once for any worker (this one is busy); this claim's attempt is undone."""
+        self._finish(row, {"status": Row.QUEUED, "claim_token": None, "claimed_at": None,
+                           "attempts": Row.attempts - 1})
+
     def fail(self, row: Row, error: str) -> None:
         log.error("outbox row %s failed for good after %d attempt(s): %s", row.id, row.attempts, error)
         self._finish(row, {"status": Row.FAILED, "claim_token": None, "claimed_at": None,
@@ -93,12 +98,19 @@ class Claim:
 
 Dispatcher = Callable[[Claim, list[Row]], None]
 DISPATCHERS: dict[str, Dispatcher] = {}
+SLOW_CHANNELS: set[str] = set()
 
 
-def dispatcher(channel: str) -> Callable[[Dispatcher], Dispatcher]:
-    """Register the function that delivers rows of one channel (see lms.mail.service.deliver)."""
+def dispatcher(channel: str, *, slow: bool = False) -> Callable[[Dispatcher], Dispatcher]:
+    """Register the function that delivers rows of one channel (see lms.mail.service.deliver).
+
+    A `slow` channel (the AI model: one answer can take minutes) is dispatched
+    after the other channels of a batch, so mail never waits behind it.
+    """
     def _register(fn: Dispatcher) -> Dispatcher:
         DISPATCHERS[channel] = fn
+        if slow:
+            SLOW_CHANNELS.add(channel)
         return fn
     return _register
 
@@ -146,7 +158,7 @@ def drain_once(limit: int | None = None) -> int:
     by_channel: dict[str, list[Row]] = {}
     for row in batch.rows:
         by_channel.setdefault(row.channel, []).append(row)
-    for channel, rows in by_channel.items():
+    for channel, rows in sorted(by_channel.items(), key=lambda item: item[0] in SLOW_CHANNELS):
         deliver = DISPATCHERS.get(channel)
         if deliver is None:
             for row in rows:

@@ -234,6 +234,29 @@ def test_a_retry_after_a_failure_can_be_asked_for_again(app: Flask, org: Organiz
     assert service.used_this_month(org) == 2
 
 
+def test_a_worker_asks_for_one_answer_per_pass_after_the_mail_and_gives_the_rest_back(
+    app: Flask, org: Organization, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_llm.script(Reply("一"), Reply("二"))
+    first, second = ask(org, ref_id=1), ask(org, ref_id=2)
+    db.session.add(EmailMessage(to_address="a@example.jp", subject="お知らせ", body_text="本文", kind="test"))
+    commit()
+    order: list[str] = []
+    for channel in ("mail", "llm"):
+        real = outbox.DISPATCHERS[channel]
+        monkeypatch.setitem(outbox.DISPATCHERS, channel,
+                            lambda claim, rows, real=real, channel=channel: order.append(channel) or real(claim, rows))
+
+    assert outbox.drain_once() == 3
+    assert order == ["mail", "llm"]  # the mail, though queued last, does not wait for the model
+    assert state(org, first).text == "一"
+    waiting = outbox_row(second)
+    assert waiting.status == EmailMessage.QUEUED and waiting.attempts == 0 and waiting.claim_token is None
+    assert not waiting.retrying  # given back, due at once for any worker
+    drain_outbox()
+    assert state(org, second).text == "二" and outbox_row(second).attempts == 1
+
+
 # --- the budget -------------------------------------------------------------------------------------------------
 
 

@@ -2,7 +2,8 @@
 
 For each claimed row, in the worker process (never in a web request):
 
-1. renew the hold on the row (`Claim.hold`); a row another worker took is left alone;
+1. keep one row of the batch and give the others back (`Claim.release`), then
+   renew the hold on it (`Claim.hold`); a row another worker took is left alone;
 2. clear any text a previous attempt left, and call the model, streaming;
 3. while the answer streams in, every LMS_LLM_PARTIAL_SECONDS: renew the hold
    and save the text so far (its own commit), so the page can show it growing;
@@ -63,17 +64,25 @@ def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
     return timedelta(seconds=min(max(base, retry_after or 0), 600))
 
 
-@dispatcher("llm")
+@dispatcher("llm", slow=True)
 def deliver(claim: Claim, rows: list[EmailMessage]) -> None:
-    """Ask the model for each claimed request, one after another, over one HTTP connection."""
+    """Ask the model for the first claimed request; give the others back at once for any worker to take.
+
+    One answer can take minutes: a worker that kept a whole batch would make
+    the last learner wait for every answer before theirs while other workers
+    idle. Given back, the rows go to whichever worker is free (this one too,
+    on its next pass), so N workers ask the model N at a time.
+    """
     if not current_app.config["LMS_LLM_BASE_URL"]:
         for row in rows:
             claim.fail(row, "off: no AI model is configured (LMS_LLM_BASE_URL is empty)")
         return
-    with client_from_config() as client:
-        for row in rows:
-            if claim.hold(row):
-                _deliver_one(client, claim, row)
+    first, *rest = rows
+    for row in rest:
+        claim.release(row)
+    if claim.hold(first):
+        with client_from_config() as client:
+            _deliver_one(client, claim, first)
 
 
 def _deliver_one(client: LLMClient, claim: Claim, row: EmailMessage) -> None:
