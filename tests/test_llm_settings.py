@@ -115,3 +115,25 @@ def test_only_the_companys_administrators_see_and_change_it(
     assert response.status_code == 403
     assert not db.session.get(Organization, org.id, populate_existing=True).llm_enabled
     assert count(AuditEvent, AuditEvent.action == "org.llm_settings") == 0
+
+
+@pytest.mark.browser
+def test_an_admin_on_a_phone_turns_the_model_on(phone: Any, server: Any, org: Organization, create_user: Any) -> None:
+    from tests.browser import shot, sign_in
+
+    create_user(org, roles=(Role.ORG_ADMIN,), email="admin@example.jp")
+    sign_in(phone, server.url, "admin@example.jp")
+    phone.wait_for_load_state()
+    phone.goto(f"{server.url}/o/{org.id}/cohorts/")
+    card = phone.locator("#ai-model")
+    assert "200 件中 0 件" in card.get_by_test_id("llm-used").inner_text()
+    card.get_by_label("演習で社員がAIモデルの回答を受け取れるようにする").check()
+    card.get_by_label("1か月の依頼数の上限").fill("30")
+    card.get_by_role("button", name="保存").click()
+    phone.wait_for_url(f"{server.url}/o/{org.id}/cohorts/#ai-model")
+    assert "AIモデルの設定を保存しました。" in phone.content()
+    assert "30 件中 0 件" in card.get_by_test_id("llm-used").inner_text()
+    assert card.get_by_label("演習で社員がAIモデルの回答を受け取れるようにする").is_checked()
+    shot(phone, "ai-model-settings-phone")
+    db.session.expire_all()
+    assert db.session.get(Organization, org.id).llm_monthly_budget == 30
