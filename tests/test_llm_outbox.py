@@ -29,6 +29,7 @@ from lms.mail.models import EmailMessage
 from lms.orgs.models import Organization
 from lms.transaction import commit
 from tests.conftest import count, drain_outbox, llm_config
+from tests.mailserver import free_port
 from tests.fake_llm import CutMidStream, FakeLLM, Hold, Malformed, RateLimited, Rejected, Reply, ServerError, Slow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,6 +188,19 @@ def test_a_model_slower_than_the_timeout_is_retried(app: Flask, org: Organizatio
     row = outbox_row(request_id)
     assert row.retrying and row.last_error.startswith("timeout: no answer from") and "0.3 s" in row.last_error
     assert state(org, request_id).reason_code == "timeout"
+
+
+def test_a_model_server_that_is_down_is_retried(
+    app: Flask, org: Organization, fake_llm: FakeLLM, outbound: Any
+) -> None:
+    port = free_port()
+    outbound.http_servers.add(("127.0.0.1", port))
+    app.config["LMS_LLM_BASE_URL"] = f"http://127.0.0.1:{port}/v1"  # nothing listens there
+    request_id = ask(org)
+    drain_outbox()
+    row = outbox_row(request_id)
+    assert row.retrying and row.last_error.startswith("unreachable:") and "ConnectError" in row.last_error
+    assert state(org, request_id).reason_code == "unreachable" and "接続できません" in state(org, request_id).reason
 
 
 def test_nonsense_from_the_server_fails_at_once(app: Flask, org: Organization, fake_llm: FakeLLM) -> None:

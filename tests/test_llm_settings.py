@@ -137,3 +137,37 @@ def test_an_admin_on_a_phone_turns_the_model_on(phone: Any, server: Any, org: Or
     shot(phone, "ai-model-settings-phone")
     db.session.expire_all()
     assert db.session.get(Organization, org.id).llm_monthly_budget == 30
+
+
+# --- `flask llm check` ------------------------------------------------------------------------------------------
+
+
+def test_the_check_command_asks_the_model_and_prints_its_answer(app: Flask, fake_llm: Any) -> None:
+    from tests.conftest import llm_config
+    from tests.fake_llm import Reply
+
+    app.config.update(llm_config(fake_llm))
+    fake_llm.script(Reply("準備ができました"))
+    result = app.test_cli_runner().invoke(args=["llm", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "準備ができました\n"
+    assert "ok: model fake-model, first words after" in result.stderr and "finish stop" in result.stderr
+    (asked,) = fake_llm.received[0].body["messages"]
+    assert asked == {"role": "user", "content": "「準備ができました」とだけ答えてください。"}
+
+
+def test_the_check_command_says_why_it_failed(app: Flask, fake_llm: Any) -> None:
+    from tests.conftest import llm_config
+    from tests.fake_llm import Rejected
+
+    app.config.update(llm_config(fake_llm))
+    fake_llm.script(Rejected(401, "Incorrect API key provided"))
+    result = app.test_cli_runner().invoke(args=["llm", "check"])
+    assert result.exit_code == 1
+    assert "rejected: HTTP 401: Incorrect API key provided (check LMS_LLM_API_KEY)" in result.stderr
+
+
+def test_the_check_command_without_a_model_says_what_to_set(app: Flask) -> None:
+    app.config["LMS_LLM_BASE_URL"] = ""
+    result = app.test_cli_runner().invoke(args=["llm", "check"])
+    assert result.exit_code == 1 and "set LMS_LLM_BASE_URL and LMS_LLM_MODEL" in result.stderr
