@@ -212,6 +212,14 @@ def test_nonsense_from_the_server_fails_at_once(app: Flask, org: Organization, f
     assert state(org, request_id).reason_code == "bad_response"
 
 
+def test_an_answer_without_text_fails_at_once(app: Flask, org: Organization, fake_llm: FakeLLM) -> None:
+    fake_llm.script(Reply("", finish_reason="content_filter"))
+    request_id = ask(org)
+    drain_outbox()
+    assert outbox_row(request_id).last_error == "bad_response: the model answered with no text (finish reason content_filter)"
+    assert state(org, request_id).status == FAILED
+
+
 def test_an_unknown_model_fails_at_once_telling_the_admin_what_to_check(
     app: Flask, org: Organization, fake_llm: FakeLLM
 ) -> None:

@@ -117,6 +117,10 @@ def _deliver_one(client: LLMClient, claim: Claim, row: EmailMessage) -> None:
         return
     if not claim.hold(row):
         return
+    if not answer.text.strip():  # a filtered or broken answer: nothing a learner could read
+        _save_text(request, "")
+        claim.fail(row, f"bad_response: the model answered with no text (finish reason {answer.finish_reason})")
+        return
     _store(request, answer)
     claim.done(row)  # commits the answer with the row's new status
     log.info("llm request %s answered (%s, %s)", request.id, answer.model, answer.finish_reason)
