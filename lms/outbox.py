@@ -52,6 +52,7 @@ class Claim:
 
     token: str
     rows: list[Row]
+    released: int = 0
 
     def hold(self, row: Row) -> bool:
         """Renew the hold just before working on a row; False when the lease ran out and another worker took it."""
@@ -78,10 +79,17 @@ class Claim:
         self._finish(row, {"status": Row.QUEUED, "claim_token": None, "claimed_at": None,
                            "next_attempt_at": when, "last_error": error[:1000]})
 
-    def release(self, row: Row) -> None:
-        """Give a row back untouched, due at once for any worker (this one is busy); this claim's attempt is undone."""
-        self._finish(row, {"status": Row.QUEUED, "claim_token": None, "claimed_at": None,
-                           "attempts": Row.attempts - 1})
+    def release(self, rows: list[Row]) -> None:
+        """Give rows back untouched, due at once for any worker (this one is busy); this claim's attempt is undone."""
+        if not rows:
+            return
+        db.session.execute(
+            sa.update(Row).where(Row.id.in_([row.id for row in rows]), Row.claim_token == self.token)
+            .values(status=Row.QUEUED, claim_token=None, claimed_at=None, attempts=Row.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        self.released += len(rows)
 
     def fail(self, row: Row, error: str) -> None:
         log.error("outbox row %s failed for good after %d attempt(s): %s", row.id, row.attempts, error)
@@ -151,7 +159,7 @@ def claim(limit: int) -> Claim:
 
 
 def drain_once(limit: int | None = None) -> int:
-    """Claim one batch and deliver it; returns how many rows were handled (0: nothing was due)."""
+    """Claim one batch and deliver it; returns how many rows were handled, not those given back (0: none due)."""
     batch = claim(limit or current_app.config["LMS_OUTBOX_BATCH"])
     if not batch.rows:
         return 0
@@ -172,7 +180,7 @@ def drain_once(limit: int | None = None) -> int:
             for row in rows:
                 if db.session.get(Row, row.id, populate_existing=True).claim_token == batch.token:
                     batch.retry(row, f"{type(exc).__name__}: {exc}")
-    return len(batch.rows)
+    return len(batch.rows) - batch.released
 
 
 def drain() -> int:

@@ -78,8 +78,7 @@ def deliver(claim: Claim, rows: list[EmailMessage]) -> None:
             claim.fail(row, "off: no AI model is configured (LMS_LLM_BASE_URL is empty)")
         return
     first, *rest = rows
-    for row in rest:
-        claim.release(row)
+    claim.release(rest)
     if claim.hold(first):
         with client_from_config() as client:
             _deliver_one(client, claim, first)
