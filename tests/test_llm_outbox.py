@@ -216,7 +216,8 @@ def test_an_answer_without_text_fails_at_once(app: Flask, org: Organization, fak
     fake_llm.script(Reply("", finish_reason="content_filter"))
     request_id = ask(org)
     drain_outbox()
-    assert outbox_row(request_id).last_error == "bad_response: the model answered with no text (finish reason content_filter)"
+    reason = "bad_response: the model answered with no text (finish reason content_filter)"
+    assert outbox_row(request_id).last_error == reason
     assert state(org, request_id).status == FAILED
 
 
