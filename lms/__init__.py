@@ -82,6 +82,7 @@ BLUEPRINTS = (
     "lms.courses.routes:bp",
     "lms.learning.routes:bp",
     "lms.learning.routes:progress_bp",
+    "lms.llm.routes:bp",
 )
 
 

@@ -52,11 +52,13 @@ def register_cli(app: Flask) -> None:
     from lms.adoption.cli import register as register_adoption
     from lms.courses.cli import register as register_courses
     from lms.exercises.cli import register as register_exercises
+    from lms.llm.cli import register as register_llm
     from lms.scheduler.cli import register as register_scheduler
 
     register_adoption(app)
     register_courses(app)
     register_exercises(app)
+    register_llm(app)
     register_scheduler(app)
 
     @app.cli.command("create-admin")

@@ -56,6 +56,8 @@ def load_settings(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]
         # psycopg 3 is the driver we ship; plain URLs from hosting panels should just work.
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
 
+    llm = _llm_settings(env)
+
     return {
         "LMS_ENV": lms_env,
         "SECRET_KEY": secret_key,
@@ -95,4 +97,35 @@ def load_settings(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]
         "LMS_LOGIN_MAX_PER_ADDRESS": int(env.get("LMS_LOGIN_MAX_PER_ADDRESS", "30")),
         "LMS_RESET_TOKEN_HOURS": int(env.get("LMS_RESET_TOKEN_HOURS", "2")),
         "LMS_INVITE_TOKEN_DAYS": int(env.get("LMS_INVITE_TOKEN_DAYS", "14")),
+        **llm,
+    }
+
+
+def _llm_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The optional AI model (lms.llm, docs/llm.md): off while LMS_LLM_BASE_URL is empty, the default."""
+    base_url = env.get("LMS_LLM_BASE_URL", "").strip().rstrip("/")
+    model = env.get("LMS_LLM_MODEL", "").strip()
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"LMS_LLM_BASE_URL must start with http:// or https://, not {base_url!r} "
+                          "(for example http://localhost:11434/v1 for Ollama)")
+    if base_url and not model:
+        raise ConfigError("LMS_LLM_MODEL is empty: name the model the server at LMS_LLM_BASE_URL should use "
+                          "(for example qwen2.5:7b on Ollama)")
+    return {
+        "LMS_LLM_BASE_URL": base_url,
+        "LMS_LLM_API_KEY": env.get("LMS_LLM_API_KEY", ""),
+        "LMS_LLM_MODEL": model,
+        # Seconds: to connect; the longest silence while waiting for the next part of the answer (a CPU-only
+        # server may think for a while before the first word); the whole answer.
+        "LMS_LLM_CONNECT_TIMEOUT": float(env.get("LMS_LLM_CONNECT_TIMEOUT", "5")),
+        "LMS_LLM_READ_TIMEOUT": float(env.get("LMS_LLM_READ_TIMEOUT", "60")),
+        "LMS_LLM_TOTAL_TIMEOUT": float(env.get("LMS_LLM_TOTAL_TIMEOUT", "300")),
+        # A failed call is tried again after 10 s, 20 s, 40 s ... (or the server's Retry-After), this many times in all.
+        "LMS_LLM_MAX_ATTEMPTS": int(env.get("LMS_LLM_MAX_ATTEMPTS", "4")),
+        "LMS_LLM_RETRY_SECONDS": int(env.get("LMS_LLM_RETRY_SECONDS", "10")),
+        "LMS_LLM_TEMPERATURE": float(env.get("LMS_LLM_TEMPERATURE", "0.3")),
+        "LMS_LLM_MAX_TOKENS": int(env.get("LMS_LLM_MAX_TOKENS", "1500")),
+        "LMS_LLM_STREAM": _flag(env.get("LMS_LLM_STREAM"), True),
+        # While an answer streams in, the text so far is saved this often, for the page to show.
+        "LMS_LLM_PARTIAL_SECONDS": float(env.get("LMS_LLM_PARTIAL_SECONDS", "0.5")),
     }

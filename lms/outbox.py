@@ -7,8 +7,8 @@ the transaction of the action that caused them. `flask worker run` drains them:
   (PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`, then the UPDATE in the same
   transaction; SQLite: one `UPDATE … WHERE id IN (SELECT …)`, atomic under the
   database's single write lock), so two workers never hold one row;
-* each row is handed to the dispatcher registered for its `channel` ("mail"
-  today; xAPI statements and AI-model requests later);
+* each row is handed to the dispatcher registered for its `channel` ("mail";
+  "llm", the AI model, lms.llm.delivery; xAPI statements later);
 * before each send the worker renews its hold on the row and gives it up if it
   lost it; after the send it records the outcome in its own commit;
 * a failure is retried with exponential backoff (attempts, next_attempt_at,
@@ -52,6 +52,7 @@ class Claim:
 
     token: str
     rows: list[Row]
+    released: int = 0
 
     def hold(self, row: Row) -> bool:
         """Renew the hold just before working on a row; False when the lease ran out and another worker took it."""
@@ -68,15 +69,27 @@ class Claim:
             values["sent_at"] = utcnow()
         self._finish(row, values)
 
-    def retry(self, row: Row, error: str) -> None:
-        """Queue the row again after a backoff, or fail it for good after the last attempt."""
+    def retry(self, row: Row, error: str, delay: timedelta | None = None) -> None:
+        """Queue the row again after a backoff (or the channel's `delay`); fail it for good after the last attempt."""
         if row.attempts >= current_app.config["LMS_OUTBOX_MAX_ATTEMPTS"]:
             self.fail(row, error)
             return
-        when = utcnow() + retry_delay(row.attempts)
+        when = utcnow() + (retry_delay(row.attempts) if delay is None else delay)
         log.warning("outbox row %s attempt %d failed, retrying at %s: %s", row.id, row.attempts, when, error)
         self._finish(row, {"status": Row.QUEUED, "claim_token": None, "claimed_at": None,
                            "next_attempt_at": when, "last_error": error[:1000]})
+
+    def release(self, rows: list[Row]) -> None:
+        """Give rows back untouched, due at once for any worker (this one is busy); this claim's attempt is undone."""
+        if not rows:
+            return
+        db.session.execute(
+            sa.update(Row).where(Row.id.in_([row.id for row in rows]), Row.claim_token == self.token)
+            .values(status=Row.QUEUED, claim_token=None, claimed_at=None, attempts=Row.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        self.released += len(rows)
 
     def fail(self, row: Row, error: str) -> None:
         log.error("outbox row %s failed for good after %d attempt(s): %s", row.id, row.attempts, error)
@@ -93,12 +106,19 @@ class Claim:
 
 Dispatcher = Callable[[Claim, list[Row]], None]
 DISPATCHERS: dict[str, Dispatcher] = {}
+SLOW_CHANNELS: set[str] = set()
 
 
-def dispatcher(channel: str) -> Callable[[Dispatcher], Dispatcher]:
-    """Register the function that delivers rows of one channel (see lms.mail.service.deliver)."""
+def dispatcher(channel: str, *, slow: bool = False) -> Callable[[Dispatcher], Dispatcher]:
+    """Register the function that delivers rows of one channel (see lms.mail.service.deliver).
+
+    A `slow` channel (the AI model: one answer can take minutes) is dispatched
+    after the other channels of a batch, so mail never waits behind it.
+    """
     def _register(fn: Dispatcher) -> Dispatcher:
         DISPATCHERS[channel] = fn
+        if slow:
+            SLOW_CHANNELS.add(channel)
         return fn
     return _register
 
@@ -139,14 +159,14 @@ def claim(limit: int) -> Claim:
 
 
 def drain_once(limit: int | None = None) -> int:
-    """Claim one batch and deliver it; returns how many rows were handled (0: nothing was due)."""
+    """Claim one batch and deliver it; returns how many rows were handled, not those given back (0: none due)."""
     batch = claim(limit or current_app.config["LMS_OUTBOX_BATCH"])
     if not batch.rows:
         return 0
     by_channel: dict[str, list[Row]] = {}
     for row in batch.rows:
         by_channel.setdefault(row.channel, []).append(row)
-    for channel, rows in by_channel.items():
+    for channel, rows in sorted(by_channel.items(), key=lambda item: item[0] in SLOW_CHANNELS):
         deliver = DISPATCHERS.get(channel)
         if deliver is None:
             for row in rows:
@@ -160,7 +180,7 @@ def drain_once(limit: int | None = None) -> int:
             for row in rows:
                 if db.session.get(Row, row.id, populate_existing=True).claim_token == batch.token:
                     batch.retry(row, f"{type(exc).__name__}: {exc}")
-    return len(batch.rows)
+    return len(batch.rows) - batch.released
 
 
 def drain() -> int:
@@ -193,3 +213,4 @@ def run(poll_seconds: float, stop: threading.Event | None = None) -> None:
 
 
 from lms.mail import service as _mail  # noqa: E402,F401  (registers the "mail" dispatcher)
+from lms.llm import delivery as _llm  # noqa: E402,F401  (registers the "llm" dispatcher)

@@ -77,6 +77,7 @@ def base_config(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "LMS_SMTP_HOST": "",
+        "LMS_LLM_BASE_URL": "",  # no AI model unless a test points one at its fake server
         "LMS_BASE_URL": "http://lms.test",
         "TESTING": True,
     }
@@ -403,6 +404,29 @@ def smtp_inbox(outbound: OutboundGuard) -> Iterator[Any]:
 
 def smtp_config(inbox: Any) -> dict[str, Any]:
     return {"LMS_SMTP_HOST": inbox.host, "LMS_SMTP_PORT": inbox.port}
+
+
+@pytest.fixture
+def fake_llm(outbound: OutboundGuard) -> Iterator[Any]:
+    """A fake OpenAI-compatible server on loopback (tests/fake_llm.py); the only HTTP server the test may reach."""
+    from tests.fake_llm import FakeLLM
+
+    fake = FakeLLM().start()
+    outbound.http_servers.add((fake.host, fake.port))
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    if fake.unexpected:
+        pytest.fail("the fake model server got unscripted requests: " + "; ".join(fake.unexpected), pytrace=False)
+
+
+def llm_config(fake: Any, **overrides: Any) -> dict[str, Any]:
+    """App config that points the AI model at `fake`, with timeouts short enough for tests."""
+    return {
+        "LMS_LLM_BASE_URL": fake.base_url, "LMS_LLM_API_KEY": "test-key", "LMS_LLM_MODEL": "fake-model",
+        "LMS_LLM_CONNECT_TIMEOUT": 2.0, "LMS_LLM_READ_TIMEOUT": 2.0, "LMS_LLM_TOTAL_TIMEOUT": 10.0, **overrides,
+    }
 
 
 @pytest.fixture

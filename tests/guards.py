@@ -3,7 +3,9 @@
 `OutboundGuard.install` patches `socket.socket.connect`/`connect_ex`, `socket.getaddrinfo` and
 `smtplib.SMTP.connect` (which `SMTP_SSL` uses too). Loopback sockets stay allowed (the test
 database, live servers, Chromium's debugging pipe is no socket at all); an SMTP connection is
-allowed only to an address the test registered (`smtp_inbox` does) or when the test opted in.
+allowed only to an address the test registered (`smtp_inbox` does) or when the test opted in; an
+HTTP request through httpx (the AI-model client) only to a server the test registered (`fake_llm`
+does), loopback included, so a test never talks to a model server it did not start.
 Every refusal raises `OutboundRefused` where the connection was attempted *and* is kept, so
 `check()` can fail the test even when the code under test caught the error (mail is retried).
 """
@@ -15,6 +17,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 
 
@@ -42,6 +45,7 @@ class OutboundGuard:
     refused: list[str] = field(default_factory=list)
     smtp_servers: set[tuple[str, int]] = field(default_factory=set)
     any_smtp: bool = False
+    http_servers: set[tuple[str, int]] = field(default_factory=set)
 
     def refuse(self, what: str) -> OutboundRefused:
         self.refused.append(what)
@@ -53,6 +57,7 @@ class OutboundGuard:
         real_connect_ex = socket.socket.connect_ex
         real_getaddrinfo = socket.getaddrinfo
         real_smtp_connect = smtplib.SMTP.connect
+        real_http_request = httpx.HTTPTransport.handle_request
 
         def allowed(sock: socket.socket, address: Any) -> bool:
             if sock.family not in (socket.AF_INET, socket.AF_INET6):
@@ -82,10 +87,16 @@ class OutboundGuard:
                 raise guard.refuse(f"SMTP connection to {host}:{port}")
             return real_smtp_connect(smtp, host, port, source_address)
 
+        def http_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+            if (request.url.host, request.url.port) not in guard.http_servers:
+                raise guard.refuse(f"HTTP request to {request.url}")
+            return real_http_request(transport, request)
+
         monkeypatch.setattr(socket.socket, "connect", connect)
         monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
         monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
         monkeypatch.setattr(smtplib.SMTP, "connect", smtp_connect)
+        monkeypatch.setattr(httpx.HTTPTransport, "handle_request", http_request)
 
     def check(self) -> None:
         if self.refused:

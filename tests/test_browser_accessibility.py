@@ -83,7 +83,8 @@ def world(app: Any) -> dict[str, Any]:
             "lesson-editor": f"/authoring/lessons/{reading.id}/edit",
         },
         _email(org, Role.EXECUTIVE): {"adoption-dashboard": f"{o}/adoption/"},
-        _email(org, Role.ORG_ADMIN): {"roster": f"{o}/members/", "roster-import": f"{o}/members/import"},
+        _email(org, Role.ORG_ADMIN): {"roster": f"{o}/members/", "roster-import": f"{o}/members/import",
+                                      "cohorts-with-ai-model-settings": f"{o}/cohorts/"},
         "admin@provider.example": {"audit-log": "/admin/audit", "companies": "/admin/", "outbox": "/admin/mail"},
     }
     return {"org": org, "cohort": cohort, "pages": pages}

@@ -43,6 +43,7 @@ LABELS = {
     "lesson.browser": _l("Lesson edited in the browser"),
     "lesson.restore": _l("Lesson restored to an earlier revision"),
     "adoption.settings": _l("AI adoption settings changed"),
+    "org.llm_settings": _l("AI model settings changed"),
 }
 
 

@@ -20,9 +20,10 @@ PREFERENCE_FIELDS = frozenset(PREFERENCES.values())
 from lms.courses.models import CourseModule
 from lms.extensions import csrf, db
 from lms.learning.queries import visible_courses
+from lms.llm import routes as llm_routes
 from lms.members import queries as org_queries
 from lms.security import require_org_role
-from lms.tenancy import current_org, get_in_org_or_404, org_blueprint, owned_by, scoped
+from lms.tenancy import current_org, current_org_roles, get_in_org_or_404, org_blueprint, owned_by, scoped
 from lms.transaction import commit
 from lms.core import clock
 
@@ -56,8 +57,10 @@ def _fill_choices(form: CohortForm) -> None:
 def index():  # type: ignore[no-untyped-def]
     cohorts = list(db.session.scalars(scoped(sa.select(Cohort)).order_by(Cohort.start_date.desc(), Cohort.id.desc())))
     day = clock.today()
+    # The AI-model card is for the company's administrators only (lms.llm.routes).
+    llm = llm_routes.settings_context(current_org()) if Role.ORG_ADMIN in current_org_roles() else {}
     return render_template("cohorts/index.html", cohorts=[(c, service.calendar_of(c), day) for c in cohorts],
-                           settings=_settings_form())
+                           settings=_settings_form(), **llm)
 
 
 def _settings_form() -> ReminderSettingsForm:

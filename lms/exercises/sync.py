@@ -17,7 +17,7 @@ from lms.courses.sync import CHECKED, CREATED, UNCHANGED, UPDATED, Author
 
 __all__ = ["ARCHIVED", "CHECKED", "CREATED", "UNCHANGED", "UPDATED", "FolderSync", "ExerciseReport", "current_slugs",
            "sync_folder", "sync_exercises", "sync_exercise"]
-from lms.db import utcnow
+from lms.core.clock import utcnow
 from lms.exercises.models import Exercise, ExerciseRevision
 from lms.exercises.source import ExerciseSource, exercise_files, load_exercises
 from lms.extensions import db

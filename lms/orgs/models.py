@@ -23,6 +23,9 @@ class Organization(TimestampMixin, db.Model):
     reminder_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     reminder_weekday: Mapped[int] = mapped_column(sa.SmallInteger, default=3, server_default="3")
     reminder_hour: Mapped[int] = mapped_column(sa.SmallInteger, default=9, server_default="9")
+    # The optional AI model (lms.llm): off until the company's admins turn it on; requests allowed per month.
+    llm_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    llm_monthly_budget: Mapped[int] = mapped_column(default=200, server_default="200")
 
     departments: Mapped[list[Department]] = relationship(
         back_populates="org", order_by="Department.name", passive_deletes=True
