@@ -35,6 +35,7 @@ LABELS = {
     "cohort.add_members": _l("Members added to a cohort"),
     "cohort.open_module": _l("Module opened early"),
     "cohort.nudge": _l("Reminder sent to members behind"),
+    "exercise.review": _l("Practice attempt reviewed"),
     "cohort.meeting_url": _l("Meeting URL changed"),
     "mail.unsubscribe": _l("Unsubscribed from a mail"),
     "calendar.new_url": _l("Calendar URL issued"),
