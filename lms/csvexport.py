@@ -95,7 +95,7 @@ def workbook_bytes(sheets: Iterable[Sheet], title: str = "") -> bytes:
                 else:
                     widths.append(shown)
             sheet.append(row)
-            for cell, number_format in zip(sheet[sheet.max_row], formats):
+            for cell, number_format in zip(sheet[sheet.max_row], formats, strict=False):
                 if number_format:
                     cell.number_format = number_format
                 elif isinstance(cell.value, date):

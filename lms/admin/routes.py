@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from lms.accounts import service as accounts
 from lms.accounts.forms import ConfirmForm
-from lms.accounts.models import TrainerAssignment, User, UserRole
+from lms.accounts.models import User, UserRole
 from lms.accounts.roles import Role
 from lms.admin import service
 from lms.admin.forms import AssignTrainerForm, OrganizationForm, StaffForm

@@ -65,7 +65,8 @@ class SettingsForm(Form):
     company_share_pct = IntegerField(_l("Company-wide at this habitual share (%)"),
                                      validators=[InputRequired(), NumberRange(1, 100)])
     min_group = IntegerField(_l("Smallest group shown to executives"), validators=[InputRequired(), NumberRange(
-        MIN_GROUP_FLOOR, 100, message=_l("Enter a number from 3 to 100. In groups of fewer than 3 people, a share shows what one person answered."))])
+        MIN_GROUP_FLOOR, 100,
+        message=_l("Enter a number from 3 to 100. In groups of fewer than 3 people, a share shows what one person answered."))])
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def,override]
         ok = super().validate(extra_validators)

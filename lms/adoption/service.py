@@ -230,8 +230,8 @@ def _tally_weeks(org_id: int, weeks: list[date], settings: AdoptionSettings) -> 
     # The habit rules count only the weeks of their window ending with `week`.
     return [(week, tally_week(
         department_of, by_week.get(week, {}),
-        lambda user_id: (rules.is_habitual(active_weeks[user_id], week, t),
-                         rules.is_established(active_weeks[user_id], week, t)),
+        lambda user_id, week=week: (rules.is_habitual(active_weeks[user_id], week, t),
+                                    rules.is_established(active_weeks[user_id], week, t)),
         t,
     )) for week in weeks]
 
