@@ -17,7 +17,8 @@ from typing import Any, Iterable
 
 from flask_babel import format_number, gettext
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectChoice
+from wtforms import Field
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms 3.2 lacks it
 from wtforms.fields import (
     BooleanField, DateField, DateTimeField, DateTimeLocalField, FileField, MonthField, RadioField,
     SelectFieldBase, TextAreaField, TimeField,
@@ -179,7 +180,7 @@ class Form(FlaskForm):
             messages = _ProjectMessages()
             field = super().bind_field(form, unbound_field, {**options, "translations": messages})  # type: ignore[misc]
             messages.field = field
-            return field  # type: ignore[no-any-return]
+            return field
 
     def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
         """Refuse values the input rule refuses (that field's only error), then run each field's validators."""
@@ -188,7 +189,7 @@ class Form(FlaskForm):
             inline = getattr(self.__class__, f"validate_{name}", None)
             if inline is not None:
                 extra.setdefault(name, []).append(inline)
-        self.form_errors = []
+        self.form_errors: list[str] = []
         success = True
         for name, field in self._fields.items():
             problem = refused_input(field)

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectChoice, BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.roles import Role
 from lms.accounts.service import MIN_PASSWORD_LENGTH
-from lms.forms import Form, choices
+from lms.forms import Form, SelectChoice, choices
 
 # Language names are shown in their own language, so they are not translated.
 LANGUAGES = choices([("ja", "日本語"), ("en", "English")])
