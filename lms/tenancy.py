@@ -16,10 +16,11 @@ from flask_login import current_user
 
 from lms.accounts.models import TrainerAssignment, User
 from lms.accounts.roles import Role
-from lms.extensions import db, login_manager
+from lms.extensions import Model, db, login_manager
 from lms.orgs.models import Organization
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Model)  # a company-owned model
+S = TypeVar("S", bound="sa.Select[*tuple[Any, ...]]")
 
 # What provider staff may do inside a client company.
 ADMIN_ORG_ROLES = frozenset({Role.ORG_ADMIN, Role.EXECUTIVE})
@@ -56,12 +57,13 @@ def current_org_roles() -> frozenset[Role]:
     return g.get("org_roles", frozenset())
 
 
-def scoped(stmt: sa.Select[Any], model: type | None = None) -> sa.Select[Any]:
+def scoped(stmt: S, model: type | None = None) -> S:
     """Restrict a SELECT of a company-owned model to the current company."""
-    model = model or stmt.column_descriptions[0]["entity"]
-    if model is None or not hasattr(model, "org_id"):
-        raise TypeError(f"{model!r} is not company-owned; scoped() only applies to models with org_id")
-    return stmt.where(model.org_id == current_org().id)
+    entity = model or stmt.column_descriptions[0]["entity"]
+    org_id = getattr(entity, "org_id", None)
+    if org_id is None:
+        raise TypeError(f"{entity!r} is not company-owned; scoped() only applies to models with org_id")
+    return stmt.where(org_id == current_org().id)
 
 
 def get_in_org_or_404(model: type[M], ident: int) -> M:
@@ -69,7 +71,8 @@ def get_in_org_or_404(model: type[M], ident: int) -> M:
 
     :raise 404: when it does not exist or belongs to another company.
     """
-    obj = db.session.scalar(scoped(sa.select(model), model).where(model.id == ident))  # type: ignore[attr-defined]
+    stmt = scoped(sa.select(model), model).where(model.id == ident)  # type: ignore[attr-defined]
+    obj = db.session.scalar(stmt)
     if obj is None:
         abort(404)
     return obj
