@@ -17,6 +17,7 @@ ones already there.
 """
 from __future__ import annotations
 
+import functools
 import random
 import re
 import time
@@ -208,8 +209,8 @@ def _company(number: int, employees: int, generated: list[date], rolled: list[da
         [dict(org_id=org.id, name=name) for name in department_names],
     )) if sizes else []
     homes: list[int | None] = [None] * unassigned
-    for department_id, size in zip(department_ids, sizes, strict=True):
-        homes += [department_id] * size
+    for home, size in zip(department_ids, sizes, strict=True):
+        homes += [home] * size
 
     domain = f"sample{org.id}.example"
     people = []
@@ -261,9 +262,13 @@ def _company(number: int, employees: int, generated: list[date], rolled: list[da
     rollups: list[dict[str, Any]] = []
     counts: list[dict[str, Any]] = []
     department_of = dict(zip(user_ids, homes, strict=True))
+
+    def habit(index: int, uid: int) -> tuple[bool, bool]:
+        return rules_of.of(index, active[uid])
+
     for index, week in enumerate(rolled):
         this_week = {uid: SimpleNamespace(**answer) for uid, answer in answers.get(index, {}).items()}
-        tally = service.tally_week(department_of, this_week, lambda uid, index=index: rules_of.of(index, active[uid]), t)
+        tally = service.tally_week(department_of, this_week, functools.partial(habit, index), t)
         week_rollups, week_counts = tally.rows(org.id, week)
         rollups += week_rollups
         counts += week_counts
