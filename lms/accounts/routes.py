@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -30,7 +31,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     """Sign in with email and password."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -53,7 +54,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     """Sign out (POST only, so a link on another site cannot sign anyone out)."""
     record("logout", actor=current_user, org_id=current_user.org_id, subject=current_user.email)
     sessions.end_session(current_user)
@@ -65,7 +66,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password() -> ResponseReturnValue:
     """Ask for a reset link; the answer is the same whether or not the address exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -77,7 +78,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
 
 
 @bp.errorhandler(service.TokenInvalid)
-def _token_invalid(error: service.TokenInvalid):  # type: ignore[no-untyped-def]
+def _token_invalid(error: service.TokenInvalid) -> ResponseReturnValue:
     return render_template("auth/token_invalid.html"), 410
 
 
@@ -91,7 +92,7 @@ def _start_session(user: User) -> None:
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str) -> ResponseReturnValue:
     """Choose a new password with a single-use link."""
     service.peek_token(token, service.RESET)
     form = NewPasswordForm()
@@ -104,7 +105,7 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str):  # type: ignore[no-untyped-def]
+def accept_invitation(token: str) -> ResponseReturnValue:
     """Set a password from an invitation and sign in."""
     user = service.peek_token(token, service.INVITE)
     form = NewPasswordForm()
@@ -118,7 +119,7 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-def account():  # type: ignore[no-untyped-def]
+def account() -> ResponseReturnValue:
     """One's own name, furigana and language."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
@@ -132,7 +133,7 @@ def account():  # type: ignore[no-untyped-def]
     return _account_page(form=form)
 
 
-def _account_page(status: int = 200, **forms: object):  # type: ignore[no-untyped-def]
+def _account_page(status: int = 200, **forms: object) -> tuple[str, int]:
     forms.setdefault("form", ProfileForm(obj=current_user))
     forms.setdefault("password_form", ChangePasswordForm())
     forms.setdefault("sessions_form", ConfirmForm())
@@ -141,7 +142,7 @@ def _account_page(status: int = 200, **forms: object):  # type: ignore[no-untype
 
 @bp.post("/account/password")
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if not form.validate_on_submit():
         return _account_page(400, password_form=form)
@@ -156,7 +157,7 @@ def change_password():  # type: ignore[no-untyped-def]
 
 @bp.post("/account/sessions/end")
 @login_required
-def end_other_sessions():  # type: ignore[no-untyped-def]
+def end_other_sessions() -> ResponseReturnValue:
     """Sign out everywhere else: every other browser of this person; this one stays signed in."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -167,7 +168,7 @@ def end_other_sessions():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/language")
-def set_language():  # type: ignore[no-untyped-def]
+def set_language() -> ResponseReturnValue:
     """Switch the UI language (kept on the account when signed in)."""
     form = LanguageForm()
     if not form.validate_on_submit():

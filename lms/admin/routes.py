@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,8 +16,7 @@ from lms.admin import service
 from lms.admin.forms import AssignTrainerForm, OrganizationForm, StaffForm
 from lms.audit.models import AuditEvent
 from lms.extensions import db
-from lms.forms import choices
-from wtforms import SelectChoice
+from lms.forms import SelectChoice, choices
 from lms.mail.models import EmailMessage
 from lms.orgs.codes import PREFECTURES
 from lms.orgs.models import Organization
@@ -34,14 +34,14 @@ def _prefecture_choices() -> list[SelectChoice]:
 
 @bp.get("/")
 @require_role(Role.ADMIN)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Client companies with their head counts."""
     return render_template("admin/index.html", rows=service.organizations_with_counts())
 
 
 @bp.route("/orgs/new", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
-def new_org():  # type: ignore[no-untyped-def]
+def new_org() -> ResponseReturnValue:
     form = OrganizationForm()
     form.prefecture.choices = _prefecture_choices()
     if form.validate_on_submit():
@@ -61,7 +61,7 @@ def _org_or_404(org_id: int) -> Organization:
 
 @bp.route("/orgs/<int:org_id>", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
-def org(org_id: int):  # type: ignore[no-untyped-def]
+def org(org_id: int) -> ResponseReturnValue:
     """Edit a company and its trainer assignments."""
     org = _org_or_404(org_id)
     form = OrganizationForm(obj=org)
@@ -84,7 +84,7 @@ def org(org_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/orgs/<int:org_id>/trainers")
 @require_role(Role.ADMIN)
-def assign_trainer(org_id: int):  # type: ignore[no-untyped-def]
+def assign_trainer(org_id: int) -> ResponseReturnValue:
     org = _org_or_404(org_id)
     form = AssignTrainerForm()
     form.trainer_id.choices = choices((t.id, t.email) for t in service.trainers())
@@ -100,7 +100,7 @@ def assign_trainer(org_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/orgs/<int:org_id>/trainers/<int:trainer_id>/remove")
 @require_role(Role.ADMIN)
-def unassign_trainer(org_id: int, trainer_id: int):  # type: ignore[no-untyped-def]
+def unassign_trainer(org_id: int, trainer_id: int) -> ResponseReturnValue:
     org = _org_or_404(org_id)
     if ConfirmForm().validate_on_submit():
         service.unassign_trainer(org, db.get_or_404(User, trainer_id), actor=current_user)
@@ -111,7 +111,7 @@ def unassign_trainer(org_id: int, trainer_id: int):  # type: ignore[no-untyped-d
 
 @bp.route("/staff", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
-def staff():  # type: ignore[no-untyped-def]
+def staff() -> ResponseReturnValue:
     """Provider staff: trainers and administrators; new staff are invited by email."""
     form = StaffForm()
     if form.validate_on_submit():
@@ -134,7 +134,7 @@ def staff():  # type: ignore[no-untyped-def]
 
 @bp.get("/audit")
 @require_role(Role.ADMIN)
-def audit():  # type: ignore[no-untyped-def]
+def audit() -> ResponseReturnValue:
     """The audit log, newest first, optionally for one company."""
     page = max(request.args.get("page", 1, type=int), 1)
     org_id = request.args.get("org", type=int)
@@ -151,7 +151,7 @@ def audit():  # type: ignore[no-untyped-def]
 
 @bp.get("/mail")
 @require_role(Role.ADMIN)
-def outbox():  # type: ignore[no-untyped-def]
+def outbox() -> ResponseReturnValue:
     """Every message the system sent or holds, newest first."""
     page = max(request.args.get("page", 1, type=int), 1)
     rows = list(
@@ -164,6 +164,6 @@ def outbox():  # type: ignore[no-untyped-def]
 
 @bp.get("/mail/<int:message_id>")
 @require_role(Role.ADMIN)
-def mail_message(message_id: int):  # type: ignore[no-untyped-def]
+def mail_message(message_id: int) -> ResponseReturnValue:
     message = db.session.get(EmailMessage, message_id) or abort(404)
     return render_template("admin/mail_message.html", message=message)

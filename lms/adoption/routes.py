@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_date, gettext as _
 from flask_login import current_user
 
@@ -44,7 +45,7 @@ def _fill_choices(form: CheckinForm) -> None:
 
 @checkin_bp.route("/", methods=["GET", "POST"])
 @require_org_role(Role.EMPLOYEE)
-def form():  # type: ignore[no-untyped-def]
+def form() -> ResponseReturnValue:
     week = _week_arg()
     current, previous = service.answerable_weeks()
     existing = db.session.scalar(
@@ -80,7 +81,7 @@ def form():  # type: ignore[no-untyped-def]
 
 @checkin_bp.get("/history")
 @require_org_role(Role.EMPLOYEE)
-def history():  # type: ignore[no-untyped-def]
+def history() -> ResponseReturnValue:
     answers = service.history(current_user)
     oldest_first = list(reversed(answers))
     chart = charts.line_chart(
@@ -100,7 +101,7 @@ def history():  # type: ignore[no-untyped-def]
 
 @checkin_bp.route("/baseline/<int:cohort_id>", methods=["GET", "POST"])
 @require_org_role(Role.EMPLOYEE)
-def baseline(cohort_id: int):  # type: ignore[no-untyped-def]
+def baseline(cohort_id: int) -> ResponseReturnValue:
     """Before a cohort: how long the key tasks take now, and current use."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
     is_member = db.session.scalar(scoped(sa.select(CohortMember.id), CohortMember).where(
@@ -124,7 +125,7 @@ def baseline(cohort_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/")
 @require_org_role(*VIEWERS)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     board = dashboard.build(current_org())
     labels = [format_date(w, "M/d") for w in board.weeks]
     trend = charts.line_chart(
@@ -147,7 +148,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/settings", methods=["GET", "POST"])
 @require_org_role(*VIEWERS)
-def settings():  # type: ignore[no-untyped-def]
+def settings() -> ResponseReturnValue:
     current = service.settings_for(current_org().id)
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
@@ -165,7 +166,7 @@ def settings():  # type: ignore[no-untyped-def]
 
 @bp.get("/export/<name>.<fmt>")
 @require_org_role(*VIEWERS)
-def export(name: str, fmt: str):  # type: ignore[no-untyped-def]
+def export(name: str, fmt: str) -> ResponseReturnValue:
     """One table as CSV; the XLSX of a table is the workbook, which holds them all."""
     if name not in exports.TABLES or fmt not in ("csv", "xlsx"):
         abort(404)
@@ -176,7 +177,7 @@ def export(name: str, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/export.xlsx")
 @require_org_role(*VIEWERS)
-def workbook():  # type: ignore[no-untyped-def]
+def workbook() -> ResponseReturnValue:
     """Every table of the dashboard in one Excel workbook, a sheet each."""
     return exports.workbook(dashboard.build(current_org()))
 
@@ -185,7 +186,7 @@ def workbook():  # type: ignore[no-untyped-def]
 
 @bp.get("/comments")
 @require_org_role(Role.TRAINER)
-def comments():  # type: ignore[no-untyped-def]
+def comments() -> ResponseReturnValue:
     """Comments of the members of the cohorts this trainer runs: they reach trainers only."""
     runs = sa.select(CohortTrainer.cohort_id).where(CohortTrainer.trainer_id == current_user.id)
     members = scoped(sa.select(CohortMember.user_id), CohortMember).where(CohortMember.cohort_id.in_(runs))

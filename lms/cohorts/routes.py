@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 
@@ -51,7 +52,7 @@ def _fill_choices(form: CohortForm) -> None:
 
 @bp.get("/")
 @require_org_role(*RUNNERS)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     cohorts = list(db.session.scalars(scoped(sa.select(Cohort)).order_by(Cohort.start_date.desc(), Cohort.id.desc())))
     day = service.today()
     return render_template("cohorts/index.html", cohorts=[(c, service.calendar_of(c), day) for c in cohorts],
@@ -64,7 +65,7 @@ def _settings_form() -> ReminderSettingsForm:
 
 @bp.post("/settings")
 @require_org_role(Role.ORG_ADMIN, Role.TRAINER)
-def settings():  # type: ignore[no-untyped-def]
+def settings() -> ResponseReturnValue:
     """The company's reminder day and hour."""
     form = _settings_form()
     if not form.validate_on_submit():
@@ -80,7 +81,7 @@ def settings():  # type: ignore[no-untyped-def]
 
 @bp.route("/new", methods=["GET", "POST"])
 @require_org_role(*RUNNERS)
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     form = CohortForm()
     _fill_choices(form)
     if request.method == "GET" and Role.TRAINER in current_user.roles:
@@ -119,7 +120,7 @@ def _warn_days_off(cohort: Cohort) -> None:
 
 @bp.get("/<int:cohort_id>/")
 @require_org_role(*RUNNERS)
-def show(cohort_id: int, meeting_form: MeetingUrlForm | None = None):  # type: ignore[no-untyped-def]
+def show(cohort_id: int, meeting_form: MeetingUrlForm | None = None) -> ResponseReturnValue:
     """Follow-up: members × modules, who is behind, quiz results, last activity."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
     report = service.follow_up(cohort)
@@ -136,7 +137,7 @@ def show(cohort_id: int, meeting_form: MeetingUrlForm | None = None):  # type: i
 
 @bp.post("/<int:cohort_id>/meeting-url")
 @require_org_role(*RUNNERS)
-def meeting_url(cohort_id: int):  # type: ignore[no-untyped-def]
+def meeting_url(cohort_id: int) -> ResponseReturnValue:
     """Sets, changes or clears the link of the weekly session."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
     form = MeetingUrlForm()
@@ -156,7 +157,7 @@ def meeting_url(cohort_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:cohort_id>/members")
 @require_org_role(*RUNNERS)
-def add_members(cohort_id: int):  # type: ignore[no-untyped-def]
+def add_members(cohort_id: int) -> ResponseReturnValue:
     cohort = get_in_org_or_404(Cohort, cohort_id)
     form = AddMembersForm()
     if not form.validate_on_submit():
@@ -175,7 +176,7 @@ def add_members(cohort_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:cohort_id>/modules/<int:module_id>/open")
 @require_org_role(*RUNNERS)
-def open_module(cohort_id: int, module_id: int):  # type: ignore[no-untyped-def]
+def open_module(cohort_id: int, module_id: int) -> ResponseReturnValue:
     cohort = get_in_org_or_404(Cohort, cohort_id)
     module = db.session.get(CourseModule, module_id)
     if module is None or module.course_id not in {c.course_id for c in cohort.courses}:
@@ -191,7 +192,7 @@ def open_module(cohort_id: int, module_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:cohort_id>/nudge", methods=["GET", "POST"])
 @require_org_role(*RUNNERS)
-def nudge(cohort_id: int):  # type: ignore[no-untyped-def]
+def nudge(cohort_id: int) -> ResponseReturnValue:
     """Preview, then send, a reminder to the members behind this week's pace."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
     report = service.follow_up(cohort)
@@ -234,7 +235,7 @@ def _notifications_page(form: NotificationsForm, feed_url: str | None = None) ->
 
 @public_bp.route("/account/notifications", methods=["GET", "POST"])
 @login_required
-def notifications():  # type: ignore[no-untyped-def]
+def notifications() -> ResponseReturnValue:
     form = _notifications_form()
     if form.validate_on_submit():
         form.populate_obj(current_user)
@@ -246,7 +247,7 @@ def notifications():  # type: ignore[no-untyped-def]
 
 @public_bp.post("/account/calendar")
 @login_required
-def calendar_token():  # type: ignore[no-untyped-def]
+def calendar_token() -> ResponseReturnValue:
     """A new secret feed URL (shown once) or, with revoke, none."""
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -265,7 +266,7 @@ def calendar_token():  # type: ignore[no-untyped-def]
 
 
 @public_bp.get("/calendar/<token>.ics")
-def calendar_feed(token: str):  # type: ignore[no-untyped-def]
+def calendar_feed(token: str) -> ResponseReturnValue:
     user = ical.user_for_token(token)
     if user is None:
         abort(404)
@@ -275,7 +276,7 @@ def calendar_feed(token: str):  # type: ignore[no-untyped-def]
 
 @public_bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the signed token is the credential; mail clients POST here with no page (RFC 8058)
-def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+def unsubscribe(token: str) -> ResponseReturnValue:
     found = read_unsubscribe_token(token)
     user = db.session.get(User, found[0]) if found else None
     if found is None or user is None:

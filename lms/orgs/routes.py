@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,7 +31,7 @@ def _department_or_none(department_id: int) -> Department | None:
 
 @bp.get("/")
 @require_org_role(*VIEWERS)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """The company's people, searchable and paged."""
     page = max(request.args.get("page", 1, type=int), 1)
     search = request.args.get("q", "")[:100]
@@ -43,7 +44,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/invite", methods=["GET", "POST"])
 @require_org_role(Role.ORG_ADMIN)
-def invite():  # type: ignore[no-untyped-def]
+def invite() -> ResponseReturnValue:
     """Invite one person by email."""
     form = InviteForm()
     form.department_id.choices = queries.department_choices(_("(none)"))
@@ -68,7 +69,7 @@ def invite():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
 @require_org_role(Role.ORG_ADMIN)
-def edit(user_id: int):  # type: ignore[no-untyped-def]
+def edit(user_id: int) -> ResponseReturnValue:
     """Change a member's name, department, roles or access."""
     member = get_in_org_or_404(User, user_id)
     form = MemberForm(obj=member, department_id=member.department_id or 0, roles=[r.value for r in member.company_roles])
@@ -91,7 +92,7 @@ def edit(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:user_id>/resend-invitation")
 @require_org_role(Role.ORG_ADMIN)
-def resend_invitation(user_id: int):  # type: ignore[no-untyped-def]
+def resend_invitation(user_id: int) -> ResponseReturnValue:
     member = get_in_org_or_404(User, user_id)
     if ConfirmForm().validate_on_submit() and not member.has_password:
         service.send_invitation(member, actor=current_user)
@@ -102,7 +103,7 @@ def resend_invitation(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/departments", methods=["GET", "POST"])
 @require_org_role(*VIEWERS)
-def departments():  # type: ignore[no-untyped-def]
+def departments() -> ResponseReturnValue:
     """List departments and add one."""
     form = DepartmentForm()
     can_manage = Role.ORG_ADMIN in current_org_roles()
@@ -124,7 +125,7 @@ def departments():  # type: ignore[no-untyped-def]
 
 @bp.route("/import", methods=["GET", "POST"])
 @require_org_role(Role.ORG_ADMIN)
-def import_upload():  # type: ignore[no-untyped-def]
+def import_upload() -> ResponseReturnValue:
     """Upload a roster file; problems are listed by row and column, nothing is saved."""
     form = RosterUploadForm()
     problems: list[str] = []
@@ -142,7 +143,7 @@ def import_upload():  # type: ignore[no-untyped-def]
 
 @bp.route("/import/<int:import_id>", methods=["GET", "POST"])
 @require_org_role(Role.ORG_ADMIN)
-def import_preview(import_id: int):  # type: ignore[no-untyped-def]
+def import_preview(import_id: int) -> ResponseReturnValue:
     """Show what an import will do; confirming applies all of it or none of it."""
     staged = get_in_org_or_404(RosterImport, import_id)
     form = ConfirmForm()
