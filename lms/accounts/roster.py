@@ -31,7 +31,7 @@ class RosterSummary:
 
 
 def _plan(org: Organization, rows: list[RosterRow]) -> list[dict[str, Any]]:
-    """Decide create/update per row (JSON-ready, kept on the staged import); an address of another company is a row error."""
+    """Decide create/update per row (JSON rows, kept on the staged import); another company's address is a row error."""
     existing = {
         u.email: u
         for u in db.session.scalars(sa.select(User).where(User.email.in_([r.email for r in rows])))
