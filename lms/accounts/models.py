@@ -60,7 +60,9 @@ class User(UserMixin, TimestampMixin, Model):
     # The raw key of the session this object was loaded for (not a column): Flask-Login
     # keeps get_id() in the session and remember cookies, so both name a session row,
     # not the person, and die with it (lms.accounts.sessions).
-    session_key: str | None = None
+    if TYPE_CHECKING:  # declared for mypy only: SQLAlchemy would try to map a run-time annotation
+        session_key: str | None
+    session_key = None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
