@@ -1,4 +1,4 @@
-.PHONY: run test test-sqlite bench i18n
+.PHONY: run test test-sqlite lint bench i18n
 
 run:            ## set up and serve the demo on http://127.0.0.1:5000
 	bash scripts/run.sh
@@ -8,6 +8,9 @@ test:           ## set up and run every test on SQLite and PostgreSQL
 
 test-sqlite:    ## quick: the suite on SQLite only (after one `make test`)
 	.venv/bin/python -m pytest
+
+lint:           ## ruff over the repository and mypy over lms/, printing only problems (`make test` and CI run it too)
+	bash scripts/lint.sh
 
 bench:          ## print benchmark figures: course sync, req/s under gunicorn, executive-dashboard latency and the rollup job's longest write lock at 3 and 300 companies; server CPU and SQL statements per lesson page, course page and employee home against a bare route; time of the personal-data guard over a 4,000-character prompt and its findings in the shipped lessons
 	bash scripts/setup.sh

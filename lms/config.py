@@ -5,7 +5,6 @@ so tests and the CLI can build apps with different environments.
 """
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import Any, Mapping

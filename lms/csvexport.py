@@ -69,7 +69,7 @@ def workbook_bytes(sheets: Iterable[Sheet], title: str = "") -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
 
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])  # the blank sheet a new workbook starts with
     workbook.properties.title = title
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE7F0")
@@ -95,7 +95,7 @@ def workbook_bytes(sheets: Iterable[Sheet], title: str = "") -> bytes:
                 else:
                     widths.append(shown)
             sheet.append(row)
-            for cell, number_format in zip(sheet[sheet.max_row], formats):
+            for cell, number_format in zip(sheet[sheet.max_row], formats, strict=False):
                 if number_format:
                     cell.number_format = number_format
                 elif isinstance(cell.value, date):

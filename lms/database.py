@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from flask import Flask
 
 from lms.extensions import db
@@ -28,9 +29,5 @@ def init_engine_events(app: Flask) -> None:
 
 def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict_columns: list[str]) -> None:
     """INSERT that silently does nothing when the unique key already exists (race-safe get-or-create)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns))

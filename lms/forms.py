@@ -17,7 +17,8 @@ from typing import Any, Iterable
 
 from flask_babel import format_number, gettext
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectChoice
+from wtforms import Field
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms 3.2 lacks it
 from wtforms.fields import (
     BooleanField, DateField, DateTimeField, DateTimeLocalField, FileField, MonthField, RadioField,
     SelectFieldBase, SelectMultipleField, TextAreaField, TimeField,
@@ -180,7 +181,7 @@ class Form(FlaskForm):
             messages = _ProjectMessages()
             field = super().bind_field(form, unbound_field, {**options, "translations": messages})  # type: ignore[misc]
             messages.field = field
-            return field  # type: ignore[no-any-return]
+            return field
 
     def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
         """Refuse values the input rule refuses (that field's only error), then run each field's validators."""
@@ -189,7 +190,7 @@ class Form(FlaskForm):
             inline = getattr(self.__class__, f"validate_{name}", None)
             if inline is not None:
                 extra.setdefault(name, []).append(inline)
-        self.form_errors = []
+        self.form_errors: list[str] = []
         success = True
         for name, field in self._fields.items():
             problem = refused_input(field)
@@ -210,3 +211,26 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+# WTForms types every field's `.data` as optional; after `validate_on_submit()` a required field holds a value.
+# These say what the view expects, once, instead of a cast at every call.
+
+def text_of(field: Field) -> str:
+    """A text field's value, "" when empty."""
+    return str(field.data or "")
+
+
+def number_of(field: Field) -> int:
+    """A validated number field's value (0 when empty)."""
+    return int(field.data or 0)
+
+
+def values_of(field: Field) -> list[Any]:
+    """A multiple-choice field's chosen values ([] when none)."""
+    return list(field.data or [])
+
+
+def add_error(field: Field, message: str) -> None:
+    """Show one more error under a field (after validation, for what only the service could tell)."""
+    field.errors = [*field.errors, message]

@@ -12,6 +12,6 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     chosen = session.get("locale")
-    if chosen in supported:
+    if isinstance(chosen, str) and chosen in supported:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -32,7 +32,7 @@ import signal
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -56,10 +56,10 @@ class Claim:
 
     def hold(self, row: Row) -> bool:
         """Renew the hold just before working on a row; False when the lease ran out and another worker took it."""
-        held = db.session.execute(
+        held = cast(sa.CursorResult[Any], db.session.execute(
             sa.update(Row).where(Row.id == row.id, Row.claim_token == self.token, Row.status == Row.SENDING)
             .values(claimed_at=utcnow()).execution_options(synchronize_session=False)
-        ).rowcount == 1
+        )).rowcount == 1
         db.session.commit()
         return held
 
@@ -178,7 +178,8 @@ def drain_once(limit: int | None = None) -> int:
             db.session.rollback()
             log.exception("dispatcher %s failed", channel)
             for row in rows:
-                if db.session.get(Row, row.id, populate_existing=True).claim_token == batch.token:
+                current = db.session.get(Row, row.id, populate_existing=True)
+                if current is not None and current.claim_token == batch.token:
                     batch.retry(row, f"{type(exc).__name__}: {exc}")
     return len(batch.rows) - batch.released
 

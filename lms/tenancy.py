@@ -20,21 +20,22 @@ No other module compares a model's `org_id` itself (a test enforces it).
 """
 from __future__ import annotations
 
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from flask import Blueprint, abort, g
 from flask_login import current_user
 
 from lms.accounts.models import TrainerAssignment, User
 from lms.accounts.roles import Role
-from lms.extensions import db, login_manager
+from lms.extensions import Model, db, login_manager
 from lms.orgs.models import Organization
 
-M = TypeVar("M")
-S = TypeVar("S", sa.Select[Any], sa.Update, sa.Delete)
-OrgRef = Union[Organization, int, None, ColumnElement[Any]]  # None (a person with no company) matches no row
+M = TypeVar("M", bound=Model)  # a company-owned model
+S = TypeVar("S", bound="sa.Select[*tuple[Any, ...]] | sa.Update | sa.Delete")
+OrgRef = Organization | int | None | ColumnElement[Any] | QueryableAttribute[Any]  # None (a person with no company) matches no row
 
 # What provider staff may do inside a client company.
 ADMIN_ORG_ROLES = frozenset({Role.ORG_ADMIN, Role.EXECUTIVE})
@@ -82,7 +83,8 @@ def _org_value(org: OrgRef) -> Any:
 
 def owned_by(model: Any, org: OrgRef) -> ColumnElement[bool]:
     """The SQL condition that a row of `model` belongs to `org` (for WHERE and JOIN ... ON)."""
-    return _org_column(model) == _org_value(org)  # type: ignore[no-any-return]
+    condition: ColumnElement[bool] = _org_column(model) == _org_value(org)
+    return condition
 
 
 def _entity(stmt: sa.Select[Any] | sa.Update | sa.Delete) -> Any:
@@ -103,7 +105,8 @@ def scoped(stmt: S, model: Any = None) -> S:
 
 def get_in_org(model: type[M], ident: int, org: OrgRef) -> M | None:
     """One company-owned row by id within `org`, or None when it does not exist or is another company's."""
-    return db.session.scalar(in_org(sa.select(model), org, model).where(model.id == ident))  # type: ignore[attr-defined]
+    stmt = in_org(sa.select(model), org, model).where(model.id == ident)  # type: ignore[attr-defined]
+    return db.session.scalar(stmt)
 
 
 def get_in_org_or_404(model: type[M], ident: int, org: OrgRef | None = None) -> M:

@@ -116,7 +116,9 @@ def generate_tree(root: Path, courses: int = 10, modules: int = 10, lessons: int
     for c in range(1, courses + 1):
         course = root / f"bench-{c:02d}"
         course.mkdir(parents=True)
-        (course / "course.md").write_text(f"---\ntitle: ベンチマーク講座{c}\nsummary: 計測用の講座です\nindustries: [all]\n---\n\n概要です。\n")
+        (course / "course.md").write_text(
+            f"---\ntitle: ベンチマーク講座{c}\nsummary: 計測用の講座です\nindustries: [all]\n---\n\n概要です。\n"
+        )
         for m in range(1, modules + 1):
             module = course / f"{m:02d}-dai{m}sho"
             module.mkdir()
@@ -547,7 +549,7 @@ class WriteTimer:
     def _rollback(self, conn) -> None:  # type: ignore[no-untyped-def]
         self._commit(conn)  # a rolled-back transaction held the lock too
 
-    def __enter__(self) -> "WriteTimer":
+    def __enter__(self) -> WriteTimer:
         import sqlalchemy as sa
 
         sa.event.listen(self.engine, "before_cursor_execute", self._write)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set everything up and run every test: the whole suite on SQLite, then again on PostgreSQL.
+# Set everything up, lint and type-check (scripts/lint.sh), then run every test: the whole suite on SQLite,
+# then again on PostgreSQL.
 # Browser tests drive Debian's Chromium. Missing system packages are installed when root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,9 @@ fi
 
 bash scripts/setup.sh dev
 mkdir -p test-artifacts
+
+echo "=== lint: ruff and mypy ===" >&2
+bash scripts/lint.sh
 
 echo "=== test suite on SQLite ===" >&2
 .venv/bin/python -m pytest "$@"

@@ -10,6 +10,8 @@ from typing import Any, Iterator
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.conftest import PASSWORD
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -21,7 +23,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self._thread.start()
         return self
 
@@ -36,7 +38,6 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
         yield server
 
 
-from tests.conftest import PASSWORD
 DB = "pg" if os.environ.get("LMS_TEST_DATABASE_URL", "").startswith("postgresql") else "sqlite"
 
 

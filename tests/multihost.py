@@ -37,7 +37,7 @@ def main(clock_file: Path, ack_file: Path) -> int:
     now = real()
     for name, module in list(sys.modules.items()):
         if name.startswith("lms") and getattr(module, "utcnow", None) is real:
-            setattr(module, "utcnow", lambda: now)
+            module.utcnow = lambda: now
 
     hang_at = os.environ.get("LMS_MULTIHOST_HANG_AT", "")
     send_mail = outbox.DISPATCHERS["mail"]

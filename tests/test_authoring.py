@@ -59,7 +59,9 @@ def test_the_preview_uses_the_same_sanitiser(trainer_client: Any, sync_course: A
 def test_the_preview_reports_errors(trainer_client: Any, sync_course: Any) -> None:
     sync_course()
     lesson = _lesson()
-    data = trainer_client.submit(f"/authoring/lessons/{lesson.id}/preview", {"raw": "no front matter"}, page=f"/authoring/lessons/{lesson.id}/edit").json
+    data = trainer_client.submit(
+        f"/authoring/lessons/{lesson.id}/preview", {"raw": "no front matter"}, page=f"/authoring/lessons/{lesson.id}/edit"
+    ).json
     assert data["errors"] and data["errors"][0].startswith("kiso/01-hajimeni/01-towa.md:1: ")
 
 
@@ -96,7 +98,9 @@ def test_export_then_sync_yields_identical_content(app: Any, trainer_client: Any
     assert "ai-kiso: unchanged" in result.output
 
 
-def test_a_browser_edit_exported_and_synced_creates_no_further_revision(app: Any, trainer_client: Any, sync_course: Any, tmp_path: Path) -> None:
+def test_a_browser_edit_exported_and_synced_creates_no_further_revision(
+    app: Any, trainer_client: Any, sync_course: Any, tmp_path: Path,
+) -> None:
     sync_course()
     lesson = _lesson()
     trainer_client.submit(f"/authoring/lessons/{lesson.id}/edit", {"raw": lesson.current_revision.raw + "\n追記です。\n"})

@@ -17,13 +17,12 @@ import sqlalchemy as sa
 from lms.accounts.models import User, UserRole
 from lms.accounts.roles import Role
 from lms.cohorts import queries, service
-from lms.cohorts.models import Cohort
 from lms.courses.models import Course, Lesson
 from lms.demo.generate import DEMO_PASSWORD, create_demo
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.core import clock
-from tests.browser import ARTIFACTS, DB, accessible_context, axe_violations, shot, sign_in
+from tests.browser import accessible_context, axe_violations, shot, sign_in
 
 pytestmark = pytest.mark.browser
 COURSES = Path(__file__).resolve().parents[1] / "courses"
@@ -74,7 +73,8 @@ def world(app: Any) -> dict[str, Any]:
         None: {"login": "/login"},
         _email(org, Role.EMPLOYEE, only=True): {
             "employee-home": f"{o}/", "course": f"{o}/learn/{course.slug}/", "lesson": _lesson_path(org, reading),
-            "quiz": _lesson_path(org, quiz), "lesson-with-table": _lesson_path(org, with_table), "checkin": f"{o}/checkin/", "checkin-history": f"{o}/checkin/history",
+            "quiz": _lesson_path(org, quiz), "lesson-with-table": _lesson_path(org, with_table),
+            "checkin": f"{o}/checkin/", "checkin-history": f"{o}/checkin/history",
             "mail-settings": "/account/notifications",
         },
         "trainer.ishikawa@provider.example": {

@@ -74,7 +74,9 @@ def test_an_employee_takes_the_basics_course_end_to_end_on_a_phone(
     shot(phone, "course-completed")
 
 
-def test_a_wrong_answer_shows_the_explanation_and_allows_a_retry(app: Any, page: Any, server: Any, create_org: Any, create_user: Any) -> None:
+def test_a_wrong_answer_shows_the_explanation_and_allows_a_retry(
+    app: Any, page: Any, server: Any, create_org: Any, create_user: Any,
+) -> None:
     from tests.coursetree import write_course
 
     folder = write_course(Path(app.instance_path) / "src")

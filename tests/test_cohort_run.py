@@ -12,15 +12,15 @@ import sys
 from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import TrainerAssignment, User
+from lms.accounts.models import TrainerAssignment
 from lms.accounts.roles import Role
-from lms.cohorts import jobs, service
+from lms.cohorts import service
 from lms.cohorts.models import Cohort
 from lms.courses.models import Course, Lesson
 from lms.courses.sync import Author, load_sources, sync_course

@@ -15,10 +15,9 @@ from lms.accounts.roles import Role
 from lms.cohorts import queries, service
 from lms.cohorts.models import Cohort, CohortMember, ModuleOpening
 from lms.cohorts.schedule import CohortCalendar, due_weeks, is_behind, module_opens_on, reminder_moment
-from lms.courses.models import Course, CourseModule, Lesson
+from lms.courses.models import Course, CourseModule
 from lms.extensions import db
 from lms.learning.service import mark_complete
-from lms.mail.models import EmailMessage
 from lms.orgs.models import Department
 from lms.courses.sync import Author, load_sources, sync_course as sync_one
 from lms.core import clock

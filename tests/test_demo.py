@@ -2,7 +2,6 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 from lms.accounts.models import User
 from lms.extensions import db

@@ -1,5 +1,4 @@
 """Taking lessons: visits, '完了にする', quizzes with feedback, best score, course completion."""
-import html as htmllib
 import re
 from typing import Any
 
@@ -161,7 +160,8 @@ def test_the_same_submission_twice_at_once_keeps_one_progress_row(app: Any, cour
     tokens = [c.csrf_token(url) for c in clients]
     right = _form(clients[0].get(url).get_data(as_text=True), RIGHT)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        statuses = list(pool.map(lambda ct: ct[0].post(url + "/quiz", data={**right, "csrf_token": ct[1]}).status_code, zip(clients, tokens)))
+        statuses = list(pool.map(lambda ct: ct[0].post(url + "/quiz", data={**right, "csrf_token": ct[1]}).status_code,
+                                 zip(clients, tokens, strict=True)))
     assert statuses == [200] * 4
     assert count(LessonProgress) == 1 and count(QuizAttempt) == 4
     assert _progress(employee, "test").attempts == 4

@@ -73,7 +73,7 @@ def _wait(hosts: list[Host], step: int, done: Callable[[Host], bool] | None = No
 
 
 def test_two_hosts_send_every_message_exactly_once_even_when_one_is_killed(
-    app: Any, world: dict[str, Any], clock: Clock, smtp_inbox: Any, tmp_path: Path,
+    app: Any, world: dict[str, Any], clock: Clock, smtp_inbox: Any, tmp_path: Path,  # noqa: F811 -- imported fixtures
 ) -> None:
     config = {key: app.config[key] for key in (
         "LMS_ENV", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "LMS_SMTP_HOST", "LMS_SMTP_PORT", "LMS_BASE_URL", "TESTING",

@@ -56,7 +56,10 @@ def test_utf8_with_bom_is_read_without_mojibake(client: Any, org_admin: User) ->
 
 
 def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_imported(client: Any, org_admin: User) -> None:
-    rows = HEADER + "山田 太郎,taro@example.jp,製造部,受講者\r\n,jiro@example.jp,製造部,受講者\r\n鈴木,not-an-email,,社長補佐\r\n山田 太郎,taro@example.jp,,\r\n"
+    rows = HEADER + (
+        "山田 太郎,taro@example.jp,製造部,受講者\r\n,jiro@example.jp,製造部,受講者\r\n"
+        "鈴木,not-an-email,,社長補佐\r\n山田 太郎,taro@example.jp,,\r\n"
+    )
     client.login("boss@example.jp")
     response = _upload(client, org_admin, rows.encode("utf-8"))
     assert response.status_code == 400

@@ -51,7 +51,7 @@ def _race(app: Any, email: str, password: str) -> list[int]:
         with lock:
             statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(clients, tokens)]
+    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(clients, tokens, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -11,13 +11,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from lms.accounts import names
 from lms.accounts.roles import COMPANY_ROLES, Role
 from lms.db import OrgOwnedMixin, TimestampMixin
-from lms.extensions import db
+from lms.extensions import Model
 
 if TYPE_CHECKING:
     from lms.orgs.models import Department, Organization
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     """A person. Company people carry `org_id`; provider staff (admin, trainer) do not.
 
     A person belongs to at most one company, so the company is fixed the
@@ -60,6 +60,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     # The raw key of the session this object was loaded for (not a column): Flask-Login
     # keeps get_id() in the session and remember cookies, so both name a session row,
     # not the person, and die with it (lms.accounts.sessions).
+    if TYPE_CHECKING:  # declared for mypy only: SQLAlchemy would try to map a run-time annotation
+        session_key: str | None
     session_key = None
 
     def __repr__(self) -> str:
@@ -94,12 +96,12 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.roles & COMPANY_ROLES
 
     def set_roles(self, roles: Iterable[Role | str]) -> None:
-        roles = {Role(r) for r in roles}
+        wanted = {Role(r) for r in roles}
         current = {Role(r.role): r for r in self.role_rows}
         for role, row in current.items():
-            if role not in roles:
+            if role not in wanted:
                 self.role_rows.remove(row)
-        for role in roles:
+        for role in wanted:
             if role not in current:
                 self.role_rows.append(UserRole(role=role.value))
 
@@ -120,7 +122,7 @@ def _keep_name_key(_mapper: Any, _connection: Any, user: User) -> None:
     user.name_key = names.name_key(user.display_name, user.furigana)
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
 
     user_id: Mapped[int] = mapped_column(
@@ -129,7 +131,7 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
 
 
-class TrainerAssignment(OrgOwnedMixin, TimestampMixin, db.Model):
+class TrainerAssignment(OrgOwnedMixin, TimestampMixin, Model):
     """A trainer may work with the companies they are assigned to, and no others."""
 
     __tablename__ = "trainer_assignments"
@@ -141,7 +143,7 @@ class TrainerAssignment(OrgOwnedMixin, TimestampMixin, db.Model):
     trainer: Mapped[User] = relationship()
 
 
-class UserToken(TimestampMixin, db.Model):
+class UserToken(TimestampMixin, Model):
     """A single-use, time-limited secret sent by email (password reset, invitation).
 
     Only a hash is stored, so a database leak does not leak working links.
@@ -159,7 +161,7 @@ class UserToken(TimestampMixin, db.Model):
     user: Mapped[User] = relationship()
 
 
-class LoginCounter(db.Model):
+class LoginCounter(Model):
     """Sign-in attempts per account key or client address within a window that starts at the first one.
 
     One row per key, counted up by a single INSERT ... ON CONFLICT DO UPDATE ...
@@ -174,7 +176,7 @@ class LoginCounter(db.Model):
     attempts: Mapped[int]
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser. The cookie carries the raw key, the table only its hash.
 
     A session is valid only while its row exists, so ending it here ends it on
@@ -189,7 +191,7 @@ class UserSession(db.Model):
     created_at: Mapped[datetime]
 
 
-class RosterImport(OrgOwnedMixin, TimestampMixin, db.Model):
+class RosterImport(OrgOwnedMixin, TimestampMixin, Model):
     """An uploaded roster waiting for confirmation: parsed once, previewed, applied once."""
 
     __tablename__ = "roster_imports"

@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -11,7 +12,7 @@ from lms import textrule
 from lms.accounts import service, sessions
 from lms.accounts.models import User
 from lms.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, NewPasswordForm, ProfileForm
-from lms.forms import ConfirmForm
+from lms.forms import ConfirmForm, add_error, text_of
 from lms.transaction import commit
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -28,14 +29,14 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     """Sign in with email and password."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = service.authenticate(form.email.data, form.password.data, address=request.remote_addr)
+            user = service.authenticate(text_of(form.email), text_of(form.password), address=request.remote_addr)
         except service.SignInThrottled as exc:
             commit()
             flash(_("Too many failed sign-ins. Wait %(minutes)d minutes and try again.", minutes=exc.minutes), "error")
@@ -51,7 +52,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     """Sign out (POST only, so a link on another site cannot sign anyone out)."""
     service.sign_out(current_user)
     commit()
@@ -62,11 +63,11 @@ def logout():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password() -> ResponseReturnValue:
     """Ask for a reset link; the answer is the same whether or not the address exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        service.request_password_reset(form.email.data)
+        service.request_password_reset(text_of(form.email))
         commit()
         flash(_("If the address belongs to an account, we have sent a link to reset the password."), "info")
         return redirect(url_for("auth.login"))
@@ -74,7 +75,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
 
 
 @bp.errorhandler(service.TokenInvalid)
-def _token_invalid(error: service.TokenInvalid):  # type: ignore[no-untyped-def]
+def _token_invalid(error: service.TokenInvalid) -> ResponseReturnValue:
     return render_template("auth/token_invalid.html"), 410
 
 
@@ -88,12 +89,12 @@ def _start_session(user: User) -> None:
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str) -> ResponseReturnValue:
     """Choose a new password with a single-use link."""
     service.peek_token(token, service.RESET)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        service.reset_password(token, form.password.data)
+        service.reset_password(token, text_of(form.password))
         commit()
         flash(_("Your password has been changed. Please sign in."), "info")
         return redirect(url_for("auth.login"))
@@ -101,12 +102,12 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str):  # type: ignore[no-untyped-def]
+def accept_invitation(token: str) -> ResponseReturnValue:
     """Set a password from an invitation and sign in."""
     user = service.peek_token(token, service.INVITE)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        user = service.accept_invitation(token, form.password.data)
+        user = service.accept_invitation(token, text_of(form.password))
         _start_session(user)
         flash(_("Welcome! Your account is ready."), "info")
         return redirect(url_for("home.index"))
@@ -115,11 +116,11 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-def account():  # type: ignore[no-untyped-def]
+def account() -> ResponseReturnValue:
     """One's own name, furigana and language."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        service.update_profile(current_user, name=form.display_name.data, furigana=form.furigana.data,
+        service.update_profile(current_user, name=text_of(form.display_name), furigana=form.furigana.data,
                                locale=form.locale.data)
         session["locale"] = form.locale.data
         commit()
@@ -128,7 +129,7 @@ def account():  # type: ignore[no-untyped-def]
     return _account_page(form=form)
 
 
-def _account_page(status: int = 200, **forms: object):  # type: ignore[no-untyped-def]
+def _account_page(status: int = 200, **forms: object) -> tuple[str, int]:
     forms.setdefault("form", ProfileForm(obj=current_user))
     forms.setdefault("password_form", ChangePasswordForm())
     forms.setdefault("sessions_form", ConfirmForm())
@@ -137,14 +138,14 @@ def _account_page(status: int = 200, **forms: object):  # type: ignore[no-untype
 
 @bp.post("/account/password")
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if not form.validate_on_submit():
         return _account_page(400, password_form=form)
     if not current_user.check_password(form.current.data):
-        form.current.errors.append(_("The current password is incorrect."))
+        add_error(form.current, _("The current password is incorrect."))
         return _account_page(400, password_form=form)
-    service.change_password(current_user, form.password.data)
+    service.change_password(current_user, text_of(form.password))
     commit()
     flash(_("Your password has been changed. You have been signed out on your other devices."), "info")
     return redirect(url_for("auth.account"))
@@ -152,7 +153,7 @@ def change_password():  # type: ignore[no-untyped-def]
 
 @bp.post("/account/sessions/end")
 @login_required
-def end_other_sessions():  # type: ignore[no-untyped-def]
+def end_other_sessions() -> ResponseReturnValue:
     """Sign out everywhere else: every other browser of this person; this one stays signed in."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -163,7 +164,7 @@ def end_other_sessions():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/language")
-def set_language():  # type: ignore[no-untyped-def]
+def set_language() -> ResponseReturnValue:
     """Switch the UI language (kept on the account when signed in)."""
     form = LanguageForm()
     if not form.validate_on_submit():

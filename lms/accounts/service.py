@@ -9,6 +9,7 @@ import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -71,7 +72,7 @@ def _count_attempt(conn: sa.Connection, key: str, now: datetime, since: datetime
     lock on PostgreSQL, the write lock on SQLite), so parallel attempts each see a
     different count; a read followed by a write would let them all see the same one.
     """
-    table = LoginCounter.__table__
+    table = cast(sa.Table, LoginCounter.__table__)
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stale = table.c.window_started_at < sa.bindparam("since", since, type_=UTCDateTime())
     stmt = (
@@ -128,7 +129,7 @@ def authenticate(email: str, password: str, *, address: str | None) -> User:
         ok = False
     else:
         ok = user.is_active and user.check_password(password)
-    if not ok:
+    if user is None or not ok:
         record("login.failure", actor=None, org_id=user.org_id if user else None, subject=normalize_email(email))
         raise InvalidCredentials()
 
@@ -191,7 +192,7 @@ def consume_token(raw: str, purpose: str) -> User:
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(sa.CursorResult[Any], result).rowcount != 1:
         raise TokenInvalid()
     return user
 

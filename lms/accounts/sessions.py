@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from functools import cache
 from datetime import timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -45,7 +46,7 @@ def open_session(user: User) -> str:
 
 
 @cache
-def _user_statement() -> sa.Select[tuple[User]]:
+def _user_statement() -> sa.Select[User]:
     """Built once per process with a bound parameter: it runs on every signed-in request."""
     return (
         sa.select(User)
@@ -88,4 +89,4 @@ def end_all_sessions(user: User) -> int:
 
 def _delete(*where: sa.ColumnElement[bool]) -> int:
     result = db.session.execute(sa.delete(UserSession).where(*where).execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return cast(sa.CursorResult[Any], result).rowcount or 0

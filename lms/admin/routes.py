@@ -3,20 +3,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts import service as accounts
-from lms.forms import ConfirmForm
+from lms.forms import ConfirmForm, add_error, text_of
 from lms.accounts.models import User, UserRole
 from lms.accounts.roles import Role
 from lms.admin import service
 from lms.admin.forms import AssignTrainerForm, OrganizationForm, StaffForm
 from lms.audit.models import AuditEvent
 from lms.extensions import db
-from lms.forms import choices
-from wtforms import SelectChoice
+from lms.forms import SelectChoice, choices
 from lms.mail.models import EmailMessage
 from lms.core.vocab import PREFECTURES
 from lms.orgs.models import Organization
@@ -35,19 +35,19 @@ def _prefecture_choices() -> list[SelectChoice]:
 
 @bp.get("/")
 @require_role(Role.ADMIN)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Client companies with their head counts."""
     return render_template("admin/index.html", rows=service.organizations_with_counts())
 
 
 @bp.route("/orgs/new", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
-def new_org():  # type: ignore[no-untyped-def]
+def new_org() -> ResponseReturnValue:
     form = OrganizationForm()
     form.prefecture.choices = _prefecture_choices()
     if form.validate_on_submit():
         org = service.create_organization(
-            name=form.name.data, industry=form.industry.data, employee_band=form.employee_band.data,
+            name=text_of(form.name), industry=form.industry.data, employee_band=form.employee_band.data,
             prefecture=form.prefecture.data, actor=current_user,
         )
         commit()
@@ -62,14 +62,14 @@ def _org_or_404(org_id: int) -> Organization:
 
 @bp.route("/orgs/<int:org_id>", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
-def org(org_id: int):  # type: ignore[no-untyped-def]
+def org(org_id: int) -> ResponseReturnValue:
     """Edit a company and its trainer assignments."""
     org = _org_or_404(org_id)
     form = OrganizationForm(obj=org)
     form.prefecture.choices = _prefecture_choices()
     if form.validate_on_submit():
         service.update_organization(
-            org, name=form.name.data, industry=form.industry.data, employee_band=form.employee_band.data,
+            org, name=text_of(form.name), industry=form.industry.data, employee_band=form.employee_band.data,
             prefecture=form.prefecture.data, actor=current_user,
         )
         commit()
@@ -85,7 +85,7 @@ def org(org_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/orgs/<int:org_id>/trainers")
 @require_role(Role.ADMIN)
-def assign_trainer(org_id: int):  # type: ignore[no-untyped-def]
+def assign_trainer(org_id: int) -> ResponseReturnValue:
     org = _org_or_404(org_id)
     form = AssignTrainerForm()
     form.trainer_id.choices = choices((t.id, t.email) for t in service.trainers())
@@ -101,7 +101,7 @@ def assign_trainer(org_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/orgs/<int:org_id>/trainers/<int:trainer_id>/remove")
 @require_role(Role.ADMIN)
-def unassign_trainer(org_id: int, trainer_id: int):  # type: ignore[no-untyped-def]
+def unassign_trainer(org_id: int, trainer_id: int) -> ResponseReturnValue:
     org = _org_or_404(org_id)
     if ConfirmForm().validate_on_submit():
         service.unassign_trainer(org, db.get_or_404(User, trainer_id), actor=current_user)
@@ -112,16 +112,16 @@ def unassign_trainer(org_id: int, trainer_id: int):  # type: ignore[no-untyped-d
 
 @bp.route("/staff", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
-def staff():  # type: ignore[no-untyped-def]
+def staff() -> ResponseReturnValue:
     """Provider staff: trainers and administrators; new staff are invited by email."""
     form = StaffForm()
     if form.validate_on_submit():
         try:
             service.invite_staff(
-                name=form.display_name.data, email=form.email.data, role=Role(form.role.data), actor=current_user
+                name=text_of(form.display_name), email=text_of(form.email), role=Role(form.role.data), actor=current_user
             )
         except accounts.EmailTaken:
-            form.email.errors.append(_("This email address already has an account."))
+            add_error(form.email, _("This email address already has an account."))
         else:
             commit()
             flash(_("Invitation sent to %(email)s.", email=form.email.data), "info")
@@ -135,15 +135,16 @@ def staff():  # type: ignore[no-untyped-def]
 
 @bp.get("/audit")
 @require_role(Role.ADMIN)
-def audit():  # type: ignore[no-untyped-def]
+def audit() -> ResponseReturnValue:
     """The audit log, newest first, optionally for one company."""
     page = max(request.args.get("page", 1, type=int), 1)
     org_id = request.args.get("org", type=int)
     stmt = sa.select(AuditEvent)
     if org_id:
         stmt = stmt.where(owned_by(AuditEvent, org_id))
-    events = db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
-    events = list(events)
+    events = list(db.session.scalars(
+        stmt.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    ))
     return render_template(
         "admin/audit.html", events=events[:PAGE_SIZE], has_next=len(events) > PAGE_SIZE, page=page,
         orgs=service.organizations_by_id(), org_id=org_id,
@@ -152,7 +153,7 @@ def audit():  # type: ignore[no-untyped-def]
 
 @bp.get("/mail")
 @require_role(Role.ADMIN)
-def outbox():  # type: ignore[no-untyped-def]
+def outbox() -> ResponseReturnValue:
     """Every message the system sent or holds, newest first."""
     page = max(request.args.get("page", 1, type=int), 1)
     rows = list(
@@ -165,6 +166,6 @@ def outbox():  # type: ignore[no-untyped-def]
 
 @bp.get("/mail/<int:message_id>")
 @require_role(Role.ADMIN)
-def mail_message(message_id: int):  # type: ignore[no-untyped-def]
+def mail_message(message_id: int) -> ResponseReturnValue:
     message = db.session.get(EmailMessage, message_id) or abort(404)
     return render_template("admin/mail_message.html", message=message)

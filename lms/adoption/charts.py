@@ -118,7 +118,7 @@ def bar_chart(
         scale = 1.0  # all zero or all suppressed: empty rows rather than a division by zero
     label_right, bar_left, bar_right = 150.0, 158.0, WIDTH - 64.0
     rows = []
-    for row, ((label, _), value) in enumerate(zip(items, values)):
+    for row, ((label, _), value) in enumerate(zip(items, values, strict=True)):
         y = 4 + row * BAR_ROW
         text_y = y + BAR_ROW / 2 + 4
         shown = SUPPRESSED if value is None else _number(value) + _clean(unit)
@@ -153,7 +153,7 @@ def bar_chart(
     )
     summary = "; ".join(
         f"{_clean(label)}: {SUPPRESSED if value is None else _number(value) + _clean(unit)}"
-        for (label, _), value in zip(items, values)
+        for (label, _), value in zip(items, values, strict=True)
     )
     return _svg("chart-bar", title, summary, total_height, [axis, *rows])
 

@@ -6,6 +6,7 @@ pages and exports show as "—". Nothing here returns one person's answers.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -169,7 +170,7 @@ def _months(by_week: dict[date, list[UsageRollup]], week: date, people: int, t: 
 
 
 def _shares(org_id: int, weeks: list[date], answered_weeks: int, dimension: str, responses: float,
-            t: rules.Thresholds, label) -> list[tuple[str, float | None]]:  # type: ignore[no-untyped-def]
+            t: rules.Thresholds, label: Callable[[str], str]) -> list[tuple[str, float | None]]:
     """Each answer's share of the average answered week's responses, most named first.
 
     Both averages are over the weeks that have answers, or one week's answers would count a quarter.

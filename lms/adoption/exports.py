@@ -59,7 +59,7 @@ class Table:
 
     def cells(self) -> list[list[tuple[Any, str]]]:
         """Each row as (value, kind) pairs."""
-        return [[(c.value, c.kind) if isinstance(c, Cell) else (c, k) for c, k in zip(row, self.kinds)]
+        return [[(c.value, c.kind) if isinstance(c, Cell) else (c, k) for c, k in zip(row, self.kinds, strict=True)]
                 for row in self.rows]
 
 
@@ -123,7 +123,7 @@ def _departments(b: Dashboard) -> Table:
 def _weekly(b: Dashboard) -> Table:
     return Table(
         [_("Week starting"), _("Active (%)"), _("Habitual (%)")],
-        [[w, a, h] for w, a, h in zip(b.weeks, b.active_series, b.habitual_series)],
+        [[w, a, h] for w, a, h in zip(b.weeks, b.active_series, b.habitual_series, strict=True)],
         [DATE, PCT, PCT],
     )
 

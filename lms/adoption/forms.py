@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from typing import Any
+
+from flask_babel import LazyString, lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -37,7 +39,7 @@ class BaselineForm(Form):
                            validators=[InputRequired(_l("Choose a number of days from 0 to 7."))])
 
 
-def _yen(label):  # type: ignore[no-untyped-def]
+def _yen(label: LazyString) -> IntegerField:
     return IntegerField(label, validators=[InputRequired(), NumberRange(0, 10**10)])
 
 
@@ -65,9 +67,10 @@ class SettingsForm(Form):
     company_share_pct = IntegerField(_l("Company-wide at this habitual share (%)"),
                                      validators=[InputRequired(), NumberRange(1, 100)])
     min_group = IntegerField(_l("Smallest group shown to executives"), validators=[InputRequired(), NumberRange(
-        MIN_GROUP_FLOOR, 100, message=_l("Enter a number from 3 to 100. In groups of fewer than 3 people, a share shows what one person answered."))])
+        MIN_GROUP_FLOOR, 100,
+        message=_l("Enter a number from 3 to 100. In groups of fewer than 3 people, a share shows what one person answered."))])
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def,override]
+    def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
         ok = super().validate(extra_validators)
         for active, weeks in ((self.habitual_active, self.habitual_weeks), (self.established_active, self.established_weeks)):
             if active.data is not None and weeks.data is not None and active.data > weeks.data:

@@ -17,6 +17,7 @@ ones already there.
 """
 from __future__ import annotations
 
+import functools
 import random
 import re
 import time
@@ -208,8 +209,8 @@ def _company(number: int, employees: int, generated: list[date], rolled: list[da
         [dict(org_id=org.id, name=name) for name in department_names],
     )) if sizes else []
     homes: list[int | None] = [None] * unassigned
-    for department_id, size in zip(department_ids, sizes):
-        homes += [department_id] * size
+    for home, size in zip(department_ids, sizes, strict=True):
+        homes += [home] * size
 
     domain = f"sample{org.id}.example"
     people = []
@@ -234,7 +235,7 @@ def _company(number: int, employees: int, generated: list[date], rolled: list[da
     checkins: list[dict[str, Any]] = []
     active: dict[int, list[bool]] = {}
     answers: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)  # week index → user → answer
-    for uid, department_id in zip(user_ids, homes):
+    for uid, department_id in zip(user_ids, homes, strict=True):
         share = profile.uptake if (not profile.departments or department_id in adopting) else profile.others
         takes_up = rng.random() < share
         starts = int(len(generated) * rng.uniform(*profile.start))
@@ -260,10 +261,14 @@ def _company(number: int, employees: int, generated: list[date], rolled: list[da
     # The rollups and counts, by the same tally as service.rebuild_week.
     rollups: list[dict[str, Any]] = []
     counts: list[dict[str, Any]] = []
-    department_of = dict(zip(user_ids, homes))
+    department_of = dict(zip(user_ids, homes, strict=True))
+
+    def habit(index: int, uid: int) -> tuple[bool, bool]:
+        return rules_of.of(index, active[uid])
+
     for index, week in enumerate(rolled):
         this_week = {uid: SimpleNamespace(**answer) for uid, answer in answers.get(index, {}).items()}
-        tally = service.tally_week(department_of, this_week, lambda uid: rules_of.of(index, active[uid]), t)
+        tally = service.tally_week(department_of, this_week, functools.partial(habit, index), t)
         week_rollups, week_counts = tally.rows(org.id, week)
         rollups += week_rollups
         counts += week_counts

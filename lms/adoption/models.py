@@ -13,10 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.clock import utcnow
 from lms.db import OrgOwnedMixin
-from lms.extensions import db
+from lms.extensions import Model
 
 
-class AdoptionSettings(OrgOwnedMixin, db.Model):
+class AdoptionSettings(OrgOwnedMixin, Model):
     """One row per company: rule thresholds, what it has declared, and the figures its return needs."""
 
     __tablename__ = "adoption_settings"
@@ -57,7 +57,7 @@ class AdoptionSettings(OrgOwnedMixin, db.Model):
         return [line.strip() for line in self.extra_tasks.splitlines() if line.strip()]
 
 
-class UsageCheckin(OrgOwnedMixin, db.Model):
+class UsageCheckin(OrgOwnedMixin, Model):
     """One person's answer for one week (Monday to Sunday, Asia/Tokyo). Edits bump `revision`."""
 
     __tablename__ = "usage_checkins"
@@ -85,7 +85,7 @@ class UsageCheckin(OrgOwnedMixin, db.Model):
     )
 
 
-class UsageCheckinRevision(OrgOwnedMixin, db.Model):
+class UsageCheckinRevision(OrgOwnedMixin, Model):
     """An earlier version of a check-in, kept when it is edited."""
 
     __tablename__ = "usage_checkin_revisions"
@@ -103,7 +103,7 @@ class UsageCheckinRevision(OrgOwnedMixin, db.Model):
     saved_at: Mapped[datetime]
 
 
-class UsageBaseline(OrgOwnedMixin, db.Model):
+class UsageBaseline(OrgOwnedMixin, Model):
     """Before a cohort starts: minutes a week on the key tasks and current use."""
 
     __tablename__ = "usage_baselines"
@@ -119,7 +119,7 @@ class UsageBaseline(OrgOwnedMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class UsageRollup(OrgOwnedMixin, db.Model):
+class UsageRollup(OrgOwnedMixin, Model):
     """One department of one company in one week. `department_key` 0 is people without a department."""
 
     __tablename__ = "usage_rollups"
@@ -137,7 +137,7 @@ class UsageRollup(OrgOwnedMixin, db.Model):
     minutes_saved: Mapped[float] = mapped_column(sa.Float, default=0.0)
 
 
-class UsageCount(OrgOwnedMixin, db.Model):
+class UsageCount(OrgOwnedMixin, Model):
     """How many answers of one company in one week named a task, a tool or a barrier."""
 
     __tablename__ = "usage_counts"

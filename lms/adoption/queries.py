@@ -24,7 +24,7 @@ def own_checkin(user: User, week: date) -> UsageCheckin | None:
     )
 
 
-def trainer_comments(org: Organization, trainer: User) -> list[sa.Row[tuple[UsageCheckin, User]]]:
+def trainer_comments(org: Organization, trainer: User) -> list[sa.Row[UsageCheckin, User]]:
     """Comments of the last weeks by members of the cohorts `trainer` runs in `org`: they reach trainers only."""
     runs = sa.select(CohortTrainer.cohort_id).where(CohortTrainer.trainer_id == trainer.id)
     members = in_org(sa.select(CohortMember.user_id), org, CohortMember).where(CohortMember.cohort_id.in_(runs))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_date, gettext as _
 from flask_login import current_user
 
@@ -40,7 +41,7 @@ def _fill_choices(form: CheckinForm) -> None:
 
 @checkin_bp.route("/", methods=["GET", "POST"])
 @require_org_role(Role.EMPLOYEE)
-def form():  # type: ignore[no-untyped-def]
+def form() -> ResponseReturnValue:
     week = _week_arg()
     current, previous = service.answerable_weeks()
     existing = queries.own_checkin(current_user, week)
@@ -74,7 +75,7 @@ def form():  # type: ignore[no-untyped-def]
 
 @checkin_bp.get("/history")
 @require_org_role(Role.EMPLOYEE)
-def history():  # type: ignore[no-untyped-def]
+def history() -> ResponseReturnValue:
     answers = service.history(current_user)
     oldest_first = list(reversed(answers))
     chart = charts.line_chart(
@@ -94,7 +95,7 @@ def history():  # type: ignore[no-untyped-def]
 
 @checkin_bp.route("/baseline/<int:cohort_id>", methods=["GET", "POST"])
 @require_org_role(Role.EMPLOYEE)
-def baseline(cohort_id: int):  # type: ignore[no-untyped-def]
+def baseline(cohort_id: int) -> ResponseReturnValue:
     """Before a cohort: how long the key tasks take now, and current use."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
     is_member, existing = service.cohort_member_baseline(cohort, current_user)
@@ -113,7 +114,7 @@ def baseline(cohort_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/")
 @require_org_role(*VIEWERS)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     board = dashboard.build(current_org())
     labels = [format_date(w, "M/d") for w in board.weeks]
     trend = charts.line_chart(
@@ -136,7 +137,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/settings", methods=["GET", "POST"])
 @require_org_role(*VIEWERS)
-def settings():  # type: ignore[no-untyped-def]
+def settings() -> ResponseReturnValue:
     form = SettingsForm(obj=service.settings_for(current_org().id))
     if form.validate_on_submit():
         service.save_settings(current_org(), form.data, actor=current_user)
@@ -148,7 +149,7 @@ def settings():  # type: ignore[no-untyped-def]
 
 @bp.get("/export/<name>.<fmt>")
 @require_org_role(*VIEWERS)
-def export(name: str, fmt: str):  # type: ignore[no-untyped-def]
+def export(name: str, fmt: str) -> ResponseReturnValue:
     """One table as CSV; the XLSX of a table is the workbook, which holds them all."""
     if name not in exports.TABLES or fmt not in ("csv", "xlsx"):
         abort(404)
@@ -159,7 +160,7 @@ def export(name: str, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/export.xlsx")
 @require_org_role(*VIEWERS)
-def workbook():  # type: ignore[no-untyped-def]
+def workbook() -> ResponseReturnValue:
     """Every table of the dashboard in one Excel workbook, a sheet each."""
     return exports.workbook(dashboard.build(current_org()))
 
@@ -168,6 +169,6 @@ def workbook():  # type: ignore[no-untyped-def]
 
 @bp.get("/comments")
 @require_org_role(Role.TRAINER)
-def comments():  # type: ignore[no-untyped-def]
+def comments() -> ResponseReturnValue:
     """Comments of the members of the cohorts this trainer runs: they reach trainers only."""
     return render_template("adoption/comments.html", rows=queries.trainer_comments(current_org(), current_user))

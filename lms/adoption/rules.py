@@ -120,7 +120,7 @@ class Declared:
     training_for_all: bool = False
 
 
-class Requirement(str, enum.Enum):
+class Requirement(enum.StrEnum):
     """A condition of a stage; the dashboard lists the unmet ones as the next step."""
 
     SOMEONE_ACTIVE = "someone_active"

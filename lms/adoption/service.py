@@ -193,7 +193,7 @@ def _ordered(values: list[str]) -> list[str]:
 
 # --- rollups -----------------------------------------------------------------------------------
 
-def _employees(org_id: int) -> sa.Select[tuple[int, int | None]]:
+def _employees(org_id: int) -> sa.Select[int, int | None]:
     return (
         sa.select(User.id, User.department_id).join(UserRole, UserRole.user_id == User.id)
         .where(owned_by(User, org_id), User.is_active.is_(True), UserRole.role == Role.EMPLOYEE.value)
@@ -236,12 +236,11 @@ def _tally_weeks(org_id: int, weeks: list[date], settings: AdoptionSettings) -> 
             active_weeks[row.user_id].add(row.week)
         by_week[row.week][row.user_id] = row
     # The habit rules count only the weeks of their window ending with `week`.
-    return [(week, tally_week(
-        department_of, by_week.get(week, {}),
-        lambda user_id: (rules.is_habitual(active_weeks[user_id], week, t),
-                         rules.is_established(active_weeks[user_id], week, t)),
-        t,
-    )) for week in weeks]
+    def habit(week: date) -> Callable[[int], tuple[bool, bool]]:
+        return lambda user_id: (rules.is_habitual(active_weeks[user_id], week, t),
+                                rules.is_established(active_weeks[user_id], week, t))
+
+    return [(week, tally_week(department_of, by_week.get(week, {}), habit(week), t)) for week in weeks]
 
 
 def _write_weeks(org_id: int, tallied: list[tuple[date, WeekTally]]) -> None:

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
 from lms.core.clock import utcnow
-from lms.extensions import db
+from lms.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what, when and from where: sign-ins and administrative actions."""
 
     __tablename__ = "audit_events"

@@ -22,6 +22,7 @@ from lms.cohorts.schedule import module_opens_on, reminder_moment
 from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, LessonProgress
+from lms.mail.models import EmailMessage
 from lms.mail.service import queue_mail_once
 from lms.orgs.models import Organization
 from lms.audit.service import record
@@ -102,8 +103,8 @@ def reminder_context(cohort: Cohort, row: queries.MemberRow, week: int, *, note:
                 lessons=row.overdue, minutes=row.overdue_minutes)
 
 
-def queue_reminder(cohort: Cohort, row: queries.MemberRow, week: int, *, dedupe: bool, note: str = "",  # type: ignore[no-untyped-def]
-                   sender: User | None = None):
+def queue_reminder(cohort: Cohort, row: queries.MemberRow, week: int, *, dedupe: bool, note: str = "",
+                   sender: User | None = None) -> EmailMessage | None:
     """One reminder; `dedupe` for the weekly job (a trainer's nudge may go again)."""
     user = row.user
     key = f"reminder:{cohort.id}:{week}:{user.id}" if dedupe else f"nudge:{cohort.id}:{user.id}:{utcnow().isoformat()}"

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import OrgOwnedMixin, TimestampMixin, UTCDateTime
-from lms.extensions import db
+from lms.extensions import Model
 
 
-class Cohort(OrgOwnedMixin, TimestampMixin, db.Model):
+class Cohort(OrgOwnedMixin, TimestampMixin, Model):
     __tablename__ = "cohorts"
     __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
 
@@ -35,7 +35,7 @@ class Cohort(OrgOwnedMixin, TimestampMixin, db.Model):
         return f"<Cohort {self.id} {self.name!r}>"
 
 
-class CohortCourse(OrgOwnedMixin, db.Model):
+class CohortCourse(OrgOwnedMixin, Model):
     __tablename__ = "cohort_courses"
 
     cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
@@ -43,7 +43,7 @@ class CohortCourse(OrgOwnedMixin, db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class CohortMember(OrgOwnedMixin, db.Model):
+class CohortMember(OrgOwnedMixin, Model):
     """A person in a cohort. Kept when they leave the company, so the cohort's record stays whole."""
 
     __tablename__ = "cohort_members"
@@ -59,14 +59,14 @@ class CohortMember(OrgOwnedMixin, db.Model):
     cohort: Mapped[Cohort] = relationship(back_populates="members")
 
 
-class CohortTrainer(db.Model):
+class CohortTrainer(Model):
     __tablename__ = "cohort_trainers"
 
     cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
     trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
-class ModuleOpening(OrgOwnedMixin, db.Model):
+class ModuleOpening(OrgOwnedMixin, Model):
     """A trainer opened a module for a cohort before its week."""
 
     __tablename__ = "module_openings"

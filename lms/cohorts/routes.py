@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 
-from lms.forms import ConfirmForm
+from lms.forms import ConfirmForm, number_of
 from lms.accounts.models import TrainerAssignment, User, UserRole
 from lms.accounts.roles import Role
 from lms.cohorts import ical, jobs, queries, service
@@ -15,8 +16,6 @@ from lms.cohorts.forms import (
 )
 from lms.cohorts.models import Cohort
 from lms.mail.links import PREFERENCES, read_unsubscribe_token
-
-PREFERENCE_FIELDS = frozenset(PREFERENCES.values())
 from lms.courses.models import CourseModule
 from lms.extensions import csrf, db
 from lms.learning.queries import visible_courses
@@ -26,6 +25,8 @@ from lms.security import require_org_role
 from lms.tenancy import current_org, current_org_roles, get_in_org_or_404, org_blueprint, owned_by, scoped
 from lms.transaction import commit
 from lms.core import clock
+
+PREFERENCE_FIELDS = frozenset(PREFERENCES.values())
 
 bp = org_blueprint("cohorts", __name__, "/cohorts")
 public_bp = Blueprint("cohort_feeds", __name__, template_folder="templates")
@@ -54,7 +55,7 @@ def _fill_choices(form: CohortForm) -> None:
 
 @bp.get("/")
 @require_org_role(*RUNNERS)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     cohorts = list(db.session.scalars(scoped(sa.select(Cohort)).order_by(Cohort.start_date.desc(), Cohort.id.desc())))
     day = clock.today()
     # The AI-model card is for the company's administrators only (lms.llm.routes).
@@ -69,14 +70,14 @@ def _settings_form() -> ReminderSettingsForm:
 
 @bp.post("/settings")
 @require_org_role(Role.ORG_ADMIN, Role.TRAINER)
-def settings():  # type: ignore[no-untyped-def]
+def settings() -> ResponseReturnValue:
     """The company's reminder day and hour."""
     form = _settings_form()
     if not form.validate_on_submit():
         flash(_("The reminder settings were not saved: %(errors)s",
                 errors=" ".join(e for errs in form.errors.values() for e in errs)), "error")
         return redirect(url_for("cohorts.index"))
-    service.save_reminder_settings(current_org(), form.reminder_weekday.data, form.reminder_hour.data,
+    service.save_reminder_settings(current_org(), number_of(form.reminder_weekday), number_of(form.reminder_hour),
                                    actor=current_user)
     commit()
     flash(_("Reminder settings saved."), "info")
@@ -85,7 +86,7 @@ def settings():  # type: ignore[no-untyped-def]
 
 @bp.route("/new", methods=["GET", "POST"])
 @require_org_role(*RUNNERS)
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     form = CohortForm()
     _fill_choices(form)
     if request.method == "GET" and Role.TRAINER in current_user.roles:
@@ -123,7 +124,7 @@ def _warn_days_off(cohort: Cohort) -> None:
 
 @bp.get("/<int:cohort_id>/")
 @require_org_role(*RUNNERS)
-def show(cohort_id: int, meeting_form: MeetingUrlForm | None = None):  # type: ignore[no-untyped-def]
+def show(cohort_id: int, meeting_form: MeetingUrlForm | None = None) -> ResponseReturnValue:
     """Follow-up: members × modules, who is behind, quiz results, last activity."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
     report = queries.follow_up(cohort)
@@ -140,7 +141,7 @@ def show(cohort_id: int, meeting_form: MeetingUrlForm | None = None):  # type: i
 
 @bp.post("/<int:cohort_id>/meeting-url")
 @require_org_role(*RUNNERS)
-def meeting_url(cohort_id: int):  # type: ignore[no-untyped-def]
+def meeting_url(cohort_id: int) -> ResponseReturnValue:
     """Sets, changes or clears the link of the weekly session."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
     form = MeetingUrlForm()
@@ -159,7 +160,7 @@ def meeting_url(cohort_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:cohort_id>/members")
 @require_org_role(*RUNNERS)
-def add_members(cohort_id: int):  # type: ignore[no-untyped-def]
+def add_members(cohort_id: int) -> ResponseReturnValue:
     cohort = get_in_org_or_404(Cohort, cohort_id)
     form = AddMembersForm()
     if not form.validate_on_submit():
@@ -177,7 +178,7 @@ def add_members(cohort_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:cohort_id>/modules/<int:module_id>/open")
 @require_org_role(*RUNNERS)
-def open_module(cohort_id: int, module_id: int):  # type: ignore[no-untyped-def]
+def open_module(cohort_id: int, module_id: int) -> ResponseReturnValue:
     cohort = get_in_org_or_404(Cohort, cohort_id)
     module = db.session.get(CourseModule, module_id)
     if module is None or module.course_id not in {c.course_id for c in cohort.courses}:
@@ -192,7 +193,7 @@ def open_module(cohort_id: int, module_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:cohort_id>/nudge", methods=["GET", "POST"])
 @require_org_role(*RUNNERS)
-def nudge(cohort_id: int):  # type: ignore[no-untyped-def]
+def nudge(cohort_id: int) -> ResponseReturnValue:
     """Preview, then send, a reminder to the members behind this week's pace."""
     cohort = get_in_org_or_404(Cohort, cohort_id)
     report = queries.follow_up(cohort)
@@ -233,7 +234,7 @@ def _notifications_page(form: NotificationsForm, feed_url: str | None = None) ->
 
 @public_bp.route("/account/notifications", methods=["GET", "POST"])
 @login_required
-def notifications():  # type: ignore[no-untyped-def]
+def notifications() -> ResponseReturnValue:
     form = _notifications_form()
     if form.validate_on_submit():
         service.save_notifications(current_user, {k: v for k, v in form.data.items() if k in PREFERENCE_FIELDS})
@@ -245,7 +246,7 @@ def notifications():  # type: ignore[no-untyped-def]
 
 @public_bp.post("/account/calendar")
 @login_required
-def calendar_token():  # type: ignore[no-untyped-def]
+def calendar_token() -> ResponseReturnValue:
     """A new secret feed URL (shown once) or, with revoke, none."""
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -262,7 +263,7 @@ def calendar_token():  # type: ignore[no-untyped-def]
 
 
 @public_bp.get("/calendar/<token>.ics")
-def calendar_feed(token: str):  # type: ignore[no-untyped-def]
+def calendar_feed(token: str) -> ResponseReturnValue:
     user = ical.user_for_token(token)
     if user is None:
         abort(404)
@@ -272,7 +273,7 @@ def calendar_feed(token: str):  # type: ignore[no-untyped-def]
 
 @public_bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the signed token is the credential; mail clients POST here with no page (RFC 8058)
-def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+def unsubscribe(token: str) -> ResponseReturnValue:
     found = read_unsubscribe_token(token)
     user = db.session.get(User, found[0]) if found else None
     if found is None or user is None:

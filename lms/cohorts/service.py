@@ -5,7 +5,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from datetime import date, datetime, time
-from typing import Any, overload
+from typing import overload
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -314,12 +314,12 @@ def lessons_in_order(
     if done_by is None:
         lessons = list(db.session.scalars(stmt))
     else:
-        stmt = stmt.add_columns(LessonProgress.lesson_id).outerjoin(LessonProgress, sa.and_(
+        with_done = stmt.add_columns(LessonProgress.lesson_id).outerjoin(LessonProgress, sa.and_(
             LessonProgress.lesson_id == Lesson.id, owned_by(LessonProgress, org_id),
             LessonProgress.user_id == done_by.id, LessonProgress.state.in_(DONE_STATES),
         ))
         lessons = []
-        for lesson, done_id in db.session.execute(stmt):
+        for lesson, done_id in db.session.execute(with_done):
             lessons.append(lesson)
             if done_id is not None:
                 done.add(done_id)
@@ -342,7 +342,7 @@ def is_open(cohort: Cohort, module: CourseModule, day: date, openings: set[int])
 
 
 @cache
-def _lock_statement() -> sa.Select[Any]:
+def _lock_statement() -> sa.Select[Cohort, bool]:
     """The person's cohorts teaching a course, each with whether a trainer opened the module early in it.
 
     Built once per process (the lesson page asks on every request); the cohorts' course and trainer

@@ -20,15 +20,19 @@ import posixpath
 import re
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 from xml.etree.ElementTree import Element
 
 import bleach
 import markdown
-from bleach.html5lib_shim import Filter
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
+
+if TYPE_CHECKING:  # bleach's stub does not re-export the html5lib Filter it vendors
+    from html5lib.filters.base import Filter
+else:
+    from bleach.html5lib_shim import Filter
 
 __all__ = [
     "ALLOWED_ATTRIBUTES",
@@ -175,7 +179,7 @@ class _AssetTreeprocessor(Treeprocessor):
                     element.set(attribute, rewritten)
 
 
-class _PolicyFilter(Filter):  # type: ignore[misc]  # bleach ships no type hints
+class _PolicyFilter(Filter):
     """Value-level policy on bleach's sanitised token stream.
 
     bleach leaves entities in attribute values as written, so values are decoded

@@ -185,10 +185,10 @@ _HONORIFIC_WORDS = frozenset(
     "諸君 主君 父君 母君 暴君 名君 細君 君君".split()
 )
 # Roles and titles: 山田社長様 is a name (the part before 社長), 営業部長様 is not.
-_ROLES = frozenset((
+_ROLES = frozenset(
     "社長 副社長 部長 課長 係長 次長 店長 所長 会長 院長 園長 校長 工場長 室長 班長 局長 署長 町長 市長 村長 知事 議長 委員長 理事長 "
     "支店長 営業所長 本部長 事業部長 取締役 監査役 専務 常務 役員 主任 顧問 先生 先輩 後輩 上司 部下 同僚 担当 担当者 責任者 幹事 "
-    "代表 代表者 秘書 会計 総務 教授 医師 弁護士 税理士 会計士 社労士 司法書士 行政書士 技師 講師 監督 選手 委員".split()))
+    "代表 代表者 秘書 会計 総務 教授 医師 弁護士 税理士 会計士 社労士 司法書士 行政書士 技師 講師 監督 選手 委員".split())
 _NOT_NAME_ENDINGS = tuple("者員士師屋客家様殿君課室係班局庁省店社校院園会署協団業館場組生長主医手工体舗嬢")
 # 取引先の「ひかり食品さん」: a company, not a person (the exercise's own secrets catch the names that matter).
 _COMPANY_WORDS = tuple(
@@ -314,10 +314,10 @@ class _Found:
 
         # The library only knows allocated blocks; a number in the Japanese shape in an unallocated
         # one (090-0000-1234, as fictional material uses) is still a phone number someone typed.
-        for match in _JP_PHONE_SHAPE.finditer(self.key):
-            digits = re.sub(r"\D", "", match.group())
+        for shape in _JP_PHONE_SHAPE.finditer(self.key):
+            digits = re.sub(r"\D", "", shape.group())
             if len(digits) in (10, 11):
-                self.add("phone", match.start(), match.end(), one_line=True)
+                self.add("phone", shape.start(), shape.end(), one_line=True)
 
     def numbers(self) -> None:
         for run in _DIGIT_RUN.finditer(self.key):
@@ -441,9 +441,9 @@ class _Found:
             if given[-1] in "様殿氏君":
                 given, end = given[:-1], end - 1  # 山田 太郎様: the honorific is not part of the name
             # 営業部佐藤 花子: the family name may end a longer run of kanji.
-            surname = next((family[i:] for i in range(len(family)) if family[i:] in _SURNAMES), None)
-            if surname and given and not _is_role_or_word(given):
-                self.add("person_name", end - len(given) - 1 - len(surname), end)
+            known = next((family[i:] for i in range(len(family)) if family[i:] in _SURNAMES), None)
+            if known and given and not _is_role_or_word(given):
+                self.add("person_name", end - len(given) - 1 - len(known), end)
 
     def _origin_char(self, index: int) -> str:
         return self.text[self.origin[index]]

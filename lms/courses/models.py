@@ -14,13 +14,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.roles import Role
 from lms.db import TimestampMixin
-from lms.extensions import db
+from lms.extensions import Model
 
 # Company roles that see every course, whatever its audience (trainers look after all of them).
 LEADER_ROLES = frozenset({Role.EXECUTIVE, Role.ORG_ADMIN, Role.TRAINER})
 
 
-class Course(TimestampMixin, db.Model):
+class Course(TimestampMixin, Model):
     __tablename__ = "courses"
 
     EVERYONE = "everyone"
@@ -56,7 +56,7 @@ class Course(TimestampMixin, db.Model):
         return f"<Course {self.slug}>"
 
 
-class CourseModule(db.Model):
+class CourseModule(Model):
     __tablename__ = "course_modules"
     __table_args__ = (sa.UniqueConstraint("course_id", "slug"),)
 
@@ -77,7 +77,7 @@ class CourseModule(db.Model):
     )
 
 
-class Lesson(db.Model):
+class Lesson(Model):
     """A lesson's identity (course/module/slug) and its current metadata; content lives in revisions."""
 
     __tablename__ = "lessons"
@@ -119,7 +119,7 @@ class Lesson(db.Model):
         return f"<Lesson {self.id} {self.slug}>"
 
 
-class LessonRevision(db.Model):
+class LessonRevision(Model):
     """One version of a lesson's file. Never changed once written; restoring makes a new one."""
 
     __tablename__ = "lesson_revisions"
@@ -143,7 +143,7 @@ class LessonRevision(db.Model):
     created_by_label: Mapped[str] = mapped_column(sa.String(200), default="")  # who ran sync (CLI user)
 
 
-class CourseAsset(db.Model):
+class CourseAsset(Model):
     __tablename__ = "course_assets"
     __table_args__ = (sa.UniqueConstraint("course_id", "path"),)
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from lms.forms import ConfirmForm
+from lms.forms import ConfirmForm, text_of
 from lms.accounts.roles import Role
 from lms.courses import authoring
 from lms.courses.export import export_zip
@@ -39,7 +40,7 @@ _SANDBOX = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 @bp.get("/courses/<slug>/assets/<path:path>")
 @login_required
-def asset(slug: str, path: str):  # type: ignore[no-untyped-def]
+def asset(slug: str, path: str) -> ResponseReturnValue:
     """A file from a course's assets/ folder (looked up by exact stored path: no traversal possible)."""
     row = db.session.scalar(
         sa.select(CourseAsset).join(Course).where(Course.slug == slug, CourseAsset.path == path)
@@ -63,7 +64,7 @@ def _course_or_404(slug: str) -> Course:
 
 @bp.get("/authoring/")
 @require_role(*AUTHORS)
-def authoring_index():  # type: ignore[no-untyped-def]
+def authoring_index() -> ResponseReturnValue:
     """Every course in the catalog."""
     courses = db.session.scalars(sa.select(Course).order_by(Course.is_archived, Course.slug))
     return render_template("courses/authoring_index.html", courses=list(courses))
@@ -71,7 +72,7 @@ def authoring_index():  # type: ignore[no-untyped-def]
 
 @bp.get("/authoring/<slug>/")
 @require_role(*AUTHORS)
-def authoring_course(slug: str):  # type: ignore[no-untyped-def]
+def authoring_course(slug: str) -> ResponseReturnValue:
     course = _course_or_404(slug)
     return render_template("courses/authoring_course.html", course=course, outline=outline(course),
                            kind_labels=LESSON_KIND_LABELS)
@@ -79,14 +80,14 @@ def authoring_course(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/authoring/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
 @require_role(*AUTHORS)
-def edit_lesson(lesson_id: int):  # type: ignore[no-untyped-def]
+def edit_lesson(lesson_id: int) -> ResponseReturnValue:
     """Edit a lesson's file text; saving validates it like sync and keeps the old version."""
     lesson = db.get_or_404(Lesson, lesson_id)
     form = LessonEditForm(raw=lesson.current_revision.raw if lesson.current_revision else "")
     errors: list[str] = []
     if form.validate_on_submit():
         try:
-            revision = authoring.save_edit(lesson, form.raw.data, actor=current_user)
+            revision = authoring.save_edit(lesson, text_of(form.raw), actor=current_user)
         except CourseSourceError as exc:
             errors = _problems(exc)
         else:
@@ -98,14 +99,14 @@ def edit_lesson(lesson_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/authoring/lessons/<int:lesson_id>/preview")
 @require_role(*AUTHORS)
-def preview(lesson_id: int):  # type: ignore[no-untyped-def]
+def preview(lesson_id: int) -> ResponseReturnValue:
     """Live preview: the same renderer and validation as saving, nothing written."""
     lesson = db.get_or_404(Lesson, lesson_id)
     form = LessonEditForm()
     if not form.validate_on_submit():
         return jsonify(html="", errors=form.raw.errors or [_("The form has expired. Reload the page.")]), 400
     try:
-        source = authoring.parse_edit(lesson, form.raw.data)
+        source = authoring.parse_edit(lesson, text_of(form.raw))
     except CourseSourceError as exc:
         return jsonify(html="", errors=_problems(exc))
     html = render_body(source.body, lesson.course.slug)
@@ -116,7 +117,7 @@ def preview(lesson_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/authoring/lessons/<int:lesson_id>/revisions")
 @require_role(*AUTHORS)
-def revisions(lesson_id: int):  # type: ignore[no-untyped-def]
+def revisions(lesson_id: int) -> ResponseReturnValue:
     lesson = db.get_or_404(Lesson, lesson_id)
     chosen = request.args.get("show", type=int)
     history = authoring.revisions(lesson)
@@ -126,7 +127,7 @@ def revisions(lesson_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/authoring/lessons/<int:lesson_id>/revisions/<int:number>/restore")
 @require_role(*AUTHORS)
-def restore_revision(lesson_id: int, number: int):  # type: ignore[no-untyped-def]
+def restore_revision(lesson_id: int, number: int) -> ResponseReturnValue:
     lesson = db.get_or_404(Lesson, lesson_id)
     revision = db.one_or_404(sa.select(LessonRevision).where(LessonRevision.lesson_id == lesson.id, LessonRevision.number == number))
     if not ConfirmForm().validate_on_submit():
@@ -143,7 +144,7 @@ def restore_revision(lesson_id: int, number: int):  # type: ignore[no-untyped-de
 
 @bp.get("/authoring/<slug>/export.zip")
 @require_role(*AUTHORS)
-def export(slug: str):  # type: ignore[no-untyped-def]
+def export(slug: str) -> ResponseReturnValue:
     """The course in the folder format, to commit to git."""
     course = _course_or_404(slug)
     return Response(

@@ -98,7 +98,7 @@ def _person(email: str, name: str, roles: set[Role], org: Organization | None, d
 
 def _names() -> Iterator[tuple[str, str]]:
     """Distinct (display name, email local part) pairs in a fixed, plausible-looking order."""
-    for i, (fam, giv) in enumerate(itertools.product(range(len(FAMILY)), range(len(GIVEN)))):
+    for fam, giv in itertools.product(range(len(FAMILY)), range(len(GIVEN))):
         if (fam * 7 + giv * 3) % 11 == 0:  # skip a deterministic subset so neighbours differ
             continue
         f_kanji, f_romaji = FAMILY[(fam + giv) % len(FAMILY)]
@@ -150,7 +150,7 @@ def create_demo(progress: Callable[[str], None] = lambda _: None) -> list[str]:
     names = _names()
     orgs: list[Organization] = []
     layouts = [_layout(company) for company in COMPANIES]
-    for company, people in zip(COMPANIES, layouts):
+    for company, people in zip(COMPANIES, layouts, strict=True):
         org = db.session.scalar(sa.select(Organization).where(Organization.name == company.name))
         if org is None:
             org = create_organization(
@@ -161,7 +161,7 @@ def create_demo(progress: Callable[[str], None] = lambda _: None) -> list[str]:
         lines += _people(org, company, people, names)
         progress(f"{company.name}: {len(people)} people")
     # Named after everyone above, so the accounts of earlier versions of the demo keep their names.
-    for org, company, people in zip(orgs, COMPANIES, layouts):
+    for org, company, people in zip(orgs, COMPANIES, layouts, strict=True):
         lines += _people(org, company, _top_up(company, people), names)
 
     for email, positions in ASSIGNMENTS.items():

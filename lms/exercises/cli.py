@@ -4,7 +4,7 @@ from __future__ import annotations
 import getpass
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import click
 from flask import Flask
@@ -73,7 +73,7 @@ def register(app: Flask) -> None:
     @click.option("--from", "folder", default=str(DEFAULT_FOLDER), show_default=True,
                   type=click.Path(file_okay=False, path_type=Path),
                   help="Folder holding SLUG.md; when it has no such file, the synced exercise is used.")
-    def check_command(slug: str, prompt_file: click.utils.LazyFile, folder: Path) -> None:
+    def check_command(slug: str, prompt_file: IO[bytes], folder: Path) -> None:
         """Print the rubric result of the prompt in FILE ('-' for stdin) as JSON.
 
         Exit status: 0 when the prompt passes, 1 when it does not, 2 on bad input.

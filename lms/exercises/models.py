@@ -16,10 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.clock import utcnow
 from lms.db import OrgOwnedMixin, TimestampMixin
-from lms.extensions import db
+from lms.extensions import Model
 
 
-class Exercise(TimestampMixin, db.Model):
+class Exercise(TimestampMixin, Model):
     """An exercise's identity and the metadata lists and filters need; content lives in revisions."""
 
     __tablename__ = "exercises"
@@ -52,7 +52,7 @@ class Exercise(TimestampMixin, db.Model):
         return f"<Exercise {self.slug}>"
 
 
-class ExerciseRevision(db.Model):
+class ExerciseRevision(Model):
     """One version of an exercise's file. Never changed once written."""
 
     __tablename__ = "exercise_revisions"
@@ -76,7 +76,7 @@ class ExerciseRevision(db.Model):
     created_by_label: Mapped[str] = mapped_column(sa.String(200), default="")
 
 
-class ExerciseAttempt(OrgOwnedMixin, TimestampMixin, db.Model):
+class ExerciseAttempt(OrgOwnedMixin, TimestampMixin, Model):
     """One person's work on one exercise: every prompt revision, the answer, the self-check, the review.
 
     One attempt per person and exercise (a second try keeps revising it), so a
@@ -127,7 +127,7 @@ class ExerciseAttempt(OrgOwnedMixin, TimestampMixin, db.Model):
     )
 
 
-class ExerciseAttemptRevision(OrgOwnedMixin, db.Model):
+class ExerciseAttemptRevision(OrgOwnedMixin, Model):
     """One prompt as written, with what the rubric and the guard said. Never changed once written.
 
     A blocked prompt is kept too (the trainer sees the habit), but nothing in it

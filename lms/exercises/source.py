@@ -209,7 +209,7 @@ def _entries(doc: Document, key: str) -> list[tuple[int, dict[str, Any], dict[st
     if not isinstance(node, yaml.SequenceNode) or not isinstance(values, list):
         return []
     entries = []
-    for item_node, value in zip(node.value, values):
+    for item_node, value in zip(node.value, values, strict=False):
         if not isinstance(item_node, yaml.MappingNode) or not isinstance(value, dict):
             doc.error(_line(item_node), N_("each entry of %(key)s must be 'key: value' lines"), key=key)
             continue
@@ -249,7 +249,7 @@ def _read_secrets(doc: Document) -> list[Secret]:
                 entry.error(str(key), N_("unknown key %(key)s; allowed keys: %(allowed)s"), key=repr(key),
                             allowed=", ".join(_SECRET_KEYS))
         text, label = entry.get("text", text_value), entry.get("label", text_value)
-        for key, value in (("text", text), ("label", label)):
+        for key in ("text", "label"):
             if key not in values:
                 entry.error(None, N_("a secret needs '%(key)s:'"), key=key)
         if entry.ok and text is not None and label is not None:

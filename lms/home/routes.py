@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from lms.accounts.models import TrainerAssignment, User
@@ -38,7 +39,7 @@ def home_url_for(user: User) -> str:
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     return redirect(home_url_for(current_user))
@@ -46,7 +47,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/trainer")
 @require_role(Role.TRAINER)
-def trainer():  # type: ignore[no-untyped-def]
+def trainer() -> ResponseReturnValue:
     """A trainer's companies."""
     orgs = db.session.scalars(
         sa.select(Organization)
@@ -59,7 +60,7 @@ def trainer():  # type: ignore[no-untyped-def]
 
 @org_bp.get("/")
 @login_required
-def learner():  # type: ignore[no-untyped-def]
+def learner() -> ResponseReturnValue:
     """An employee's home: their courses and progress."""
     if current_user.org_id != current_org().id:
         abort(404)  # provider staff have no learning of their own here
@@ -72,7 +73,7 @@ def learner():  # type: ignore[no-untyped-def]
 
 @org_bp.get("/executive")
 @require_org_role(Role.EXECUTIVE, Role.TRAINER)
-def executive():  # type: ignore[no-untyped-def]
+def executive() -> ResponseReturnValue:
     """An executive's home: where the company stands with AI, and the way to the dashboard (aggregates only)."""
     people = db.session.scalar(scoped(sa.select(sa.func.count()).select_from(User), User).where(User.is_active)) or 0
     activated = db.session.scalar(

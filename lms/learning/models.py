@@ -14,10 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.courses.models import Lesson
 from lms.core.clock import utcnow
 from lms.db import OrgOwnedMixin
-from lms.extensions import db
+from lms.extensions import Model
 
 
-class LessonProgress(OrgOwnedMixin, db.Model):
+class LessonProgress(OrgOwnedMixin, Model):
     __tablename__ = "lesson_progress"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "lesson_id"),
@@ -45,7 +45,7 @@ class LessonProgress(OrgOwnedMixin, db.Model):
         return self.state in (self.COMPLETED, self.PASSED)
 
 
-class QuizAttempt(OrgOwnedMixin, db.Model):
+class QuizAttempt(OrgOwnedMixin, Model):
     __tablename__ = "quiz_attempts"
     __table_args__ = (sa.Index("ix_quiz_attempts_user_id_lesson_id", "user_id", "lesson_id"),)
 
@@ -61,7 +61,7 @@ class QuizAttempt(OrgOwnedMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class CourseCompletion(OrgOwnedMixin, db.Model):
+class CourseCompletion(OrgOwnedMixin, Model):
     __tablename__ = "course_completions"
     __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
 

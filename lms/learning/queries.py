@@ -152,7 +152,7 @@ class LessonLink:
 
 
 @cache
-def _neighbours_statement() -> sa.Select[Any]:
+def _neighbours_statement() -> sa.Select[int, str, str, str]:
     return (
         sa.select(Lesson.id, CourseModule.slug, Lesson.slug, Lesson.title)
         .join(CourseModule, CourseModule.id == Lesson.module_id)
@@ -222,7 +222,7 @@ DONE_STATES = (LessonProgress.COMPLETED, LessonProgress.PASSED)
 
 
 @cache
-def _course_statement() -> sa.Select[Any]:
+def _course_statement() -> sa.Select[Course, bool]:
     completed = sa.exists().where(
         CourseCompletion.course_id == Course.id, CourseCompletion.user_id == sa.bindparam("user_id"),
         owned_by(CourseCompletion, sa.bindparam("org_id")),
@@ -231,7 +231,7 @@ def _course_statement() -> sa.Select[Any]:
 
 
 @cache
-def _outline_with_progress_statement() -> sa.Select[Any]:
+def _outline_with_progress_statement() -> sa.Select[CourseModule, Lesson, LessonProgress]:
     return (
         sa.select(CourseModule, Lesson, LessonProgress)
         .outerjoin(Lesson, sa.and_(Lesson.module_id == CourseModule.id, Lesson.is_archived.is_(False)))

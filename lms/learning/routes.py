@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 
 from babel.lists import format_list
 from flask import abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -41,14 +42,14 @@ def learner_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @bp.get("/")
 @learner_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """The courses for the person's company, with their progress."""
     return render_template("learning/index.html", cards=queries.course_cards(current_user, queries.my_courses(current_user)))
 
 
 @bp.get("/progress")
 @learner_required
-def my_progress():  # type: ignore[no-untyped-def]
+def my_progress() -> ResponseReturnValue:
     """Everything the person has done: per course, per lesson, with scores and dates."""
     courses = queries.my_courses(current_user)
     sections = []
@@ -61,7 +62,7 @@ def my_progress():  # type: ignore[no-untyped-def]
 
 @bp.get("/<course_slug>/")
 @learner_required
-def course(course_slug: str):  # type: ignore[no-untyped-def]
+def course(course_slug: str) -> ResponseReturnValue:
     """A course's modules and lessons with the person's state for each."""
     course, outline, card, progress = queries.course_page_or_404(
         current_org(), course_slug, current_org_roles(), current_user._get_current_object()
@@ -86,7 +87,10 @@ def _sheet(lesson: Lesson, progress: LessonProgress, attempt: str | None = None)
     )
 
 
-def _lesson_page(lesson, progress, result=None, status: int = 200, sheet=None, chosen=None, unanswered=()):  # type: ignore[no-untyped-def]
+def _lesson_page(
+    lesson: Lesson, progress: LessonProgress, result: service.QuizResult | None = None, status: int = 200,
+    sheet: Sheet | None = None, chosen: Mapping[int, set[int]] | None = None, unanswered: Sequence[int] = (),
+) -> tuple[str, int]:
     previous, following = queries.neighbours_of(lesson)
     unanswered_text = format_list([_("Question %(n)d", n=q + 1) for q in unanswered], locale=get_locale()) if unanswered else ""
     # No form object: the page's forms carry the CSRF token from csrf_token(); a GET builds no WTForms form.
@@ -100,7 +104,7 @@ def _lesson_page(lesson, progress, result=None, status: int = 200, sheet=None, c
 
 @bp.get("/<course_slug>/<module_slug>/<lesson_slug>")
 @learner_required
-def lesson(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[no-untyped-def]
+def lesson(course_slug: str, module_slug: str, lesson_slug: str) -> ResponseReturnValue:
     """One lesson. Opening it records that the person started it; a revisit writes nothing and commits nothing."""
     user = current_user._get_current_object()
     lesson, progress = queries.lesson_and_progress_or_404(
@@ -110,7 +114,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignor
     if opens is not None:
         return render_template("learning/locked.html", lesson=lesson, opens=opens)
     first_visit = progress is None
-    if first_visit:
+    if progress is None:
         progress = service.progress_for(user, lesson)
     page = _lesson_page(lesson, progress)
     if first_visit:
@@ -121,7 +125,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignor
 
 @bp.post("/<course_slug>/<module_slug>/<lesson_slug>/complete")
 @learner_required
-def complete(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[no-untyped-def]
+def complete(course_slug: str, module_slug: str, lesson_slug: str) -> ResponseReturnValue:
     """'完了にする' for a reading or workshop; back to where the button was, next to the next step.
 
     On a phone the button sits at the end of a long page: the person lands on the same spot (the
@@ -143,7 +147,7 @@ def complete(course_slug: str, module_slug: str, lesson_slug: str):  # type: ign
 
 @bp.post("/<course_slug>/<module_slug>/<lesson_slug>/quiz")
 @learner_required
-def quiz(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[no-untyped-def]
+def quiz(course_slug: str, module_slug: str, lesson_slug: str) -> ResponseReturnValue:
     """Score the answers and show the page again with feedback and explanations.
 
     A question left unanswered refuses the whole submission: nothing is recorded and nothing
@@ -170,14 +174,14 @@ def quiz(course_slug: str, module_slug: str, lesson_slug: str):  # type: ignore[
 
 @progress_bp.get("/")
 @require_org_role(Role.TRAINER, Role.ORG_ADMIN)
-def courses_index():  # type: ignore[no-untyped-def]
+def courses_index() -> ResponseReturnValue:
     """The company's courses, each linking to its progress table."""
     return render_template("learning/courses_index.html", courses=queries.visible_courses(current_org()))
 
 
 @progress_bp.get("/<course_slug>/progress")
 @require_org_role(Role.TRAINER, Role.ORG_ADMIN)
-def course_progress(course_slug: str):  # type: ignore[no-untyped-def]
+def course_progress(course_slug: str) -> ResponseReturnValue:
     """Trainers: each member's state in each lesson of one course."""
     course = queries.course_or_404(current_org(), course_slug)
     lessons, rows = queries.course_progress_rows(course)
@@ -186,7 +190,7 @@ def course_progress(course_slug: str):  # type: ignore[no-untyped-def]
 
 @progress_bp.get("/<course_slug>/progress.csv")
 @require_org_role(Role.TRAINER, Role.ORG_ADMIN)
-def course_progress_csv(course_slug: str):  # type: ignore[no-untyped-def]
+def course_progress_csv(course_slug: str) -> ResponseReturnValue:
     course = queries.course_or_404(current_org(), course_slug)
     lessons, rows = queries.course_progress_rows(course)
     labels = {

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import OrgOwnedMixin, TimestampMixin
-from lms.extensions import db
+from lms.extensions import Model
 
 
-class LLMRequest(OrgOwnedMixin, TimestampMixin, db.Model):
+class LLMRequest(OrgOwnedMixin, TimestampMixin, Model):
     """One question to the AI model for one purpose (an exercise attempt, say) and, once it came, its answer.
 
     (org, purpose, ref_id) names the request: asking again for the same
@@ -46,7 +46,7 @@ class LLMRequest(OrgOwnedMixin, TimestampMixin, db.Model):
     completed_at: Mapped[datetime | None]
 
 
-class LLMUsage(OrgOwnedMixin, db.Model):
+class LLMUsage(OrgOwnedMixin, Model):
     """Requests a company made to the AI model in one month (Japan time), counted against its budget."""
 
     __tablename__ = "llm_usage"

@@ -13,6 +13,7 @@ from lms.orgs.models import Organization
 from lms.security import require_org_role
 from lms.tenancy import current_org, org_blueprint
 from lms.transaction import commit
+from lms.forms import number_of
 
 bp = org_blueprint("llm", __name__, "/ai-model")
 
@@ -37,7 +38,7 @@ def settings() -> ResponseReturnValue:
         flash(_("The AI model settings were not saved: %(errors)s",
                 errors=" ".join(e for errs in form.errors.values() for e in errs)), "error")
         return redirect(url_for("cohorts.index", _anchor="ai-model"))
-    service.update_settings(org, enabled=form.llm_enabled.data, budget=form.llm_monthly_budget.data, actor=current_user)
+    service.update_settings(org, enabled=form.llm_enabled.data, budget=number_of(form.llm_monthly_budget), actor=current_user)
     commit()
     flash(_("AI model settings saved."), "info")
     return redirect(url_for("cohorts.index", _anchor="ai-model"))

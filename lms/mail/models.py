@@ -7,10 +7,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import TimestampMixin
-from lms.extensions import db
+from lms.extensions import Model
 
 
-class EmailMessage(TimestampMixin, db.Model):
+class EmailMessage(TimestampMixin, Model):
     """Every message the system sends, recorded before it is sent.
 
     The table is the outbox: rows are written in the same transaction as the

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from lms.accounts.roles import Role
-from lms.forms import Form, MultiCheckboxField, choices
+from lms.forms import Form, MultiCheckboxField, SelectChoice, choices
 
 
 def company_role_choices() -> list[SelectChoice]:

@@ -9,8 +9,12 @@ from lms.members.roster_file import MAX_ROWS, RosterProblem
 _MESSAGES = {
     "empty_file": _l("The file is empty."),
     "unsupported_file_type": _l("Only CSV (.csv) and Excel (.xlsx) files can be imported. Save older .xls files as .xlsx first."),
-    "unknown_encoding": _l("The file's character encoding could not be recognised. Save it as UTF-8 CSV or Shift_JIS (CP932) CSV, or as .xlsx."),
-    "bad_csv": _l("The CSV file could not be read (a field is far too long or quotes are unbalanced). Check it in Excel and save it again."),
+    "unknown_encoding": _l(
+        "The file's character encoding could not be recognised. Save it as UTF-8 CSV or Shift_JIS (CP932) CSV, or as .xlsx."
+    ),
+    "bad_csv": _l(
+        "The CSV file could not be read (a field is far too long or quotes are unbalanced). Check it in Excel and save it again."
+    ),
     "bad_xlsx": _l("The Excel file could not be read. Open it in Excel and save it again as .xlsx."),
     "missing_column": _l("The required column “%(column)s” is missing from the first row."),
     "duplicate_column": _l("The column “%(column)s” appears twice in the first row."),

@@ -6,8 +6,7 @@ import sqlalchemy as sa
 from lms.accounts.models import User
 from lms.accounts.names import to_hiragana
 from lms.extensions import db
-from lms.forms import choices
-from wtforms import SelectChoice
+from lms.forms import SelectChoice, choices
 from lms.orgs.models import Department
 from lms.tenancy import scoped
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -31,8 +32,8 @@ class RosterSummary:
     new_departments: list[str]
 
 
-def _plan(org: Organization, rows: list[RosterRow]) -> list[dict[str, object]]:
-    """Decide create/update per row; an address of another company is a row error."""
+def _plan(org: Organization, rows: list[RosterRow]) -> list[dict[str, Any]]:
+    """Decide create/update per row (JSON rows, kept on the staged import); another company's address is a row error."""
     existing = {
         u.email: u
         for u in db.session.scalars(sa.select(User).where(User.email.in_([r.email for r in rows])))
@@ -96,7 +97,7 @@ def apply_roster(org: Organization, staged: RosterImport, *, actor: User) -> Ros
         raise RosterAlreadyApplied()
     # Re-check against the database as it is now, not as it was at preview time.
     rows = [
-        RosterRow(r["row"], r["name"], r["email"], r["department"], frozenset(r["roles"]))  # type: ignore[arg-type]
+        RosterRow(r["row"], r["name"], r["email"], r["department"], frozenset(r["roles"]))
         for r in staged.rows
     ]
     plan = _plan(org, rows)
@@ -104,9 +105,9 @@ def apply_roster(org: Organization, staged: RosterImport, *, actor: User) -> Ros
     created = updated = 0
     invited: list[User] = []
     for row in plan:
-        department = get_or_create_department(org, row["department"]) if row["department"] else None  # type: ignore[arg-type]
-        roles = frozenset(Role(r) for r in row["roles"])  # type: ignore[union-attr]
-        user = find_user_by_email(row["email"])  # type: ignore[arg-type]
+        department = get_or_create_department(org, row["department"]) if row["department"] else None
+        roles = frozenset(Role(r) for r in row["roles"])
+        user = find_user_by_email(row["email"])
         if user is None:
             user = User(org_id=org.id, email=row["email"], display_name=row["name"], locale="ja")
             user.org = org

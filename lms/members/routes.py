@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts.service import EmailTaken
 from lms.members import roster, service
 from lms.members.forms import DepartmentForm, InviteForm, MemberForm, RosterUploadForm, company_role_choices
-from lms.forms import ConfirmForm
+from lms.forms import ConfirmForm, add_error, text_of, values_of
 from lms.accounts.models import RosterImport, User
 from lms.accounts.roles import Role
 from lms.members.roster_file import RosterFileError
@@ -31,7 +32,7 @@ def _department_or_none(department_id: int) -> Department | None:
 
 @bp.get("/")
 @require_org_role(*VIEWERS)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """The company's people, searchable and paged."""
     page = max(request.args.get("page", 1, type=int), 1)
     search = request.args.get("q", "")[:100]
@@ -44,7 +45,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/invite", methods=["GET", "POST"])
 @require_org_role(Role.ORG_ADMIN)
-def invite():  # type: ignore[no-untyped-def]
+def invite() -> ResponseReturnValue:
     """Invite one person by email."""
     form = InviteForm()
     form.department_id.choices = queries.department_choices(_("(none)"))
@@ -52,14 +53,14 @@ def invite():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         department = _department_or_none(form.department_id.data)
         member = service.MemberInput(
-            name=form.display_name.data, email=form.email.data,
+            name=text_of(form.display_name), email=text_of(form.email),
             department=department.name if department else None,
-            roles=frozenset(Role(r) for r in form.roles.data),
+            roles=frozenset(Role(r) for r in values_of(form.roles)),
         )
         try:
             service.invite_member(current_org(), member, actor=current_user)
         except EmailTaken:
-            form.email.errors.append(_("This email address already has an account."))
+            add_error(form.email, _("This email address already has an account."))
         else:
             commit()
             flash(_("Invitation sent to %(email)s.", email=member.email), "info")
@@ -69,19 +70,19 @@ def invite():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
 @require_org_role(Role.ORG_ADMIN)
-def edit(user_id: int):  # type: ignore[no-untyped-def]
+def edit(user_id: int) -> ResponseReturnValue:
     """Change a member's name, department, roles or access."""
     member = get_in_org_or_404(User, user_id)
     form = MemberForm(obj=member, department_id=member.department_id or 0, roles=[r.value for r in member.company_roles])
     form.department_id.choices = queries.department_choices(_("(none)"))
     form.roles.choices = company_role_choices()
     if form.validate_on_submit():
-        roles = frozenset(Role(r) for r in form.roles.data)
+        roles = frozenset(Role(r) for r in values_of(form.roles))
         if member.id == current_user.id and (Role.ORG_ADMIN not in roles or not form.is_active.data):
-            form.roles.errors.append(_("You cannot remove your own administrator role or deactivate yourself."))
+            add_error(form.roles, _("You cannot remove your own administrator role or deactivate yourself."))
         else:
             service.update_member(
-                member, name=form.display_name.data, department=_department_or_none(form.department_id.data),
+                member, name=text_of(form.display_name), department=_department_or_none(form.department_id.data),
                 roles=roles, is_active=form.is_active.data, actor=current_user,
             )
             commit()
@@ -92,7 +93,7 @@ def edit(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:user_id>/resend-invitation")
 @require_org_role(Role.ORG_ADMIN)
-def resend_invitation(user_id: int):  # type: ignore[no-untyped-def]
+def resend_invitation(user_id: int) -> ResponseReturnValue:
     member = get_in_org_or_404(User, user_id)
     if ConfirmForm().validate_on_submit() and not member.has_password:
         service.send_invitation(member, actor=current_user)
@@ -103,15 +104,15 @@ def resend_invitation(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/departments", methods=["GET", "POST"])
 @require_org_role(*VIEWERS)
-def departments():  # type: ignore[no-untyped-def]
+def departments() -> ResponseReturnValue:
     """List departments and add one."""
     form = DepartmentForm()
     can_manage = Role.ORG_ADMIN in current_org_roles()
     if can_manage and form.validate_on_submit():
         try:
-            service.add_department(current_org(), form.name.data, actor=current_user)
+            service.add_department(current_org(), text_of(form.name), actor=current_user)
         except ValueError:
-            form.name.errors.append(_("A department with this name already exists."))
+            add_error(form.name, _("A department with this name already exists."))
         else:
             commit()
             flash(_("Department added."), "info")
@@ -124,7 +125,7 @@ def departments():  # type: ignore[no-untyped-def]
 
 @bp.route("/import", methods=["GET", "POST"])
 @require_org_role(Role.ORG_ADMIN)
-def import_upload():  # type: ignore[no-untyped-def]
+def import_upload() -> ResponseReturnValue:
     """Upload a roster file; problems are listed by row and column, nothing is saved."""
     form = RosterUploadForm()
     problems: list[str] = []
@@ -142,7 +143,7 @@ def import_upload():  # type: ignore[no-untyped-def]
 
 @bp.route("/import/<int:import_id>", methods=["GET", "POST"])
 @require_org_role(Role.ORG_ADMIN)
-def import_preview(import_id: int):  # type: ignore[no-untyped-def]
+def import_preview(import_id: int) -> ResponseReturnValue:
     """Show what an import will do; confirming applies all of it or none of it."""
     staged = get_in_org_or_404(RosterImport, import_id)
     form = ConfirmForm()

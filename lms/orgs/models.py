@@ -5,10 +5,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import OrgOwnedMixin, TimestampMixin
-from lms.extensions import db
+from lms.extensions import Model
 
 
-class Organization(TimestampMixin, db.Model):
+class Organization(TimestampMixin, Model):
     """A client company: the unit of tenancy."""
 
     __tablename__ = "organizations"
@@ -35,7 +35,7 @@ class Organization(TimestampMixin, db.Model):
         return f"<Organization {self.id} {self.name!r}>"
 
 
-class Department(OrgOwnedMixin, TimestampMixin, db.Model):
+class Department(OrgOwnedMixin, TimestampMixin, Model):
     __tablename__ = "departments"
     __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
 

@@ -11,10 +11,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.extensions import db
+from lms.extensions import Model
 
 
-class JobSlot(db.Model):
+class JobSlot(Model):
     __tablename__ = "scheduler_slots"
 
     job: Mapped[str] = mapped_column(sa.String(80), primary_key=True)

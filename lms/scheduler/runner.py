@@ -25,6 +25,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
+from sqlalchemy.dialects import postgresql, sqlite
 
 from lms.adoption.jobs import JOBS as ADOPTION_JOBS
 from lms.cohorts.jobs import JOBS as COHORT_JOBS
@@ -64,10 +65,7 @@ def claim_slot(name: str, now: datetime, interval_minutes: int) -> bool:
     """Insert the (job, slot) row, committed at once; True only for the one process whose insert took effect."""
     values = {"job": name, "slot_start": slot_start(now, interval_minutes), "claimed_at": now,
               "claimed_by": f"{socket.gethostname()}:{os.getpid()}"[:200]}
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     won = db.session.execute(
         insert(JobSlot).values(**values).on_conflict_do_nothing(index_elements=["job", "slot_start"])
         .returning(JobSlot.job)  # a row only when the insert took effect (rowcount is not reliable here)

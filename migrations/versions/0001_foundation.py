@@ -1,7 +1,7 @@
 """accounts, companies, audit log and outbox
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-23 09:06:45.665626
 """
 from alembic import op
