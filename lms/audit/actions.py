@@ -43,6 +43,8 @@ LABELS = {
     "lesson.browser": _l("Lesson edited in the browser"),
     "lesson.restore": _l("Lesson restored to an earlier revision"),
     "adoption.settings": _l("AI adoption settings changed"),
+    # prompt practice
+    "exercise.review": _l("Practice attempt reviewed"),
 }
 
 
