@@ -323,3 +323,40 @@ def test_an_executives_pages_and_exports_hold_no_prompt_text_and_no_learner_name
             assert text not in body, f"{url} shows {text}"
     # The executive reaches no queue either.
     assert client.get(_queue_url(world)).status_code == 403
+
+
+def test_the_queue_takes_the_same_number_of_queries_for_three_members_or_more(
+        app: Flask, world: dict[str, Any], create_user: Any) -> None:
+    from lms.cohorts.models import Cohort, CohortMember
+
+    ex = world["exercise"]
+
+    def statements() -> int:
+        db.session.expire_all()
+        cohort = db.session.get(Cohort, world["cohort_id"])
+        assert cohort is not None and cohort.org_id  # loaded before counting
+        seen: list[str] = []
+
+        def count(*args: Any) -> None:
+            seen.append(args[2])
+
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
+        try:
+            rows = queries.review_queue(cohort)
+            for row in rows:  # what the page reads of each row
+                _ = (row.member.display_name, row.exercise.title, row.criteria, row.ticks, row.answers, row.prompt_parts)
+        finally:
+            sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
+        return len(seen)
+
+    for person in world["people"]:
+        attempt(person, ex, WEAK)
+    few = statements()
+    for i in range(4):
+        person = create_user(world["org"], email=f"more{i}@renshu.example")
+        db.session.add(CohortMember(org_id=world["org"].id, cohort_id=world["cohort_id"], user_id=person.id, joined_week=1,
+                                    added_at=T0))
+        db.session.commit()
+        attempt(person, ex, WEAK, GOOD)
+    assert len(queries.review_queue(db.session.get(Cohort, world["cohort_id"]))) == 7
+    assert statements() == few
