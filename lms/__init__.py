@@ -76,6 +76,7 @@ BLUEPRINTS = (
     "lms.members.routes:bp",
     "lms.cohorts.routes:bp",
     "lms.cohorts.routes:public_bp",
+    "lms.exercises.review_routes:bp",
     "lms.adoption.routes:checkin_bp",
     "lms.adoption.routes:bp",
     "lms.admin.routes:bp",

@@ -25,11 +25,12 @@ export LMS_ENV="${LMS_ENV:-development}"
 export FLASK_APP=lms
 step "2/4 migrating the SQLite database ..."
 quiet .venv/bin/flask db upgrade
-step "3/4 loading the demo companies and people ..."
+step "3/4 loading the exercises in exercises/ and the courses in courses/ ..."
+.venv/bin/flask courses sync courses
+# After the content: the demo's cohort and prompt-practice attempts use a shipped course and exercise.
+step "4/4 loading the demo companies and people ..."
 accounts=instance/demo-accounts.txt
 .venv/bin/flask demo 2>>"$log" >"$accounts" || { step "error: 'flask demo' failed; see $log"; exit 1; }
-step "4/4 loading the exercises in exercises/ and the courses in courses/ ..."
-.venv/bin/flask courses sync courses
 
 # Two processes run next to the web server: the scheduler (weekly notices, reminders, digests) queues
 # mail, and the outbox worker sends what requests and the scheduler queued. Both stop with the server.

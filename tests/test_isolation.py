@@ -36,6 +36,7 @@ class Company:
     course_slug: str  # a course only this company's industry sees
     cohort_id: int
     module_id: int
+    attempt_id: int  # a cohort member's prompt-practice attempt
 
     def ids(self) -> dict[str, int | str]:
         """Values for every argument a company route may take."""
@@ -49,6 +50,7 @@ class Company:
             "lesson_slug": "towa",
             "cohort_id": self.cohort_id,
             "module_id": self.module_id,
+            "attempt_id": self.attempt_id,
             "name": "departments",
             "fmt": "csv",
         }
@@ -67,6 +69,9 @@ def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_c
         session_time=time(10), member_ids=[employee.id],
     ))
     db.session.commit()
+    from tests.practiceworld import GOOD, attempt, example_exercise
+
+    practice = attempt(employee, example_exercise(), GOOD)
     return Company(
         org=org,
         executive=create_user(org, roles=(Role.EXECUTIVE,), email=f"exec@{tag}.example"),
@@ -77,6 +82,7 @@ def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_c
         course_slug=course.slug,
         cohort_id=cohort.id,
         module_id=course.modules[0].id,
+        attempt_id=practice.id,
     )
 
 

@@ -18,6 +18,7 @@ from lms.adoption.survey import SURVEY
 from lms.core import clock
 from lms.core.vocab import barrier_label, task_label
 from lms.cohorts import queries as cohort_queries
+from lms.exercises import queries as exercise_queries
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
 from lms.tenancy import owned_by
@@ -48,6 +49,18 @@ class CohortRow:
     persistence: dict[int, float | None]
 
 
+@dataclass(frozen=True)
+class PracticeRow:
+    """Prompt practice of one group; every figure None below the company's small-group threshold."""
+
+    name: str
+    people: int | None  # people who wrote at least one prompt
+    attempts: int | None
+    pass_rate: float | None
+    blocked_prompts: int | None  # prompts the personal-data guard stopped
+    blocked_people: int | None  # people stopped at least once
+
+
 @dataclass
 class Dashboard:
     org: Organization
@@ -70,6 +83,7 @@ class Dashboard:
     training_return: rules.Return | None
     cohorts: list[CohortRow] = field(default_factory=list)
     survey: list[tuple[rules.Stage, float | None]] = field(default_factory=list)
+    practice: list[PracticeRow] = field(default_factory=list)  # per department, then the whole company
 
 
 def build(org: Organization, now: datetime | None = None) -> Dashboard:
@@ -151,8 +165,27 @@ def build(org: Organization, now: datetime | None = None) -> Dashboard:
         tools=_shares(org.id, recent, answered_weeks, "tool", responses, t, str),
         barriers=_shares(org.id, recent, answered_weeks, "barrier", responses, t, barrier_label),
         monthly_hours=monthly_hours, costs=costs, training_return=ret,
-        cohorts=_cohort_rows(org.id, now, t), survey=_survey_rows(),
+        cohorts=_cohort_rows(org.id, now, t), survey=_survey_rows(), practice=_practice_rows(org, names, t),
     )
+
+
+def _practice_rows(org: Organization, names: dict[int, str], t: rules.Thresholds) -> list[PracticeRow]:
+    """Counts only, each through the threshold on the number of people who practised in the group."""
+    departments, company = exercise_queries.practice_counts(org)
+
+    def row(name: str, c: exercise_queries.PracticeCounts) -> PracticeRow:
+        def shown(value: float | int | None) -> float | int | None:
+            return rules.shown(c.people, value, t)
+
+        return PracticeRow(
+            name=name, people=shown(c.people), attempts=shown(c.attempts),  # type: ignore[arg-type]
+            pass_rate=shown(c.passed / c.attempts if c.attempts else None),
+            blocked_prompts=shown(c.blocked_revisions), blocked_people=shown(c.blocked_people),  # type: ignore[arg-type]
+        )
+
+    ordered = sorted(departments, key=lambda c: (c.department_id is None, names.get(c.department_id or 0, "")))
+    rows = [row(names.get(c.department_id, "") if c.department_id else "", c) for c in ordered]
+    return (rows + [row(org.name, company)]) if company.people else []
 
 
 def _months(by_week: dict[date, list[UsageRollup]], week: date, people: int, t: rules.Thresholds

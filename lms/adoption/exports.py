@@ -144,6 +144,18 @@ def _cohorts(b: Dashboard) -> Table:
     return Table(header, rows, [TEXT, COUNT, PCT, PCT, PCT, PCT])
 
 
+def _practice(b: Dashboard) -> Table:
+    """Prompt practice per department and for the company: counts only, no prompt and no name."""
+    header = [_("Department"), _("People who practised"), _("Attempts"), _("Pass rate (%)"),
+              _("Prompts stopped for personal data"), _("People stopped at least once")]
+    rows = [[p.name or _("No department"), p.people, p.attempts, p.pass_rate, p.blocked_prompts, p.blocked_people]
+            for p in b.practice[:-1]]
+    if b.practice:
+        c = b.practice[-1]
+        rows.append([_("Whole company"), c.people, c.attempts, c.pass_rate, c.blocked_prompts, c.blocked_people])
+    return Table(header, rows, [TEXT, COUNT, COUNT, PCT, COUNT, COUNT])
+
+
 def _return(b: Dashboard) -> Table:
     r, c = b.training_return, b.costs
     rows: list[list[Any]] = [
@@ -180,6 +192,7 @@ TABLES: dict[str, Callable[[Dashboard], Table]] = {
     "tools": lambda b: _shares(b.tools, _("Tool")),
     "barriers": lambda b: _shares(b.barriers, _("What got in the way")),
     "cohorts": _cohorts,
+    "practice": _practice,
     "return": _return,
     "survey": _survey,
 }
@@ -190,7 +203,7 @@ def sheet_names() -> dict[str, str]:
     return {
         "summary": _("Summary"), "departments": _("Departments"), "weekly": _("Weekly"), "months": _("Monthly hours"),
         "tasks": _("Tasks"), "tools": _("Tools"), "barriers": _("Obstacles"), "cohorts": _("Cohorts"),
-        "return": _("Return"), "survey": _("Survey comparison"),
+        "practice": _("Prompt practice"), "return": _("Return"), "survey": _("Survey comparison"),
     }
 
 

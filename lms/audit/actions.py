@@ -35,7 +35,6 @@ LABELS = {
     "cohort.add_members": _l("Members added to a cohort"),
     "cohort.open_module": _l("Module opened early"),
     "cohort.nudge": _l("Reminder sent to members behind"),
-    "exercise.review": _l("Practice attempt reviewed"),
     "cohort.meeting_url": _l("Meeting URL changed"),
     "mail.unsubscribe": _l("Unsubscribed from a mail"),
     "calendar.new_url": _l("Calendar URL issued"),
@@ -45,6 +44,8 @@ LABELS = {
     "lesson.restore": _l("Lesson restored to an earlier revision"),
     "adoption.settings": _l("AI adoption settings changed"),
     "org.llm_settings": _l("AI model settings changed"),
+    # prompt practice
+    "exercise.review": _l("Practice attempt reviewed"),
 }
 
 

@@ -171,5 +171,8 @@ def create_demo(progress: Callable[[str], None] = lambda _: None) -> list[str]:
     from lms.adoption.demo import add_demo_usage
 
     add_demo_usage(progress)
+    from lms.demo.practice import add_demo_practice
+
+    add_demo_practice(progress)
     progress("demo ready")
     return lines
