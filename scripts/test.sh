@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set everything up, lint and type-check (scripts/lint.sh), then run every test: the whole suite on SQLite,
-# then again on PostgreSQL.
+# Set everything up, lint and type-check (scripts/lint.sh), then run every test: the whole suite on SQLite
+# and, at the same time, on PostgreSQL.
 # Browser tests drive Debian's Chromium. Missing system packages are installed when root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,23 @@ mkdir -p test-artifacts
 echo "=== lint: ruff and mypy ===" >&2
 bash scripts/lint.sh
 
-echo "=== test suite on SQLite ===" >&2
-.venv/bin/python -m pytest "$@"
-echo "=== test suite on PostgreSQL ===" >&2
-bash scripts/postgres.sh .venv/bin/python -m pytest "$@"
+# The two runs are independent (each its own database, temporary folder and server ports), so they run
+# side by side: about half the wall time on two or more cores. Each line is prefixed with its database.
+echo "=== test suite on SQLite and on PostgreSQL, side by side ===" >&2
+prefixed() {  # prefixed NAME COMMAND...: run COMMAND, prefixing each output line; its exit status
+  local name=$1
+  shift
+  "$@" 2>&1 | sed -u "s/^/[$name] /"
+  return "${PIPESTATUS[0]}"
+}
+base=$(mktemp -d /tmp/lms-tests.XXXXXX)
+prefixed sqlite .venv/bin/python -m pytest --basetemp="$base/sqlite" "$@" &
+sqlite_run=$!
+prefixed postgres bash scripts/postgres.sh .venv/bin/python -m pytest --basetemp="$base/postgres" "$@" &
+postgres_run=$!
+status=0
+wait "$sqlite_run" || { status=1; echo "=== the suite FAILED on SQLite (lines marked [sqlite]) ===" >&2; }
+wait "$postgres_run" || { status=1; echo "=== the suite FAILED on PostgreSQL (lines marked [postgres]) ===" >&2; }
+rm -rf "$base"
+[ "$status" = 0 ] && echo "=== the suite passed on SQLite and on PostgreSQL ===" >&2
+exit "$status"
