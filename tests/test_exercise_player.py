@@ -294,7 +294,7 @@ def test_feedback_lists_each_criterion_with_hints_and_earlier_prompts(app: Flask
     assert page.count('data-testid="criterion"') == 6
     assert 'data-testid="earlier-revision"' in page and "プロンプト 1" in page
     assert "合格" in page and 'data-testid="go-on"' in page
-    assert f">{GOOD}</textarea>" in page
+    assert f"{GOOD}</textarea>" in page
     client.submit(url(employee, "prompt"), {"prompt": WEAK}, page=url(employee))
     page = client.get(url(employee) + "?step=write").get_data(as_text=True)
     assert 'data-testid="hint"' in page and "出力の形を指定しましょう" in page
