@@ -28,7 +28,7 @@ class PromptForm(Form):
 class AnswerForm(Form):
     """The answer pasted from the person's own tool; `answer_b` only for a comparison of two tools."""
 
-    answer = TextAreaField(_l("The AI's answer"), filters=[_one_line_ending],
+    answer = TextAreaField(_l("The AI's answer, pasted"), filters=[_one_line_ending],
                            validators=[DataRequired(), Length(max=ANSWER_MAX)])
     answer_b = TextAreaField(_l("The second tool's answer"), filters=[_one_line_ending],
                              validators=[DataRequired(), Length(max=ANSWER_MAX)])

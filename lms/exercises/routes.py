@@ -218,7 +218,7 @@ def ask(course_slug: str, module_slug: str, lesson_slug: str) -> ResponseReturnV
         flash(ERRORS["blocked"](), "error")
         return _render(place, attempt, WRITE, 422)
     commit()
-    return redirect(place.url(_anchor="answer"))
+    return redirect(place.url(_anchor="model-or-paste"))
 
 
 @bp.post(LESSON + "/answer")
