@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from lms.courses.models import Lesson
 from lms.demo.generate import DEMO_PASSWORD, create_demo
 from lms.exercises.models import ExerciseAttempt
-from lms.exercises.queries import exercise_for_player, source_of
+from lms.exercises.queries import exercise_by_slug, source_of
 from lms.extensions import db
 from lms.learning.models import LessonProgress
 from lms.orgs.models import Organization
@@ -59,7 +59,7 @@ def phone_page(browser: Any) -> Iterator[Any]:
 
 
 def model_prompt() -> str:
-    exercise = exercise_for_player("jissen-owabi-mail")
+    exercise = exercise_by_slug("jissen-owabi-mail")
     assert exercise is not None and exercise.current_revision is not None
     return source_of(exercise.current_revision, exercise.slug).model_prompt
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 import functools
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.exercises.models import Exercise, ExerciseAttempt, ExerciseRevision
 from lms.exercises.source import ExerciseSource, parse_exercise_text
 from lms.extensions import db
-from lms.tenancy import in_org, owned_by
+from lms.tenancy import owned_by
 
 
 def exercise_by_slug(slug: str) -> Exercise | None:
@@ -18,20 +18,17 @@ def exercise_by_slug(slug: str) -> Exercise | None:
     return db.session.scalar(sa.select(Exercise).where(Exercise.slug == slug))
 
 
-def exercise_for_player(slug: str) -> Exercise | None:
-    """The exercise with its current revision (one statement), for the player and the lesson's practice card."""
-    return db.session.scalar(
-        sa.select(Exercise).where(Exercise.slug == slug).options(joinedload(Exercise.current_revision))
-    )
-
-
-def attempt_of(user: User, exercise: Exercise) -> ExerciseAttempt | None:
-    """The person's attempt at the exercise with its revisions, or None before the first prompt; writes nothing."""
-    return db.session.scalar(
-        in_org(sa.select(ExerciseAttempt), user.org_id)
-        .where(ExerciseAttempt.user_id == user.id, ExerciseAttempt.exercise_id == exercise.id)
-        .options(selectinload(ExerciseAttempt.revisions))
-    )
+def exercise_and_attempt(user: User, slug: str) -> tuple[Exercise | None, ExerciseAttempt | None]:
+    """The exercise with its current revision and the person's attempt with its revisions, in one statement."""
+    row = db.session.execute(
+        sa.select(Exercise, ExerciseAttempt).where(Exercise.slug == slug)
+        .outerjoin(ExerciseAttempt, sa.and_(
+            ExerciseAttempt.exercise_id == Exercise.id, ExerciseAttempt.user_id == user.id,
+            owned_by(ExerciseAttempt, user.org_id),
+        ))
+        .options(joinedload(Exercise.current_revision), joinedload(ExerciseAttempt.revisions))
+    ).unique().first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def practice_card(user: User, slug: str) -> tuple[Exercise | None, ExerciseAttempt | None]:

@@ -60,7 +60,7 @@ class Place:
         )
         if self.lesson.kind != "exercise" or not self.lesson.exercise:
             abort(404)
-        exercise = queries.exercise_for_player(self.lesson.exercise)
+        exercise, self._attempt = queries.exercise_and_attempt(self.user, self.lesson.exercise)
         if exercise is None or exercise.current_revision is None:
             abort(404)
         self.exercise: Exercise = exercise
@@ -71,7 +71,8 @@ class Place:
         return cohort_service.lesson_opens_on(self.user, self.lesson)
 
     def attempt(self) -> ExerciseAttempt | None:
-        return queries.attempt_of(self.user, self.exercise)
+        """The person's attempt as loaded with the exercise (None before the first prompt)."""
+        return self._attempt
 
     def url(self, endpoint: str = "practice.player", **kwargs: Any) -> str:
         return url_for(endpoint, **self.url_args, **kwargs)
