@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -18,15 +19,23 @@ def exercise_by_slug(slug: str) -> Exercise | None:
     return db.session.scalar(sa.select(Exercise).where(Exercise.slug == slug))
 
 
+@functools.cache
+def _exercise_and_attempt_statement() -> sa.Select[Any]:
+    """Built once per process with bound parameters: the exercise page runs it on every request."""
+    return (
+        sa.select(Exercise, ExerciseAttempt).where(Exercise.slug == sa.bindparam("slug"))
+        .outerjoin(ExerciseAttempt, sa.and_(
+            ExerciseAttempt.exercise_id == Exercise.id, ExerciseAttempt.user_id == sa.bindparam("user_id"),
+            owned_by(ExerciseAttempt, sa.bindparam("org_id")),
+        ))
+        .options(joinedload(Exercise.current_revision), joinedload(ExerciseAttempt.revisions))
+    )
+
+
 def exercise_and_attempt(user: User, slug: str) -> tuple[Exercise | None, ExerciseAttempt | None]:
     """The exercise with its current revision and the person's attempt with its revisions, in one statement."""
     row = db.session.execute(
-        sa.select(Exercise, ExerciseAttempt).where(Exercise.slug == slug)
-        .outerjoin(ExerciseAttempt, sa.and_(
-            ExerciseAttempt.exercise_id == Exercise.id, ExerciseAttempt.user_id == user.id,
-            owned_by(ExerciseAttempt, user.org_id),
-        ))
-        .options(joinedload(Exercise.current_revision), joinedload(ExerciseAttempt.revisions))
+        _exercise_and_attempt_statement(), {"slug": slug, "user_id": user.id, "org_id": user.org_id}
     ).unique().first()
     return (row[0], row[1]) if row is not None else (None, None)
 
