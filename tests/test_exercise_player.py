@@ -16,6 +16,7 @@ from lms.courses.models import Course, Lesson
 from lms.courses.sync import Author
 from lms.exercises import service
 from lms.exercises.models import Exercise, ExerciseAttempt, ExerciseAttemptRevision
+from lms.exercises.queries import source_of
 from lms.exercises.sync import sync_folder
 from lms.extensions import db
 from lms.learning.models import LessonProgress
@@ -361,3 +362,57 @@ def test_a_lesson_that_is_not_an_exercise_has_no_player(app: Flask, employee: Us
     client = signed_in(app, employee)
     assert client.get(url(employee, lesson="towa")).status_code == 404
     assert client.submit(url(employee, "prompt", lesson="towa"), {"prompt": GOOD}, page=url(employee)).status_code == 404
+
+
+def test_a_used_up_budget_says_so_and_offers_the_paste_form(
+    app: Flask, employee: User, lesson: Lesson, model_on: FakeLLM
+) -> None:
+    employee.org.llm_monthly_budget = 0
+    commit()
+    client = signed_in(app, employee)
+    assert client.get(url(employee, "answer.json")).get_json()["status"] == "none"
+    client.submit(url(employee, "prompt"), {"prompt": GOOD}, page=url(employee))
+    client.submit(url(employee, "go-on"), {}, page=url(employee))
+    client.submit(url(employee, "ask"), {}, page=url(employee))
+    page = client.get(url(employee)).get_data(as_text=True)
+    assert 'data-testid="answer-failed"' in page and "今月" in page
+    assert 'data-testid="save-answer"' in page and 'data-testid="ask-again"' not in page
+    assert drain_outbox() == 0 and model_on.received == []
+
+
+def test_the_lesson_card_shows_the_best_score_once_started(app: Flask, employee: User, lesson: Lesson) -> None:
+    client = signed_in(app, employee)
+    client.submit(url(employee, "prompt"), {"prompt": WEAK}, page=url(employee))
+    page = client.get(f"/o/{employee.org_id}/learn/kiso/hajimeni/renshu").get_data(as_text=True)
+    score = attempt_of(employee).best_score
+    assert 'data-testid="practice-status"' in page and f"最高点：{score}点" in page and "演習を続ける" in page
+
+
+def test_a_comparison_asks_for_one_answer_per_tool_by_its_label(
+    app: Flask, employee: User, tmp_path: Path
+) -> None:
+    from lms.courses.sync import load_sources, sync_course as sync_one
+    from tests.coursetree import add_exercise_lesson, write_course
+
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    shutil.copy(ROOT / "exercises" / "hikaku-gijiroku-youyaku.md", folder)
+    assert not sync_folder(folder, check=False, author=Author(None, "test")).errors
+    course_dir = write_course(tmp_path / "courses")
+    add_exercise_lesson(course_dir, "hikaku-gijiroku-youyaku")
+    (source,) = load_sources([course_dir])
+    sync_one(source, author=Author(None, "test"))
+    commit()
+    exercise = db.session.scalar(sa.select(Exercise).where(Exercise.slug == "hikaku-gijiroku-youyaku"))
+    prompt = source_of(exercise.current_revision, exercise.slug).model_prompt
+    client = signed_in(app, employee)
+    client.submit(url(employee, "prompt"), {"prompt": prompt}, page=url(employee))
+    client.submit(url(employee, "go-on"), {}, page=url(employee))
+    page = client.get(url(employee)).get_data(as_text=True)
+    assert "ツールAの回答" in page and "ツールBの回答" in page
+    one = client.submit(url(employee, "answer"), {"answer": "Aの答え", "answer_b": ""}, page=url(employee))
+    assert one.status_code == 422 and "Aの答え" in one.get_data(as_text=True)
+    client.submit(url(employee, "answer"), {"answer": "Aの答え", "answer_b": "Bの答え"}, page=url(employee))
+    page = client.get(url(employee)).get_data(as_text=True)
+    assert page.count('data-testid="answer-text"') == 2 and "ツールA" in page
+    assert attempt_of(employee).answers == ["Aの答え", "Bの答え"]
