@@ -119,7 +119,7 @@ def test_with_the_companys_ai_model_on_a_phone(
     sign_in(watched, server.url, EMAIL, DEMO_PASSWORD)
     watched.wait_for_url(f"{server.url}/o/{demo.id}/")
     watched.goto(page.url)
-    assert watched.get_by_test_id("answer-so-far").is_visible()
+    assert watched.get_by_test_id("answer-status").is_visible()
     assert drain_outbox() == 1  # the worker's part: ask the model, store the streamed answer
     for shown in (page, watched):  # each page's script notices the answer and reloads into the self-check
         shown.get_by_test_id("check-item").first.wait_for()
