@@ -416,3 +416,22 @@ def test_a_comparison_asks_for_one_answer_per_tool_by_its_label(
     page = client.get(url(employee)).get_data(as_text=True)
     assert page.count('data-testid="answer-text"') == 2 and "ツールA" in page
     assert attempt_of(employee).answers == ["Aの答え", "Bの答え"]
+
+
+def test_a_lesson_that_has_not_opened_for_the_cohort_takes_no_prompt(
+    app: Flask, employee: User, lesson: Lesson, course: Course
+) -> None:
+    from datetime import time, timedelta
+
+    from lms.cohorts import service as cohort_service
+    from lms.core import clock
+
+    cohort_service.create_cohort(employee.org, cohort_service.CohortDraft(
+        name="来月の研修", course_ids=[course.id], start_date=clock.today() + timedelta(days=21), session_weekday=2,
+        session_time=time(10), member_ids=[employee.id],
+    ))
+    commit()
+    client = signed_in(app, employee)
+    assert 'data-testid="locked"' in client.get(url(employee)).get_data(as_text=True)
+    assert client.submit(url(employee, "prompt"), {"prompt": GOOD}, page="/account").status_code == 403
+    assert count(ExerciseAttempt) == 0
