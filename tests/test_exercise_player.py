@@ -435,3 +435,19 @@ def test_a_lesson_that_has_not_opened_for_the_cohort_takes_no_prompt(
     assert 'data-testid="locked"' in client.get(url(employee)).get_data(as_text=True)
     assert client.submit(url(employee, "prompt"), {"prompt": GOOD}, page="/account").status_code == 403
     assert count(ExerciseAttempt) == 0
+
+
+@pytest.mark.real_commits  # counted as the lesson page's are: without the test's savepoints
+def test_revisiting_the_writing_step_costs_what_a_lesson_page_does(app: Flask, employee: User, lesson: Lesson) -> None:
+    from tests.test_lesson_page_cost import LESSON_PAGE_STATEMENTS, counted
+
+    client = signed_in(app, employee)
+    client.submit(url(employee, "prompt"), {"prompt": WEAK}, page=url(employee))
+    client.submit(url(employee, "prompt"), {"prompt": GOOD}, page=url(employee))
+    path = url(employee) + "?step=write"
+    client.get(path)
+    with counted() as counter:
+        page = client.get(path).get_data(as_text=True)
+    # The person; the lesson with the progress row; the cohort lock; the exercise with the attempt and its prompts.
+    assert len(counter.statements) == LESSON_PAGE_STATEMENTS, "\n\n".join(s[:160] for s in counter.statements)
+    assert 'data-testid="earlier-revision"' in page and 'data-testid="feedback"' in page

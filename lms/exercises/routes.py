@@ -96,8 +96,9 @@ def _render(place: Place, attempt: ExerciseAttempt | None, step: str, status: in
     latest_clean = bool(revisions) and not revisions[0].result.get("findings")
     context["can_get_answer"] = latest_clean
     if step == WRITE:
-        prompt = forms.get("prompt_form") or PromptForm(formdata=None, prompt=revisions[0].prompt if revisions else "")
-        context["prompt_form"] = prompt
+        sent = forms.get("prompt_form")
+        context["prompt_text"] = (sent.prompt.data or "") if sent else (revisions[0].prompt if revisions else "")
+        context["prompt_errors"] = sent.prompt.errors if sent else []
     elif step == ANSWER:
         state = llm.completion_state(place.org, attempt.llm_request_id) if attempt and attempt.llm_request_id else None
         available = llm.is_available(place.org)
