@@ -451,3 +451,22 @@ def test_revisiting_the_writing_step_costs_what_a_lesson_page_does(app: Flask, e
     # The person; the lesson with the progress row; the cohort lock; the exercise with the attempt and its prompts.
     assert len(counter.statements) == LESSON_PAGE_STATEMENTS, "\n\n".join(s[:160] for s in counter.statements)
     assert 'data-testid="earlier-revision"' in page and 'data-testid="feedback"' in page
+
+
+def test_demo_employees_of_every_company_can_practise(app: Flask) -> None:
+    from lms.demo.generate import DEMO_PASSWORD, create_demo
+    from lms.orgs.models import Organization
+
+    create_demo()
+    result = app.test_cli_runner().invoke(
+        args=["courses", "sync", "--exercises", str(ROOT / "exercises"), str(ROOT / "courses" / "prompt-jissen")])
+    assert result.exit_code == 0, result.output
+    for org in db.session.scalars(sa.select(Organization)):
+        person = db.session.scalar(sa.select(User).where(User.org_id == org.id, User.email.like("%.%@%")).order_by(User.id)
+                                   .offset(2))  # past the executive and the administrator: an employee
+        assert person is not None and person.company_roles == {Role.EMPLOYEE}, org.name
+        client = app.test_client()
+        client.login(person.email, DEMO_PASSWORD)
+        page = client.get(f"/o/{org.id}/learn/prompt-jissen/workshop/ws-owabi-mail").get_data(as_text=True)
+        assert 'data-testid="open-practice"' in page, org.name
+        assert client.get(f"/o/{org.id}/practice/prompt-jissen/workshop/ws-owabi-mail").status_code == 200
