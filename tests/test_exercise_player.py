@@ -249,6 +249,7 @@ def test_the_player_shows_the_task_and_material(app: Flask, employee: User, less
     ("", "を入力してください"),
     ("   \n  ", "を入力してください"),
     ("あ" * (service.PROMPT_MAX + 1), str(service.PROMPT_MAX)),
+    ("あ" * 100_000, "100000"),
     ("あなたは\x07営業担当です", "使えない文字"),
 ])
 def test_a_bad_prompt_is_422_with_a_field_error_and_keeps_the_text(
