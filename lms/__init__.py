@@ -84,6 +84,7 @@ BLUEPRINTS = (
     "lms.learning.routes:bp",
     "lms.learning.routes:progress_bp",
     "lms.llm.routes:bp",
+    "lms.exercises.routes:bp",
 )
 
 

@@ -11,8 +11,9 @@
 
 4. Server CPU per request (time.process_time around the WSGI call, in this process) and SQL
    statements per request of the signed-in lesson page (second visit, by an employee in a
-   cohort), the course page and the employee home, next to a bare Flask route returning the
-   lesson page's bytes, measured in the same run, alternating.
+   cohort), the exercise player's writing step (after two prompts), the course page and the
+   employee home, next to a bare Flask route returning the lesson page's bytes, measured in the
+   same run, alternating.
 
 5. The personal-data guard (lms/core/pii.py): median and p95 time of `scan` over a realistic
    4,000-character prompt (the shipped lessons' example prompts with a paragraph of planted
@@ -387,6 +388,18 @@ def bench_pages(env: dict[str, str], args: argparse.Namespace) -> None:
     if answer.status_code != 200 or "生成AI" not in answer.get_data(as_text=True):
         sys.exit(f"{lesson} answered {answer.status_code}")
     lesson_bytes = answer.get_data()
+    # The exercise player's writing step (an exercise lesson of a course every industry sees), revisited
+    # after one prompt, so the page carries the rubric's feedback and an earlier prompt.
+    practice = f"/o/{org_id}/practice/prompt-jissen/workshop/ws-owabi-mail"
+    page = client.get(practice).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if token is None:
+        sys.exit(f"{practice} has no form")
+    for prompt in ("おわびメールを書いてください。", "あなたは経理担当のアシスタントです。請求書の二重計上のおわびメールを"
+                   "作成してください。再発行は12月5日、誤った請求書は破棄、相殺か返金。です・ます調で。"):
+        if client.post(practice + "/prompt", data={"csrf_token": token.group(1), "prompt": prompt}).status_code != 302:
+            sys.exit(f"{practice}/prompt did not take the prompt")
+    practice += "?step=write"
 
     bare = Flask("bare")
     bare.get("/")(lambda: lesson_bytes)
@@ -394,7 +407,8 @@ def bench_pages(env: dict[str, str], args: argparse.Namespace) -> None:
     bare.wsgi_app = bare_meter  # type: ignore[method-assign]
     bare_client = bare.test_client()
 
-    pages = [("lesson page", client, lesson, meter), ("course page", client, course, meter),
+    pages = [("lesson page", client, lesson, meter), ("exercise page (writing)", client, practice, meter),
+             ("course page", client, course, meter),
              ("employee home", client, home, meter), ("bare route, same bytes", bare_client, "/", bare_meter)]
     for _name, c, path, _m in pages:  # warm-up: templates compiled, statements cached
         for _ in range(20):

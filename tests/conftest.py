@@ -436,8 +436,16 @@ def sync_course(app: Flask, tmp_path: Path) -> Callable[..., Any]:
     from lms.courses.sync import Author, load_sources, sync_course as sync_one
     from tests.coursetree import write_course
 
-    def _sync(slug: str = "kiso", industries: str = "[all]", audience: str | None = None) -> Any:
+    def _sync(slug: str = "kiso", industries: str = "[all]", audience: str | None = None,
+              exercise: str | None = None) -> Any:
         folder = write_course(tmp_path / "src", slug=slug, industries=industries, audience=audience)
+        if exercise is not None:  # tests/data/exercises synced, and lesson "renshu" practising `exercise`
+            from lms.exercises.sync import sync_folder
+            from tests.coursetree import add_exercise_lesson
+
+            report = sync_folder(Path(__file__).parent / "data" / "exercises", check=False, author=Author(None, "test"))
+            assert not report.errors, report.errors
+            add_exercise_lesson(folder, exercise)
         (source,) = load_sources([folder])
         sync_one(source, author=Author(None, "test"))
         db.session.commit()

@@ -70,3 +70,19 @@ def write_weekly_course(root: Path, weeks: int = 6) -> Path:
         (module / "module.md").write_text(f"---\ntitle: 第{week}週\nweek: {week}\n---\n")
         (module / "01-yomu.md").write_text(f"---\ntitle: 第{week}週の読み物\nminutes: 5\n---\n\n本文です。\n")
     return course
+
+
+EXERCISE_LESSON = """---
+title: おわびメールを練習する
+kind: exercise
+exercise: {slug}
+minutes: 10
+---
+
+お手本を読んでから、演習でプロンプトを書きます。
+"""
+
+
+def add_exercise_lesson(course: Path, exercise: str, slug: str = "renshu") -> None:
+    """A third lesson in the first module of a course written by write_course: `kind: exercise`."""
+    (course / "01-hajimeni" / f"03-{slug}.md").write_text(EXERCISE_LESSON.format(slug=exercise), encoding="utf-8")

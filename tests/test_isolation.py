@@ -47,7 +47,7 @@ class Company:
             "import_id": self.roster_import.id,
             "course_slug": self.course_slug,
             "module_slug": "hajimeni",
-            "lesson_slug": "towa",
+            "lesson_slug": "renshu",  # an exercise lesson: its practice pages take the same arguments
             "cohort_id": self.cohort_id,
             "module_id": self.module_id,
             "attempt_id": self.attempt_id,
@@ -58,7 +58,7 @@ class Company:
 
 def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_course: Any, tag: str) -> Company:
     org = create_org(name=name, industry=industry)
-    course = sync_course(slug=f"kiso-{tag}", industries=f"[{industry}]")
+    course = sync_course(slug=f"kiso-{tag}", industries=f"[{industry}]", exercise="owabi-mail")
     dept = Department(org_id=org.id, name="総務部")
     staged = RosterImport(org_id=org.id, filename="r.csv", encoding="utf-8", rows=[])
     db.session.add_all([dept, staged])

@@ -76,12 +76,15 @@ def _source(exercise: Exercise) -> ExerciseSource:
 
 
 def attempt_for(user: User, exercise: Exercise, lesson: Lesson | None = None) -> ExerciseAttempt:
-    """The person's attempt at the exercise, created on first use (race-safe)."""
+    """The person's attempt at the exercise, created on first use (race-safe); `lesson` is where they practise."""
     query = in_org(sa.select(ExerciseAttempt), user.org_id).where(
         ExerciseAttempt.user_id == user.id, ExerciseAttempt.exercise_id == exercise.id
     )
     attempt = db.session.scalar(query)
     if attempt is not None:
+        if lesson is not None and attempt.lesson_id != lesson.id:
+            attempt.lesson_id = lesson.id  # finishing completes the lesson the person is practising from
+            db.session.flush()
         return attempt
     now = utcnow()
     insert_ignoring_conflict(
@@ -128,7 +131,9 @@ def submit_prompt(attempt: ExerciseAttempt, prompt: str, *, now: datetime | None
         attempt.best_score = result.score
     if result.passed and attempt.passed_at is None:
         attempt.passed_at = revision.created_at
-    # A new prompt means a new answer: the flow goes back to writing until the person goes on.
+    # A new prompt means a new answer: the flow goes back to writing until the person goes on, and the
+    # model's answer to an earlier prompt is no longer the one being waited for.
+    attempt.llm_request_id = None
     if attempt.status != ExerciseAttempt.DONE:
         attempt.status = ExerciseAttempt.WRITING
     db.session.flush()

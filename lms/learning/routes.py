@@ -16,6 +16,7 @@ from lms.accounts.roles import Role
 from lms.csvexport import csv_response
 from lms.cohorts import service as cohort_service
 from lms.courses.models import Lesson
+from lms.exercises import queries as exercise_queries
 from lms.learning import queries, service
 from lms.learning.models import LessonProgress
 from lms.learning.quiz_sheet import Sheet, make_sheet
@@ -92,13 +93,14 @@ def _lesson_page(
     sheet: Sheet | None = None, chosen: Mapping[int, set[int]] | None = None, unanswered: Sequence[int] = (),
 ) -> tuple[str, int]:
     previous, following = queries.neighbours_of(lesson)
+    practice = exercise_queries.practice_card(current_user, lesson.exercise) if lesson.kind == "exercise" and lesson.exercise else None
     unanswered_text = format_list([_("Question %(n)d", n=q + 1) for q in unanswered], locale=get_locale()) if unanswered else ""
     # No form object: the page's forms carry the CSRF token from csrf_token(); a GET builds no WTForms form.
     return render_template(
         "learning/lesson.html", lesson=lesson, revision=lesson.current_revision, progress=progress,
         previous=previous, following=following, result=result,
         sheet=sheet if sheet is not None or result is not None else _sheet(lesson, progress),
-        chosen=chosen or {}, unanswered=set(unanswered), unanswered_text=unanswered_text,
+        chosen=chosen or {}, unanswered=set(unanswered), unanswered_text=unanswered_text, practice=practice,
     ), status
 
 
