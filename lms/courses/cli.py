@@ -23,7 +23,7 @@ def register(app: Flask) -> None:
     @click.option("--exercises", "exercise_folder", type=click.Path(exists=True, file_okay=False, path_type=Path),
                   help="Exercise folder synced first (default: exercises/ when it exists).")
     @click.option("--usecases", "usecase_folder", type=click.Path(exists=True, file_okay=False, path_type=Path),
-                  help="Use-case folder synced last (default: usecases/ when it exists).")
+                  help="Use-case folder synced last (default: usecases/ beside a synced folder of courses).")
     def sync_command(
         paths: tuple[Path, ...], check: bool, exercise_folder: Path | None, usecase_folder: Path | None
     ) -> None:
@@ -62,7 +62,7 @@ def register(app: Flask) -> None:
         # Use cases last: they link to lessons and exercises of this same run. With a course in error they
         # are checked against the courses that did load, so a case linking into the broken one fails too.
         usecases_failed = False
-        usecase_folder = usecase_folder or usecase_cli.default_folder()
+        usecase_folder = usecase_folder or usecase_cli.beside(roots)
         if usecase_folder is not None:
             usecases_failed = usecase_cli.sync_and_report(
                 usecase_folder, check=check, lesson_refs=lesson_refs_of(sources), exercise_slugs=exercise_slugs)

@@ -10,9 +10,17 @@ from flask import Flask
 DEFAULT_FOLDER = Path("usecases")
 
 
-def default_folder() -> Path | None:
-    """usecases/ of the working directory, when there is one (`flask courses sync` then loads it last)."""
-    return DEFAULT_FOLDER if DEFAULT_FOLDER.is_dir() else None
+def beside(course_roots: list[Path]) -> Path | None:
+    """The usecases/ folder next to a folder of courses (`courses sync courses` finds ./usecases), if any.
+
+    Syncing single course folders loads no cases: the cases link to lessons of
+    every course, so they are checked only when the whole catalog is synced.
+    """
+    for root in course_roots:
+        folder = root.parent / DEFAULT_FOLDER
+        if not (root / "course.md").exists() and folder.is_dir():
+            return folder
+    return None
 
 
 def sync_and_report(
