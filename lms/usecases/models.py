@@ -91,3 +91,5 @@ class UsecaseRevision(Model):
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_by_label: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    usecase: Mapped[Usecase] = relationship(foreign_keys=[usecase_id])

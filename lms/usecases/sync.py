@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from lms.content.markdown import render_cached
 from lms.core.clock import utcnow
@@ -29,7 +30,8 @@ ARCHIVED = "archived"
 class UsecaseReport:
     id: str
     status: str  # CREATED, UPDATED, UNCHANGED, ARCHIVED or CHECKED
-    revision: int | None = None
+    revision: int | None = None  # the current revision's number
+    new_revision: UsecaseRevision | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -60,11 +62,21 @@ def sync_folder(
 
 
 def sync_usecases(sources: list[UsecaseSource], *, author: Author) -> list[UsecaseReport]:
-    """Make the usecases table match `sources` (the whole folder); missing ones are archived. Flushes."""
-    existing = {u.slug: u for u in db.session.scalars(sa.select(Usecase))}
+    """Make the usecases table match `sources` (the whole folder); missing ones are archived. Flushes once.
+
+    One flush for the whole folder: 1,000 files become a few batched INSERTs.
+    """
+    existing = {u.slug: u for u in db.session.scalars(sa.select(Usecase).options(selectinload(Usecase.tags)))}
+    last_number: dict[int, int] = dict(db.session.execute(
+        sa.select(UsecaseRevision.usecase_id, sa.func.max(UsecaseRevision.number)).group_by(UsecaseRevision.usecase_id)
+    ).all())
+    current_hash: dict[int, str] = dict(db.session.execute(
+        sa.select(Usecase.id, UsecaseRevision.content_hash)
+        .join(UsecaseRevision, Usecase.current_revision_id == UsecaseRevision.id)).all())
     by_alias = {alias: u for u in existing.values() for alias in (u.aliases or [])}
     reports: list[UsecaseReport] = []
     claimed: set[str] = set()
+    kept: set[int] = set()
     for source in sources:
         usecase = existing.get(source.id)
         if usecase is None:  # a renamed file: the row of an old id it names as alias keeps the history
@@ -72,24 +84,28 @@ def sync_usecases(sources: list[UsecaseSource], *, author: Author) -> list[Useca
             usecase = usecase or by_alias.get(source.id)
         if usecase is not None:
             claimed.add(usecase.slug)
-        reports.append(_sync_one(source, usecase, author=author))
-    wanted = {s.id for s in sources}
+            kept.add(usecase.id)
+        reports.append(_sync_one(source, usecase, author, last_number, current_hash))
     for slug, usecase in sorted(existing.items()):
-        if usecase.slug not in wanted and not usecase.is_archived:
+        if usecase.id not in kept and not usecase.is_archived:
             usecase.is_archived = True  # never deleted: the workshop records point at it
             reports.append(UsecaseReport(slug, ARCHIVED))
     db.session.flush()
+    for report, revision in [(r, r.new_revision) for r in reports if r.new_revision is not None]:
+        report.revision = revision.number
     return reports
 
 
-def _sync_one(source: UsecaseSource, usecase: Usecase | None, *, author: Author) -> UsecaseReport:
+def _sync_one(
+    source: UsecaseSource, usecase: Usecase | None, author: Author, last_number: dict[int, int],
+    current_hash: dict[int, str],
+) -> UsecaseReport:
     if (usecase is not None and usecase.slug == source.id and usecase.content_hash == source.content_hash
             and not usecase.is_archived):
-        revision = usecase.current_revision
-        return UsecaseReport(source.id, UNCHANGED, revision.number if revision else None)
+        return UsecaseReport(source.id, UNCHANGED, last_number.get(usecase.id))
     status = UPDATED if usecase is not None else CREATED
     if usecase is None:
-        usecase = Usecase(slug=source.id)
+        usecase = Usecase(slug=source.id, tags=[])
         db.session.add(usecase)
     elif usecase.slug != source.id:
         usecase.slug = source.id
@@ -116,23 +132,20 @@ def _sync_one(source: UsecaseSource, usecase: Usecase | None, *, author: Author)
             usecase.tags.remove(tag)
     for kind, code in sorted(wanted - set(have)):
         usecase.tags.append(UsecaseTag(kind=kind, code=code))
-    db.session.flush()
-    current = usecase.current_revision
-    if current is None or current.content_hash != source.content_hash:
-        current = _add_revision(usecase, source, author)
-    return UsecaseReport(source.id, status, current.number)
+    report = UsecaseReport(source.id, status, last_number.get(usecase.id) if usecase.id else None)
+    if usecase.id is None or current_hash.get(usecase.id) != source.content_hash:
+        number = (last_number.get(usecase.id, 0) if usecase.id else 0) + 1
+        report.new_revision = _add_revision(usecase, source, author, number)
+    return report
 
 
-def _add_revision(usecase: Usecase, source: UsecaseSource, author: Author) -> UsecaseRevision:
-    number = (db.session.scalar(
-        sa.select(sa.func.max(UsecaseRevision.number)).where(UsecaseRevision.usecase_id == usecase.id)) or 0) + 1
+def _add_revision(usecase: Usecase, source: UsecaseSource, author: Author, number: int) -> UsecaseRevision:
     revision = UsecaseRevision(
-        usecase_id=usecase.id, number=number, content_hash=source.content_hash, raw=source.raw,
+        usecase=usecase, number=number, content_hash=source.content_hash, raw=source.raw,
         parsed=source.parsed(), body_html=render_cached(source.body),
         points_html=render_cached(source.points) if source.points else "", source=UsecaseRevision.SYNC,
         created_at=utcnow(), created_by_id=author.user_id, created_by_label=author.label[:200],
     )
     db.session.add(revision)
-    db.session.flush()
     usecase.current_revision = revision
     return revision
