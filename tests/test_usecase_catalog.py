@@ -131,3 +131,23 @@ def test_executives_and_org_admins_read_it_and_employees_have_it_in_the_nav(
     client.login(user.email)
     home = client.get(f"/o/{org.id}/cases/").get_data(as_text=True)
     assert f'href="/o/{org.id}/cases/"' in home and "活用事例" in home
+
+
+def test_a_long_catalog_is_paged(app: Flask, client: Any, create_org: Any, create_user: Any) -> None:
+    from tests.usecaseworld import parsed
+    from lms.courses.sync import Author
+    from lms.usecases.queries import PAGE_SIZE
+    from lms.usecases.sync import sync_usecases
+
+    org = create_org()
+    user = create_user(org)
+    sync_usecases([parsed(f"case-{n:03d}", case_text(f"事例{n:03d}を作る")) for n in range(PAGE_SIZE + 5)],
+                  author=Author(None, "test"))
+    db.session.commit()
+    client.login(user.email)
+    first = client.get(f"/o/{org.id}/cases/").get_data(as_text=True)
+    assert "事例000を作る" in first and f"事例{PAGE_SIZE:03d}を作る" not in first and f"{PAGE_SIZE + 5}件" in first
+    second = client.get(f"/o/{org.id}/cases/?page=2").get_data(as_text=True)
+    assert f"事例{PAGE_SIZE:03d}を作る" in second and "事例000を作る" not in second
+    beyond = client.get(f"/o/{org.id}/cases/?page=99999999999").get_data(as_text=True)
+    assert "事例000を作る" in beyond  # a page number out of range shows the first page

@@ -41,8 +41,19 @@ def _tagged(kind: str, codes: tuple[str, ...]) -> sa.ColumnElement[bool]:
         UsecaseTag.usecase_id == Usecase.id, UsecaseTag.kind == kind, UsecaseTag.code.in_(codes)))
 
 
-def live_cases(filters: Filters, company_industry: str | None) -> list[Usecase]:
-    """Live cases matching `filters`: those for the company's industry (or all industries) first, then by title."""
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[Usecase]
+    total: int
+    page: int  # 1-based
+    pages: int
+
+
+def live_cases(filters: Filters, company_industry: str | None, page: int = 1) -> CasePage:
+    """One page of the live cases matching `filters`: the company's industry (or all industries) first, then by title."""
     stmt = sa.select(Usecase).where(Usecase.is_archived.is_(False))
     if filters.industry:
         stmt = stmt.where(_tagged(UsecaseTag.INDUSTRY, (filters.industry, "all")))
@@ -54,8 +65,11 @@ def live_cases(filters: Filters, company_industry: str | None) -> list[Usecase]:
     if company_industry:
         matches = _tagged(UsecaseTag.INDUSTRY, (company_industry, "all"))
         order.append(sa.case((matches, 0), else_=1))
-    stmt = stmt.order_by(*order, Usecase.title, Usecase.slug)
-    return list(db.session.scalars(stmt))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    stmt = stmt.order_by(*order, Usecase.title, Usecase.slug).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    return CasePage(list(db.session.scalars(stmt)), total, page, pages)
 
 
 def case_by_id(case_id: str) -> tuple[Usecase | None, bool]:
