@@ -30,7 +30,8 @@ def index() -> ResponseReturnValue:
     number = request.args.get("page", "1")
     listing = queries.live_cases(filters, org.industry, int(number) if number.isdigit() and len(number) < 6 else 1)
     return render_template(
-        "usecases/index.html", listing=listing, cases=listing.cases, filters=filters, dept_options=[(d, d) for d in DEPARTMENTS], labels=LABELS,
+        "usecases/index.html", listing=listing, cases=listing.cases, filters=filters,
+        dept_options=[(d, d) for d in DEPARTMENTS], labels=LABELS,
         company_industry=org.industry,
     )
 
