@@ -85,6 +85,7 @@ BLUEPRINTS = (
     "lms.learning.routes:progress_bp",
     "lms.llm.routes:bp",
     "lms.exercises.routes:bp",
+    "lms.usecases.routes:bp",
 )
 
 

@@ -54,12 +54,14 @@ def register_cli(app: Flask) -> None:
     from lms.exercises.cli import register as register_exercises
     from lms.llm.cli import register as register_llm
     from lms.scheduler.cli import register as register_scheduler
+    from lms.usecases.cli import register as register_usecases
 
     register_adoption(app)
     register_courses(app)
     register_exercises(app)
     register_llm(app)
     register_scheduler(app)
+    register_usecases(app)
 
     @app.cli.command("create-admin")
     @click.argument("email")

@@ -10,3 +10,4 @@ from lms.scheduler.models import JobSlot  # noqa: F401
 from lms.adoption.models import AdoptionSettings, UsageBaseline, UsageCheckin, UsageCheckinRevision, UsageCount, UsageRollup  # noqa: F401
 from lms.exercises.models import Exercise, ExerciseRevision  # noqa: F401
 from lms.llm.models import LLMRequest, LLMUsage  # noqa: F401
+from lms.usecases.models import Usecase, UsecaseRevision, UsecaseTag  # noqa: F401

@@ -101,6 +101,8 @@ def nav_items() -> list[NavItem]:
             entries.append((_l("My progress"), "learn.my_progress", {"org_id": user.org_id}))
         if Role.EMPLOYEE in roles:
             entries.append((_l("AI check-in"), "adoption_checkin.form", {"org_id": user.org_id}))
+        if roles & {Role.EMPLOYEE, Role.EXECUTIVE, Role.ORG_ADMIN}:
+            entries.append((_l("AI use cases"), "usecases.index", {"org_id": user.org_id}))
         if Role.EXECUTIVE in roles:
             entries.append((_l("Company overview"), "org_home.executive", {"org_id": user.org_id}))
         if roles & {Role.EXECUTIVE, Role.ORG_ADMIN}:

@@ -24,7 +24,10 @@
    guard together) on a 4,000-character prompt, in this process, for the format's example
    exercise and for a rubric using every check kind and element.
 
-`--only sync|requests|adoption|pages|pii|rubric` runs one section (repeat it for several).
+7. `flask usecases sync` of 1,000 generated use-case files (the format's example, varied): cold,
+   a no-op run, `--check`, and a run after 100 files changed.
+
+`--only sync|requests|adoption|pages|pii|rubric|usecases` runs one section (repeat it for several).
 
 Everything runs against a throwaway SQLite database in a temporary folder,
 unless LMS_DATABASE_URL is set (e.g. by scripts/postgres.sh), in which case
@@ -248,7 +251,7 @@ def load(port: int, path: str, cookies: dict[str, str], seconds: float, threads:
     return len(latencies) / elapsed, statistics.median(latencies) * 1000, failures
 
 
-SECTIONS = ("sync", "requests", "adoption", "pages", "pii", "rubric")
+SECTIONS = ("sync", "requests", "adoption", "pages", "pii", "rubric", "usecases")
 
 
 def bench_sync(env: dict[str, str], work: Path) -> None:
@@ -262,6 +265,44 @@ def bench_sync(env: dict[str, str], work: Path) -> None:
     print(f"  cold        {cold:7.2f} s   ({lessons / cold:6.0f} lessons/s)   {cold_line}")
     print(f"  no-op       {noop:7.2f} s   ({lessons / noop:6.0f} lessons/s)   {noop_line}")
     print(f"  --check     {check:7.2f} s   ({lessons / check:6.0f} lessons/s)", flush=True)
+
+
+def generate_usecases(folder: Path, count: int = 1000, changed: int = 0) -> None:
+    """`count` valid case files made from the format's example; the first `changed` get a different summary."""
+    example = (ROOT / "tests" / "data" / "usecases" / "shift-shitagaki.md").read_text(encoding="utf-8")
+    example = example.replace("lessons: [ws-kouri/mise-no-shigoto/shift]\n", "").replace("exercises: [kouri-shift]\n", "")
+    industries = ("retail", "construction", "manufacturing", "accommodation", "agriculture", "logistics", "all")
+    departments = ("店舗", "施工", "製造", "経理", "総務", "営業", "介護")
+    levels = ("beginner", "intermediate")
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        text = example.replace("title: シフト表の下書きを作る", f"title: 事例{n:04d}の下書きを作る")
+        text = text.replace("industries: [retail, food_service, accommodation, healthcare_welfare]",
+                            f"industries: [{industries[n % 7]}, {industries[(n + 3) % 7]}]")
+        text = text.replace("departments: [店舗, 介護]", f"departments: [{departments[n % 7]}]")
+        text = text.replace("level: beginner", f"level: {levels[n % 2]}")
+        if n < changed:
+            text = text.replace("summary: スタッフの希望", "summary: 変更後。スタッフの希望")
+        (folder / f"case-{n:04d}.md").write_text(text, encoding="utf-8")
+
+
+def bench_usecases(env: dict[str, str], work: Path) -> None:
+    folder = work / "usecases"
+    empty = work / "no-links"
+    empty.mkdir()
+    generate_usecases(folder)
+    links = ["--courses", str(empty), "--exercises", str(empty)]
+    startup, _ = flask(env, "usecases", "--help")
+    cold, cold_line = flask(env, "usecases", "sync", str(folder), *links)
+    noop, noop_line = flask(env, "usecases", "sync", str(folder), *links)
+    check, _ = flask(env, "usecases", "sync", "--check", str(folder), *links)
+    generate_usecases(folder, changed=100)
+    changed, changed_line = flask(env, "usecases", "sync", str(folder), *links)
+    print(f"\nsync of 1,000 use-case files (wall time, including {startup:.2f} s of interpreter and app start):")
+    print(f"  cold        {cold:7.2f} s   {cold_line}")
+    print(f"  no-op       {noop:7.2f} s   {noop_line}")
+    print(f"  --check     {check:7.2f} s")
+    print(f"  100 changed {changed:7.2f} s   {changed_line}", flush=True)
 
 
 def bench_requests(env: dict[str, str], work: Path, args: argparse.Namespace) -> None:
@@ -765,6 +806,8 @@ def main() -> None:
             bench_pii(args)
         if "rubric" in sections:
             bench_rubric(args)
+        if "usecases" in sections:
+            bench_usecases(env, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -25,7 +25,7 @@ export LMS_ENV="${LMS_ENV:-development}"
 export FLASK_APP=lms
 step "2/4 migrating the SQLite database ..."
 quiet .venv/bin/flask db upgrade
-step "3/4 loading the exercises in exercises/ and the courses in courses/ ..."
+step "3/4 loading the exercises in exercises/, the courses in courses/ and the use cases in usecases/ ..."
 if ! synced=$(.venv/bin/flask courses sync courses 2>&1); then
   printf '%s\n' "$synced" >>"$log"
   step "error: 'flask courses sync courses' failed; the last lines of $log:"
@@ -33,7 +33,7 @@ if ! synced=$(.venv/bin/flask courses sync courses 2>&1); then
   exit 1
 fi
 printf '%s\n' "$synced" >>"$log"
-step "    $(grep -c '^exercise ' <<<"$synced" || true) exercises and $(grep -c ' lessons, ' <<<"$synced" || true) courses loaded (details in $log)"
+step "    $(grep -c '^exercise ' <<<"$synced" || true) exercises and $(grep -c ' lessons, ' <<<"$synced" || true) courses and $(grep -c '^use case ' <<<"$synced" || true) use cases loaded (details in $log)"
 # After the content: the demo's cohort and prompt-practice attempts use a shipped course and exercise.
 step "4/4 loading the demo companies and people ..."
 accounts=instance/demo-accounts.txt

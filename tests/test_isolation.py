@@ -53,6 +53,7 @@ class Company:
             "attempt_id": self.attempt_id,
             "name": "departments",
             "fmt": "csv",
+            "case_id": "shift-shitagaki",  # provider content: the same case in every company
         }
 
 
@@ -90,6 +91,9 @@ def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_c
 def world(app: Flask, create_org: Any, create_user: Any, sync_course: Any) -> dict[str, Any]:
     a = _company("株式会社A", "manufacturing", create_org, create_user, sync_course, "a")
     b = _company("株式会社B", "construction", create_org, create_user, sync_course, "b")
+    from tests.usecaseworld import PLAIN, load_cases
+
+    load_cases(shift_shitagaki=PLAIN)
     trainer = create_user(None, roles=(Role.TRAINER,), email="trainer@provider.example")
     db.session.add(TrainerAssignment(org_id=a.org.id, trainer_id=trainer.id))
     db.session.commit()
@@ -109,8 +113,9 @@ def _fill(pattern: str, ids: dict[str, int | str]) -> str:
     return pattern
 
 
-# Route arguments that name a kind of thing (an export table, a file format), the same in every company.
-VOCABULARY_ARGS = {"name", "fmt"}
+# Route arguments that name a kind of thing (an export table, a file format) or provider content (a use case),
+# the same in every company.
+VOCABULARY_ARGS = {"name", "fmt", "case_id"}
 
 
 def fingerprint() -> str:

@@ -220,12 +220,27 @@ def yaml_line(exc: yaml.YAMLError, source: str) -> int:
     return source[:position].count("\n") + 2 if isinstance(position, int) else 1
 
 
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)  # libyaml: the same nodes and marks, several times faster
+
+
+def _compose(source: str) -> tuple[Any, yaml.Node | None]:
+    """(loader, root node) of `source`: through libyaml when it reads the text, else (and for every error message)
+    through PyYAML's own SafeLoader, so messages and line numbers do not depend on libyaml being installed."""
+    if _FAST_LOADER is not None:
+        fast = _FAST_LOADER(source)
+        try:
+            return fast, fast.get_single_node()
+        except (yaml.YAMLError, RecursionError):
+            fast.dispose()
+    loader = yaml.SafeLoader(source)  # checks for forbidden characters already
+    return loader, loader.get_single_node()
+
+
 def read_front_matter(doc: Document, source: str, schema: Schema) -> bool:
     """Fill doc.values and doc.lines; False when the YAML could not be read as a mapping at all."""
     loader: yaml.SafeLoader | None = None
     try:
-        loader = yaml.SafeLoader(source)  # checks for forbidden characters already
-        node = loader.get_single_node()
+        loader, node = _compose(source)
         if not isinstance(node, yaml.MappingNode):
             doc.error(1, N_("front matter must be 'key: value' lines (a YAML mapping)"))
             return False

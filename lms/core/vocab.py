@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 
 INDUSTRY_CODES: tuple[str, ...] = (
     "all", "manufacturing", "construction", "retail", "food_service", "services",
-    "professional", "it", "healthcare_welfare", "logistics", "real_estate", "wholesale",
+    "professional", "it", "healthcare_welfare", "logistics", "real_estate", "wholesale", "accommodation",
+    "agriculture",
 )
 
 # Departments / functions a piece of work belongs to (exercises, the use-case
@@ -36,6 +37,48 @@ INDUSTRIES = {
     "logistics": _l("Logistics"),
     "real_estate": _l("Real estate"),
     "wholesale": _l("Wholesale"),
+    "accommodation": _l("Accommodation"),
+    "agriculture": _l("Agriculture"),
+}
+
+# --- The use-case catalog (usecases/<id>.md) ----------------------------------------
+
+USECASE_TASK_TYPES = {
+    "writing": _l("Writing documents"),
+    "summarizing": _l("Summarising and organising"),
+    "translation": _l("Translation"),
+    "research": _l("Looking things up"),
+    "ideas": _l("Planning and ideas"),
+    "data": _l("Data totals and analysis"),
+    "checking": _l("Checking"),
+    "customer": _l("Enquiries and customer service"),
+    "image": _l("Images and design"),
+    "automation": _l("Automation"),
+    "voice": _l("Voice and conversation"),
+}
+
+USECASE_TOOLS = {
+    "chat": _l("Chat AI"),
+    "office": _l("AI in Office or Google Workspace"),
+    "meeting": _l("Minutes and transcription"),
+    "image": _l("Image generation"),
+    "search": _l("Search AI"),
+    "automation": _l("Automation tools"),
+    "voice": _l("Voice AI"),
+    "bot": _l("Bot answering from company documents"),
+}
+
+USECASE_LEVELS = {
+    "beginner": _l("First steps"),
+    "intermediate": _l("Once used to it"),
+    "systematic": _l("Making it a system"),
+}
+
+DATA_CLASSES = {
+    "public": _l("Public information"),
+    "internal": _l("Internal information"),
+    "confidential": _l("Confidential and business-partner information"),
+    "personal": _l("Personal data"),
 }
 
 EMPLOYEE_BANDS = {

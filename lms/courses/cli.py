@@ -22,10 +22,16 @@ def register(app: Flask) -> None:
     @click.option("--check", is_flag=True, help="Validate only; write nothing.")
     @click.option("--exercises", "exercise_folder", type=click.Path(exists=True, file_okay=False, path_type=Path),
                   help="Exercise folder synced first (default: exercises/ when it exists).")
-    def sync_command(paths: tuple[Path, ...], check: bool, exercise_folder: Path | None) -> None:
-        """Load exercises, then course folders (default: courses/). Errors print as path:line: message."""
+    @click.option("--usecases", "usecase_folder", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  help="Use-case folder synced last (default: usecases/ beside a synced folder of courses).")
+    def sync_command(
+        paths: tuple[Path, ...], check: bool, exercise_folder: Path | None, usecase_folder: Path | None
+    ) -> None:
+        """Load exercises, then course folders (default: courses/), then use cases. Errors print as path:line: message."""
         from lms.exercises.cli import default_folder, sync_and_report
         from lms.extensions import db
+        from lms.usecases import cli as usecase_cli
+        from lms.usecases.sync import lesson_refs_of
 
         # Exercises first: a lesson of kind exercise must name one that exists.
         exercise_slugs, exercises_failed = sync_and_report(exercise_folder or default_folder(), check=check)
@@ -53,10 +59,17 @@ def register(app: Flask) -> None:
         for report in reports:
             click.echo(f"{report.slug}: {report.status} ({report.lessons} lessons, "
                        f"{report.new_revisions} new revisions, {report.archived} archived)")
+        # Use cases last: they link to lessons and exercises of this same run. With a course in error they
+        # are checked against the courses that did load, so a case linking into the broken one fails too.
+        usecases_failed = False
+        usecase_folder = usecase_folder or usecase_cli.beside(roots)
+        if usecase_folder is not None:
+            usecases_failed = usecase_cli.sync_and_report(
+                usecase_folder, check=check, lesson_refs=lesson_refs_of(sources), exercise_slugs=exercise_slugs)
         if failed:
             click.echo(f"{len(failed)} course(s) have errors and were not loaded", err=True)
             raise SystemExit(1)
-        if exercises_failed:
+        if exercises_failed or usecases_failed:
             raise SystemExit(1)
         if not reports:
             shown = ", ".join(str(r) for r in roots)

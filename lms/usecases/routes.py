@@ -1,0 +1,53 @@
+"""The read-only use-case catalog for a company's own people: `/o/<org>/cases/`.
+
+Cases are provider content, the same for every company; the company only
+orders them (its industry first). Views load, then render (GET only).
+"""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from lms.accounts.roles import Role
+from lms.core.vocab import DATA_CLASSES, DEPARTMENTS, INDUSTRIES, USECASE_LEVELS, USECASE_TASK_TYPES, USECASE_TOOLS
+from lms.security import require_org_role
+from lms.tenancy import current_org, org_blueprint
+from lms.usecases import queries
+
+bp = org_blueprint("usecases", __name__, "/cases")
+READERS = (Role.EMPLOYEE, Role.EXECUTIVE, Role.ORG_ADMIN)
+LABELS = {
+    "industries": INDUSTRIES, "levels": USECASE_LEVELS, "task_types": USECASE_TASK_TYPES, "tools": USECASE_TOOLS,
+    "data_classes": DATA_CLASSES,
+}
+
+
+@bp.get("/")
+@require_org_role(*READERS)
+def index() -> ResponseReturnValue:
+    org = current_org()
+    filters = queries.Filters.from_args(request.args.to_dict())
+    number = request.args.get("page", "1")
+    listing = queries.live_cases(filters, org.industry, int(number) if number.isdigit() and len(number) < 6 else 1)
+    return render_template(
+        "usecases/index.html", listing=listing, cases=listing.cases, filters=filters,
+        dept_options=[(d, d) for d in DEPARTMENTS], labels=LABELS,
+        company_industry=org.industry,
+    )
+
+
+@bp.get("/<case_id>")
+@require_org_role(*READERS)
+def case(case_id: str) -> ResponseReturnValue:
+    usecase, by_alias = queries.case_by_id(case_id)
+    if usecase is None or usecase.current_revision is None:
+        abort(404)
+    if by_alias:  # an old id (the file was renamed): the case's own address
+        return redirect(url_for("usecases.case", case_id=usecase.slug), 301)
+    revision = usecase.current_revision
+    parsed = revision.parsed
+    return render_template(
+        "usecases/case.html", case=usecase, revision=revision, parsed=parsed, labels=LABELS,
+        lessons=queries.lesson_links(parsed.get("lessons", [])),
+        exercises=queries.exercise_links(parsed.get("exercises", [])),
+    )
