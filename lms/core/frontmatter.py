@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import yaml
@@ -325,3 +326,33 @@ def offsets(lines: Sequence[str]) -> list[int]:
     return offsets
 
 
+def relative_path(path: Path, root: Path) -> str:
+    """`path` as shown in errors: relative to `root` when inside it, else as given."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def flat_markdown_files(folder: Path, *, not_flat: str, not_markdown: str) -> tuple[list[Path], list[SourceError]]:
+    """The `*.md` files of a flat content folder (README.md left out), and an error for anything else in it.
+
+    `not_flat` and `not_markdown` are the messages for a subfolder or link and for a file of another kind.
+    """
+    files: list[Path] = []
+    errors: list[SourceError] = []
+    try:
+        children = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    except OSError as exc:
+        return [], [SourceError(folder.as_posix(), 1, f"cannot read folder: {exc.strerror}")]
+    for child in children:
+        shown = relative_path(child, folder.parent)
+        if child.name == "README.md":
+            continue
+        if child.is_symlink() or not child.is_file():
+            errors.append(SourceError(shown, 1, not_flat))
+        elif not child.name.endswith(".md"):
+            errors.append(SourceError(shown, 1, not_markdown))
+        else:
+            files.append(child)
+    return files, errors

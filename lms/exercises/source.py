@@ -18,6 +18,8 @@ import yaml
 from lms.core import pii
 from lms.core.frontmatter import (
     N_,
+    flat_markdown_files,
+    relative_path,
     SURROGATE_RE,
     Document,
     Invalid,
@@ -514,7 +516,7 @@ def parse_exercise_text(text: str, *, path: str, slug: str) -> ExerciseSource:
 
 def load_exercise(file: Path, *, root: Path | None = None) -> ExerciseSource:
     """Read and validate one `exercises/<slug>.md`; raises ExerciseSourceError."""
-    path = _relative(file, file.parent.parent if root is None else root)
+    path = relative_path(file, file.parent.parent if root is None else root)
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -525,32 +527,13 @@ def load_exercise(file: Path, *, root: Path | None = None) -> ExerciseSource:
     return _parse(text, path, file.name.removesuffix(".md"))
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def exercise_files(folder: Path) -> tuple[list[Path], list[SourceError]]:
     """The exercise files of a flat folder (README.md left out), and errors for anything else in it."""
-    files: list[Path] = []
-    errors: list[SourceError] = []
-    try:
-        children = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
-    except OSError as exc:
-        return [], [SourceError(folder.as_posix(), 1, f"cannot read folder: {exc.strerror}")]
-    for child in children:
-        shown = _relative(child, folder.parent)
-        if child.name == "README.md":
-            continue
-        if child.is_symlink() or not child.is_file():
-            errors.append(SourceError(shown, 1, "exercises/ is flat: only <slug>.md files (and README.md) belong here"))
-        elif not child.name.endswith(".md"):
-            errors.append(SourceError(shown, 1, "unexpected file: exercises are Markdown files named <slug>.md"))
-        else:
-            files.append(child)
-    return files, errors
+    return flat_markdown_files(
+        folder,
+        not_flat="exercises/ is flat: only <slug>.md files (and README.md) belong here",
+        not_markdown="unexpected file: exercises are Markdown files named <slug>.md",
+    )
 
 
 def load_exercises(folder: Path) -> tuple[list[ExerciseSource], list[SourceError]]:

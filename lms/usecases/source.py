@@ -19,6 +19,8 @@ import yaml
 
 from lms.core.frontmatter import (
     N_,
+    flat_markdown_files,
+    relative_path,
     SURROGATE_RE,
     Document,
     Invalid,
@@ -366,7 +368,7 @@ def parse_usecase_text(text: str, *, path: str, case_id: str, shipped: bool = Tr
 
 def load_usecase(file: Path, *, root: Path | None = None) -> UsecaseSource:
     """Read and validate one `usecases/<id>.md`; raises UsecaseSourceError."""
-    path = _relative(file, file.parent.parent if root is None else root)
+    path = relative_path(file, file.parent.parent if root is None else root)
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -377,32 +379,13 @@ def load_usecase(file: Path, *, root: Path | None = None) -> UsecaseSource:
     return _parse(text, path, file.name.removesuffix(".md"), shipped=True)
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def usecase_files(folder: Path) -> tuple[list[Path], list[SourceError]]:
     """The case files of a flat folder (README.md left out), and errors for anything else in it."""
-    files: list[Path] = []
-    errors: list[SourceError] = []
-    try:
-        children = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
-    except OSError as exc:
-        return [], [SourceError(folder.as_posix(), 1, f"cannot read folder: {exc.strerror}")]
-    for child in children:
-        shown = _relative(child, folder.parent)
-        if child.name == "README.md":
-            continue
-        if child.is_symlink() or not child.is_file():
-            errors.append(SourceError(shown, 1, "usecases/ is flat: only <id>.md files (and README.md) belong here"))
-        elif not child.name.endswith(".md"):
-            errors.append(SourceError(shown, 1, "unexpected file: use cases are Markdown files named <id>.md"))
-        else:
-            files.append(child)
-    return files, errors
+    return flat_markdown_files(
+        folder,
+        not_flat="usecases/ is flat: only <id>.md files (and README.md) belong here",
+        not_markdown="unexpected file: use cases are Markdown files named <id>.md",
+    )
 
 
 def check_across(
