@@ -7,14 +7,14 @@ deleted. The columns lists filter on are copied from the current revision.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.clock import utcnow
-from lms.db import TimestampMixin
+from lms.db import OrgOwnedMixin, TimestampMixin
 from lms.extensions import Model
 
 
@@ -40,10 +40,16 @@ class Usecase(TimestampMixin, Model):
     aliases: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     is_archived: Mapped[bool] = mapped_column(default=False)
+    # Where the case comes from: a file in usecases/ (sync owns it) or a row of the provider's
+    # spreadsheet catalog (the import owns it). Neither ever touches the other's cases.
+    origin: Mapped[str] = mapped_column(sa.String(16), default="file", server_default="file")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     current_revision_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("usecase_revisions.id", use_alter=True, ondelete="SET NULL")
     )
+
+    FILE = "file"
+    IMPORT = "import"
 
     current_revision: Mapped[UsecaseRevision | None] = relationship(foreign_keys=[current_revision_id], post_update=True)
     tags: Mapped[list[UsecaseTag]] = relationship(cascade="all, delete-orphan")
@@ -93,3 +99,66 @@ class UsecaseRevision(Model):
     created_by_label: Mapped[str] = mapped_column(sa.String(200), default="")
 
     usecase: Mapped[Usecase] = relationship(foreign_keys=[usecase_id])
+
+
+class UsecaseTrial(OrgOwnedMixin, TimestampMixin, Model):
+    """One person's workshop run of one case: picked, tried, and reported one to two weeks later.
+
+    The person states how they do the task now and the minutes it takes per week
+    before trying; the report gives the outcome and the minutes now. Only both
+    measured figures ever add up to time saved (never the case's example figure).
+    One trial per person and case: picking the case again reopens it.
+
+    Executives read counts made from this table, never a row: the current way, the
+    reason and the adapted prompt are the person's own words.
+    """
+
+    __tablename__ = "usecase_trials"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "usecase_id"),
+        sa.Index("ix_usecase_trials_org_id_usecase_id", "org_id", "usecase_id"),
+        sa.Index("ix_usecase_trials_status_report_due_on", "status", "report_due_on"),
+    )
+
+    PICKED = "picked"  # chose the case and stated the current way and minutes
+    TRYING = "trying"  # opened the template or the linked exercise in the player
+    REPORTED = "reported"
+    STATUSES = (PICKED, TRYING, REPORTED)
+
+    ADOPTED = "adopted"
+    ADAPTED = "adapted"  # adopted with changes (the adapted prompt may be shared)
+    NOT_FOR_US = "not_for_us"  # with a reason
+    OUTCOMES = (ADOPTED, ADAPTED, NOT_FOR_US)
+
+    PRIVATE = "private"
+    ANONYMOUS = "anonymous"  # colleagues see the prompt, never who wrote it
+    NAMED = "named"  # colleagues see the name; this is also the opt-in to the AI-champion list
+    SHARES = (PRIVATE, ANONYMOUS, NAMED)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    usecase_id: Mapped[int] = mapped_column(sa.ForeignKey("usecases.id", ondelete="CASCADE"))
+    # The department when the case was picked, so a later move does not rewrite the dashboard's history.
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id", ondelete="SET NULL"))
+    cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
+    lesson_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lessons.id", ondelete="SET NULL"))
+    # Picked from a colleague's shared prompt (the AI-champion signal).
+    shared_from_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("usecase_trials.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(16), default=PICKED)
+    current_way: Mapped[str] = mapped_column(sa.Text, default="")
+    minutes_before: Mapped[int]  # per week, as the person stated it before trying
+    picked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    tried_at: Mapped[datetime | None]
+    report_due_on: Mapped[date]  # Japan date when the report is asked for
+    reminded_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(sa.String(16))
+    outcome_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    minutes_after: Mapped[int | None]  # per week, measured after trying
+    reported_at: Mapped[datetime | None]
+    adapted_prompt: Mapped[str] = mapped_column(sa.Text, default="")
+    share: Mapped[str] = mapped_column(sa.String(16), default=PRIVATE)
+    shared_at: Mapped[datetime | None]
+
+    usecase: Mapped[Usecase] = relationship()
