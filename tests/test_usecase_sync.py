@@ -148,3 +148,20 @@ def test_syncing_one_course_folder_loads_no_cases(app: Flask, tmp_path: Path) ->
     result = run(app, "courses", "sync", "--exercises", str(tmp_path / "exercises"), str(course))
     assert result.exit_code == 0, result.output
     assert "use case" not in result.output
+
+
+def test_files_never_touch_cases_of_the_spreadsheet_catalog(app: Flask, tmp_path: Path) -> None:
+    imported = Usecase(slug="nyukin", title="入金と請求を照合する", summary="", industries=["all"], departments=["経理"],
+                       task_type="data", tools=["chat"], level="beginner", data_class="internal", checkin_task="data",
+                       minutes=30, basis="example", aliases=["nyukin-old"], content_hash="x", origin=Usecase.IMPORT)
+    db.session.add(imported)
+    db.session.flush()
+    folder = write_cases(tmp_path, shift_shitagaki=PLAIN)
+    result = run(app, "usecases", "sync", str(folder), *no_links(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert not case("nyukin").is_archived  # not in the folder, but not the folder's to archive
+    assert case("shift-shitagaki").origin == Usecase.FILE
+    write_cases(tmp_path, nyukin_old=case_text("入金と請求を照合する"))
+    clash = run(app, "usecases", "sync", str(folder), *no_links(tmp_path))
+    assert clash.exit_code == 1
+    assert "usecases/nyukin-old.md:1: id 'nyukin-old' belongs to case nyukin of the other catalog" in clash.output

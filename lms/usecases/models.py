@@ -84,6 +84,7 @@ class UsecaseRevision(Model):
     __table_args__ = (sa.UniqueConstraint("usecase_id", "number"),)
 
     SYNC = "sync"
+    IMPORT = "import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     usecase_id: Mapped[int] = mapped_column(sa.ForeignKey("usecases.id", ondelete="CASCADE"), index=True)

@@ -13,15 +13,15 @@ from sqlalchemy.orm import selectinload
 
 from lms.content.markdown import render_cached
 from lms.core.clock import utcnow
-from lms.core.frontmatter import SourceError
+from lms.core.frontmatter import N_, SourceError
 from lms.courses.source import CourseSource
 from lms.courses.sync import CHECKED, CREATED, UNCHANGED, UPDATED, Author
 from lms.extensions import db
 from lms.usecases.models import Usecase, UsecaseRevision, UsecaseTag
 from lms.usecases.source import UsecaseSource, load_usecases
 
-__all__ = ["ARCHIVED", "CHECKED", "CREATED", "UNCHANGED", "UPDATED", "FolderSync", "UsecaseReport", "lesson_refs_of",
-           "sync_folder", "sync_usecases"]
+__all__ = ["ARCHIVED", "CHECKED", "CREATED", "UNCHANGED", "UPDATED", "FolderSync", "UsecaseReport", "claimed_elsewhere",
+           "lesson_refs_of", "sync_folder", "sync_usecases"]
 
 ARCHIVED = "archived"
 
@@ -54,6 +54,7 @@ def sync_folder(
 ) -> FolderSync:
     """Validate `folder` and, unless `check`, make the database match it when it has no error. Flushes only."""
     sources, errors = load_usecases(folder, lesson_refs=lesson_refs, exercise_slugs=exercise_slugs)
+    errors = sorted([*errors, *claimed_elsewhere(sources, Usecase.FILE)], key=lambda e: (e.path, e.line))
     if check:
         return FolderSync(errors, [UsecaseReport(s.id, CHECKED) for s in sources])
     if errors:
@@ -61,12 +62,33 @@ def sync_folder(
     return FolderSync([], sync_usecases(sources, author=author))
 
 
-def sync_usecases(sources: list[UsecaseSource], *, author: Author) -> list[UsecaseReport]:
-    """Make the usecases table match `sources` (the whole folder); missing ones are archived. Flushes once.
+def claimed_elsewhere(sources: list[UsecaseSource], origin: str) -> list[SourceError]:
+    """An error for each source whose id or alias is a case of another origin (a file id taken by the import)."""
+    taken: dict[str, str] = {}
+    for slug, aliases in db.session.execute(sa.select(Usecase.slug, Usecase.aliases).where(Usecase.origin != origin)):
+        taken.update({name: slug for name in (slug, *(aliases or []))})
+    errors: list[SourceError] = []
+    for source in sources:
+        for name in (source.id, *source.aliases):
+            if name in taken:
+                errors.append(SourceError(
+                    source.path, source.lines.get("aliases", 1) if name != source.id else 1,
+                    N_("id %(value)s belongs to case %(other)s of the other catalog (files or the spreadsheet "
+                       "import): choose another id"), {"value": repr(name), "other": taken[name]}))
+    return errors
 
-    One flush for the whole folder: 1,000 files become a few batched INSERTs.
+
+def sync_usecases(
+    sources: list[UsecaseSource], *, author: Author, origin: str = Usecase.FILE, archive_missing: bool = True,
+) -> list[UsecaseReport]:
+    """Make the cases of `origin` match `sources`; with `archive_missing`, the others of that origin are archived.
+
+    Cases of the other origin are never read or written here (check ids with
+    `claimed_elsewhere` first). One flush for the whole set: 1,000 files become
+    a few batched INSERTs.
     """
-    existing = {u.slug: u for u in db.session.scalars(sa.select(Usecase).options(selectinload(Usecase.tags)))}
+    existing = {u.slug: u for u in db.session.scalars(
+        sa.select(Usecase).where(Usecase.origin == origin).options(selectinload(Usecase.tags)))}
     last_number: dict[int, int] = dict(db.session.execute(
         sa.select(UsecaseRevision.usecase_id, sa.func.max(UsecaseRevision.number)).group_by(UsecaseRevision.usecase_id)
     ).all())
@@ -85,8 +107,8 @@ def sync_usecases(sources: list[UsecaseSource], *, author: Author) -> list[Useca
         if usecase is not None:
             claimed.add(usecase.slug)
             kept.add(usecase.id)
-        reports.append(_sync_one(source, usecase, author, last_number, current_hash))
-    for slug, usecase in sorted(existing.items()):
+        reports.append(_sync_one(source, usecase, author, last_number, current_hash, origin))
+    for slug, usecase in sorted(existing.items()) if archive_missing else ():
         if usecase.id not in kept and not usecase.is_archived:
             usecase.is_archived = True  # never deleted: the workshop records point at it
             reports.append(UsecaseReport(slug, ARCHIVED))
@@ -98,14 +120,14 @@ def sync_usecases(sources: list[UsecaseSource], *, author: Author) -> list[Useca
 
 def _sync_one(
     source: UsecaseSource, usecase: Usecase | None, author: Author, last_number: dict[int, int],
-    current_hash: dict[int, str],
+    current_hash: dict[int, str], origin: str,
 ) -> UsecaseReport:
     if (usecase is not None and usecase.slug == source.id and usecase.content_hash == source.content_hash
             and not usecase.is_archived):
         return UsecaseReport(source.id, UNCHANGED, last_number.get(usecase.id))
     status = UPDATED if usecase is not None else CREATED
     if usecase is None:
-        usecase = Usecase(slug=source.id, tags=[])
+        usecase = Usecase(slug=source.id, tags=[], origin=origin)
         db.session.add(usecase)
     elif usecase.slug != source.id:
         usecase.slug = source.id
@@ -143,7 +165,8 @@ def _add_revision(usecase: Usecase, source: UsecaseSource, author: Author, numbe
     revision = UsecaseRevision(
         usecase=usecase, number=number, content_hash=source.content_hash, raw=source.raw,
         parsed=source.parsed(), body_html=render_cached(source.body),
-        points_html=render_cached(source.points) if source.points else "", source=UsecaseRevision.SYNC,
+        points_html=render_cached(source.points) if source.points else "",
+        source=UsecaseRevision.SYNC if usecase.origin == Usecase.FILE else UsecaseRevision.IMPORT,
         created_at=utcnow(), created_by_id=author.user_id, created_by_label=author.label[:200],
     )
     db.session.add(revision)
