@@ -86,6 +86,8 @@ BLUEPRINTS = (
     "lms.llm.routes:bp",
     "lms.exercises.routes:bp",
     "lms.usecases.routes:bp",
+    "lms.usecases.trial_routes:bp",
+    "lms.usecases.trial_routes:workshop_bp",
 )
 
 

@@ -72,6 +72,15 @@ def live_cases(filters: Filters, company_industry: str | None, page: int = 1) ->
     return CasePage(list(db.session.scalars(stmt)), total, page, pages)
 
 
+def live_by_slugs(slugs: list[str]) -> list[Usecase]:
+    """The live cases of `slugs`, in the order given (unknown or archived ones left out)."""
+    if not slugs:
+        return []
+    found = {u.slug: u for u in db.session.scalars(
+        sa.select(Usecase).where(Usecase.slug.in_(slugs), Usecase.is_archived.is_(False)))}
+    return [found[s] for s in dict.fromkeys(slugs) if s in found]
+
+
 def case_by_id(case_id: str) -> tuple[Usecase | None, bool]:
     """The live case of `case_id`, or of a case that lists it as an old id; (case, found by alias)."""
     usecase = db.session.scalar(sa.select(Usecase).where(Usecase.slug == case_id, Usecase.is_archived.is_(False)))

@@ -13,6 +13,7 @@ from lms.core.vocab import DATA_CLASSES, DEPARTMENTS, INDUSTRIES, USECASE_LEVELS
 from lms.security import require_org_role
 from lms.tenancy import current_org, org_blueprint
 from lms.usecases import queries
+from lms.usecases.trial_routes import case_context
 
 bp = org_blueprint("usecases", __name__, "/cases")
 READERS = (Role.EMPLOYEE, Role.EXECUTIVE, Role.ORG_ADMIN)
@@ -50,4 +51,5 @@ def case(case_id: str) -> ResponseReturnValue:
         "usecases/case.html", case=usecase, revision=revision, parsed=parsed, labels=LABELS,
         lessons=queries.lesson_links(parsed.get("lessons", [])),
         exercises=queries.exercise_links(parsed.get("exercises", [])),
+        **case_context(usecase),
     )
