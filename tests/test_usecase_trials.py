@@ -1,7 +1,6 @@
 """The workshop flow: pick a case, try it, the reminder on the report date, the report; sharing; the trainer's page."""
 from __future__ import annotations
 
-import sys
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,29 +20,12 @@ from lms.scheduler.runner import job_names, run_named
 from lms.usecases import trials
 from lms.usecases.models import Usecase, UsecaseTrial
 from tests.conftest import count, drain_outbox, llm_config, smtp_config
-from tests.usecaseworld import PLAIN, case_text, load_cases
+from tests.usecaseworld import PLAIN, Clock, case_text, load_cases
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 CASE = "shift-shitagaki"
 ADAPTED = "あなたは【業種】の店舗のシフト作成を手伝います。【対象月】のシフト表を、希望休を優先して表で作ってください。"
 PERSONAL = "山田太郎様（携帯 090-1234-5678）の希望休を反映したシフト表を作ってください。"
-
-
-class Clock:
-    """Replaces `utcnow` in every lms module that imported it, so all of the app sees one time."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, start: datetime) -> None:
-        self.now = self.start = start
-        from lms.core.clock import utcnow as real
-
-        for name, module in list(sys.modules.items()):
-            if name.startswith("lms") and getattr(module, "utcnow", None) is real:
-                monkeypatch.setattr(module, "utcnow", lambda: self.now)
-
-    def days(self, n: int, hour: int = 9) -> datetime:
-        """`n` days after the start, at `hour` in Japan."""
-        start = self.start.astimezone(TOKYO).replace(hour=0, minute=0)
-        return (start + timedelta(days=n, hours=hour)).astimezone(timezone.utc)
 
 
 @pytest.fixture
