@@ -18,10 +18,12 @@ from flask_login import current_user
 from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.cohorts.models import Cohort
+from lms.core import clock
 from lms.core.pii import REASONS
 from lms.courses.models import Lesson
 from lms.exercises.player import cut
 from lms.exercises.review_routes import RUNNERS
+from lms.extensions import db
 from lms.learning.routes import learner_required
 from lms.llm import service as llm
 from lms.security import require_org_role
@@ -124,10 +126,10 @@ def pick(case_id: str) -> ResponseReturnValue:
             abort(404)
     lesson_id = None
     if form.lesson.data and str(form.lesson.data).isdigit():
-        lesson = db_lesson(int(form.lesson.data))
+        lesson = db.session.get(Lesson, int(form.lesson.data))
         lesson_id = lesson.id if lesson is not None and usecase.slug in (lesson.usecases or []) else None
     if not form.validate_on_submit():
-        return _case_page(usecase, pick_form=form), 422
+        return _case_page(usecase, pick_form=form, lesson_id=lesson_id), 422
     try:
         trials.pick(user, usecase, current_way=form.current_way.data or "", minutes_before=form.minutes_before.data,
                     lesson_id=lesson_id, shared_from=shared_from)
@@ -135,20 +137,14 @@ def pick(case_id: str) -> ResponseReturnValue:
         for field, message in _errors(exc).items():
             if field in form._fields:
                 form[field].errors = [message]
-        return _case_page(usecase, pick_form=form), 422
+        return _case_page(usecase, pick_form=form, lesson_id=lesson_id), 422
     commit()
     flash(_("Picked. Try it now, and tell us in a week how it went."), "info")
     return redirect(url_for("usecase_trials.try_it", case_id=usecase.slug))
 
 
-def db_lesson(lesson_id: int) -> Lesson | None:
-    from lms.extensions import db
-
-    return db.session.get(Lesson, lesson_id)
-
-
 def _case_page(usecase: Usecase, **forms: Any) -> str:
-    from lms.usecases.routes import LABELS
+    from lms.usecases.routes import LABELS  # routes.py imports this module for case_context
 
     revision = usecase.current_revision
     assert revision is not None
@@ -157,7 +153,7 @@ def _case_page(usecase: Usecase, **forms: Any) -> str:
         "usecases/case.html", case=usecase, revision=revision, parsed=parsed, labels=LABELS,
         lessons=queries.lesson_links(parsed.get("lessons", [])),
         exercises=queries.exercise_links(parsed.get("exercises", [])),
-        **case_context(usecase), **forms,
+        **{**case_context(usecase), **forms},
     )
 
 
@@ -166,8 +162,6 @@ def _case_page(usecase: Usecase, **forms: Any) -> str:
 def mine() -> ResponseReturnValue:
     """The person's cases: picked, trying, due for a report, reported; each with the next step."""
     rows = trials.my_trials(current_user) if _is_employee() else []
-    from lms.core import clock
-
     return render_template("usecases/mine.html", rows=rows, today=clock.today(), status_label=status_label,
                            outcome_labels=OUTCOME_LABELS, share_labels=SHARE_LABELS)
 
@@ -179,15 +173,9 @@ def _try_page(usecase: Usecase, trial: UsecaseTrial | None, status: int = 200, *
     revision = usecase.current_revision
     assert revision is not None
     parsed = revision.parsed
-    request_id = trials.latest_request_id(trial) if trial is not None else None
-    state = llm.completion_state(org, request_id) if request_id is not None else None
-    sent = None
-    if request_id is not None:
-        from lms.extensions import db
-        from lms.llm.models import LLMRequest
-
-        row = db.session.get(LLMRequest, request_id)
-        sent = row.messages[-1]["content"] if row is not None and row.messages else None
+    asked = trials.latest_request(trial) if trial is not None else None
+    state = llm.completion_state(org, asked.id) if asked is not None else None
+    sent = asked.messages[-1]["content"] if asked is not None and asked.messages else None
     if prompt is None:
         prompt = sent or parsed.get("template", "")
     return render_template(
@@ -216,8 +204,8 @@ def answer_state(case_id: str) -> ResponseReturnValue:
     """Where the AI model's answer stands, for practice.js: status, the text so far, a reason."""
     usecase = _case_or_404(case_id)
     trial = trials.trial_of(current_user, usecase) if _is_employee() else None
-    request_id = trials.latest_request_id(trial) if trial is not None else None
-    state = llm.completion_state(current_org(), request_id) if request_id is not None else None
+    asked = trials.latest_request(trial) if trial is not None else None
+    state = llm.completion_state(current_org(), asked.id) if asked is not None else None
     if state is None:
         return jsonify(status="none", text="", reason=None, finished=True)
     return jsonify(status=state.status, text=state.text, reason=state.reason, finished=state.finished)
@@ -292,8 +280,6 @@ def save_report(case_id: str) -> ResponseReturnValue:
                       minutes_after=form.minutes_after.data, adapted_prompt=text, share=form.share.data or "",
                       actor=user)
     except trials.TrialInvalid as exc:
-        from lms.extensions import db
-
         db.session.rollback()
         for field, message in _errors(exc).items():
             if field in form._fields:
@@ -320,8 +306,6 @@ def share(case_id: str) -> ResponseReturnValue:
     try:
         trials.set_share(trial, form.share.data or "", actor=user)
     except trials.TrialInvalid as exc:
-        from lms.extensions import db
-
         db.session.rollback()
         flash(" ".join(_errors(exc).values()), "error")
         return redirect(url_for("usecase_trials.report", case_id=usecase.slug))

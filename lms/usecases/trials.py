@@ -30,6 +30,7 @@ from lms.core import clock, pii
 from lms.core.clock import utcnow
 from lms.database import insert_ignoring_conflict
 from lms.extensions import db
+from lms.llm.models import LLMRequest
 from lms.orgs.models import Organization
 from lms.tenancy import in_org, owned_by
 from lms.usecases.models import Usecase, UsecaseTrial
@@ -324,12 +325,10 @@ def llm_purpose(trial: UsecaseTrial) -> str:
     return f"{LLM_PURPOSE}:{trial.id}"
 
 
-def latest_request_id(trial: UsecaseTrial) -> int | None:
-    """The trial's latest question to the company's AI model, if any."""
-    from lms.llm.models import LLMRequest
-
+def latest_request(trial: UsecaseTrial) -> LLMRequest | None:
+    """The trial's latest question to the company's AI model (its prompt is `messages[-1]`), if any."""
     return db.session.scalar(
-        in_org(sa.select(LLMRequest.id), trial.org_id)
+        in_org(sa.select(LLMRequest), trial.org_id)
         .where(LLMRequest.purpose == llm_purpose(trial)).order_by(LLMRequest.ref_id.desc()).limit(1)
     )
 
@@ -341,7 +340,6 @@ def ask_model(org: Organization, trial: UsecaseTrial, prompt: str) -> int:
     `lms.llm.service` raises LLMUnavailable when the model is off for the company.
     """
     from lms.llm import service as llm
-    from lms.llm.models import LLMRequest
 
     text = prompt.strip()
     if not text:
