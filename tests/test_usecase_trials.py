@@ -211,6 +211,9 @@ def test_a_bad_report_says_what_to_fix(app: Any, world: dict[str, Any], clock: C
         ({"outcome": "maybe", "minutes_after": "10", "share": "private"}, "has-error"),
         ({"outcome": "adopted", "minutes_after": "10", "share": "public"}, "has-error"),
         ({"outcome": "adapted", "minutes_after": "10", "share": "anonymous"}, "共有するには"),
+        ({"outcome": "not_for_us", "reason": "合わない\x1b[0m", "share": "private"}, 'id="reason-error"'),
+        ({"outcome": "adapted", "minutes_after": "10", "adapted_prompt": "あ" * 8001, "share": "private"},
+         'id="adapted_prompt-error"'),
     ]:
         response = report(client, org.id, data)
         assert response.status_code == 422, data
@@ -246,6 +249,10 @@ def test_shared_prompts_reach_colleagues_only_and_a_name_only_when_chosen(app: A
     client = signed_in(app, hana)
     response = client.submit(f"/o/{org.id}/cases/{CASE}/share", {"share": "named"}, page=f"/o/{org.id}/cases/mine")
     assert response.status_code == 302 and trial_of(hana).share == "named"
+    from lms.audit.models import AuditEvent
+
+    shares = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "usecase.share").order_by(AuditEvent.id))
+    assert [(e.actor_id, e.details.get("share")) for e in shares] == [(hana.id, "anonymous"), (hana.id, "named")]  # anonymous at the report, then named: the champion-list consent is kept
     assert "佐藤 花子" in colleague.get(case_url).get_data(as_text=True)
 
     # A colleague picks the case from the shared prompt; another company's id is unknown here.

@@ -46,6 +46,8 @@ LABELS = {
     "org.llm_settings": _l("AI model settings changed"),
     # prompt practice
     "exercise.review": _l("Practice attempt reviewed"),
+    # use cases
+    "usecase.share": _l("Use-case prompt sharing changed"),
 }
 
 

@@ -216,8 +216,8 @@ def pick(user: User, usecase: Usecase, *, current_way: str, minutes_before: int 
         assert trial is not None
         return trial
     for name, value in fields.items():  # picked again: the same row, a new run (a shared prompt stays shared)
-        if name == "shared_from_id" and value is None:
-            continue
+        if name in ("shared_from_id", "lesson_id") and value is None:
+            continue  # picked again from the catalog: where it was first picked from stays
         setattr(trial, name, value)
     db.session.flush()
     return trial
