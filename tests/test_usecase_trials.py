@@ -360,6 +360,8 @@ def test_the_template_page_sends_only_a_clean_prompt_to_the_companys_model(
     assert drain_outbox() == 1 and count(LLMRequest) == 2
     assert "二度目の下書きです。" in client.get(url).get_data(as_text=True)
     assert [r.body["messages"][0]["content"] for r in fake_llm.received] == [ADAPTED, ADAPTED + "曜日ごとに。"]
+    report_page = client.get(f"/o/{org.id}/cases/{CASE}/report").get_data(as_text=True)
+    assert ADAPTED + "曜日ごとに。</textarea>" in report_page  # the report starts from the prompt last tried
 
 
 def test_without_a_model_the_template_page_checks_the_prompt_for_the_persons_own_tool(

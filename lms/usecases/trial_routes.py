@@ -248,8 +248,12 @@ def send_prompt(case_id: str) -> ResponseReturnValue:
 def _report_page(usecase: Usecase, trial: UsecaseTrial | None, form: ReportForm | None = None, status: int = 200,
                  found: dict[str, Any] | None = None) -> ResponseReturnValue:
     if form is None and trial is not None:
+        prompt = trial.adapted_prompt
+        if not prompt:  # the prompt the person last tried, to start from
+            asked = trials.latest_request(trial)
+            prompt = asked.messages[-1]["content"] if asked is not None and asked.messages else ""
         form = ReportForm(formdata=None, outcome=trial.outcome, minutes_after=trial.minutes_after,
-                          reason=trial.outcome_reason, adapted_prompt=trial.adapted_prompt, share=trial.share)
+                          reason=trial.outcome_reason, adapted_prompt=prompt, share=trial.share)
     return render_template("usecases/report.html", case=usecase, trial=trial, form=form, found=found,
                            status_label=status_label), status
 
