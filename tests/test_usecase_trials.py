@@ -252,7 +252,8 @@ def test_shared_prompts_reach_colleagues_only_and_a_name_only_when_chosen(app: A
     from lms.audit.models import AuditEvent
 
     shares = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "usecase.share").order_by(AuditEvent.id))
-    assert [(e.actor_id, e.details.get("share")) for e in shares] == [(hana.id, "anonymous"), (hana.id, "named")]  # anonymous at the report, then named: the champion-list consent is kept
+    # Anonymous at the report, then named: the consent to the champion list is on record.
+    assert [(e.actor_id, e.details.get("share")) for e in shares] == [(hana.id, "anonymous"), (hana.id, "named")]
     assert "佐藤 花子" in colleague.get(case_url).get_data(as_text=True)
 
     # A colleague picks the case from the shared prompt; another company's id is unknown here.
