@@ -183,7 +183,6 @@ def _try_page(usecase: Usecase, trial: UsecaseTrial | None, status: int = 200, *
         found=found, checked=checked, state=state, model_available=llm.is_available(org),
         pending=state is not None and not state.finished,
         exercises=queries.exercise_links(parsed.get("exercises", [])),
-        pick_form=PickForm(formdata=None) if trial is None else None,
     ), status
 
 
