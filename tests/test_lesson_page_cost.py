@@ -120,7 +120,7 @@ def test_a_lesson_of_a_later_week_stays_locked_within_the_same_budget(client: An
 def test_the_course_page_takes_three_statements_and_the_employee_home_eight(client: Any, school: dict[str, Any]) -> None:
     """Course page: the person; the course with whether they completed it; its outline with their progress.
     Home of a person in one cohort: the person; the cohort with its courses; its modules; their lessons with
-    what is done; the courses; the course cards' counts; the completions; the use-case trials due for a report."""
+    what is done; the courses; the course cards' counts; the completions; the open use-case trials."""
     client.login("member@minato.example")
     client.get(school["url"])  # started
     org_id = school["org"].id

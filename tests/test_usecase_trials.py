@@ -116,6 +116,8 @@ def test_pick_try_reminder_on_the_japan_due_date_and_report_two_weeks_later(
     assert str(trial.report_due_on) == "2027-01-11"
     assert trial.cohort_id == world["cohort"].id and trial.department_id == hana.department_id
 
+    home = client.get(f"/o/{org.id}/").get_data(as_text=True)
+    assert 'data-testid="cases-open"' in home and 'data-testid="cases-due"' not in home  # not due yet
     page = client.get(f"{base}/{CASE}/try").get_data(as_text=True)
     assert "あなたは【業種】の店舗" in page  # the template to adapt
     assert trial_of(hana).status == UsecaseTrial.TRYING  # opening the player marks it

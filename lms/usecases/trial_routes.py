@@ -105,11 +105,13 @@ def lesson_usecases(slugs: list[str]) -> list[Usecase]:
 
 
 @bp.app_template_global()
-def usecase_trials_due() -> list[UsecaseTrial]:
-    """The signed-in employee's trials whose report is due, for the home page's include."""
+def usecase_trials_open() -> tuple[list[UsecaseTrial], int]:
+    """The signed-in employee's trials whose report is due, and how many are open in all (the home's include)."""
     if not current_user.is_authenticated or g.get("org") is None or not _is_employee():
-        return []
-    return trials.due_trials(current_user)
+        return [], 0
+    day = clock.today()
+    open_ones = trials.open_trials(current_user)
+    return [t for t in open_ones if t.report_due_on <= day], len(open_ones)
 
 
 @bp.post("/<case_id>/pick")

@@ -84,13 +84,11 @@ def my_trials(user: User) -> list[UsecaseTrial]:
     return list(db.session.scalars(stmt))
 
 
-def due_trials(user: User, day: date | None = None) -> list[UsecaseTrial]:
-    """The person's trials whose report is due (on or after the due Japan date) and not given yet."""
-    day = day or clock.today()
+def open_trials(user: User) -> list[UsecaseTrial]:
+    """The person's trials not reported yet, the report due soonest first (one statement, for the home page)."""
     stmt = (
         in_org(sa.select(UsecaseTrial), user.org_id)
-        .where(UsecaseTrial.user_id == user.id, UsecaseTrial.status != UsecaseTrial.REPORTED,
-               UsecaseTrial.report_due_on <= day)
+        .where(UsecaseTrial.user_id == user.id, UsecaseTrial.status != UsecaseTrial.REPORTED)
         .options(joinedload(UsecaseTrial.usecase)).order_by(UsecaseTrial.report_due_on, UsecaseTrial.id)
     )
     return list(db.session.scalars(stmt))
