@@ -249,6 +249,7 @@ def test_shared_prompts_reach_colleagues_only_and_a_name_only_when_chosen(app: A
     assert "希望休を優先して表で" not in stranger_page
 
     client = signed_in(app, hana)
+    assert 'data-testid="share-form"' in client.get(f"/o/{org.id}/cases/mine").get_data(as_text=True)
     response = client.submit(f"/o/{org.id}/cases/{CASE}/share", {"share": "named"}, page=f"/o/{org.id}/cases/mine")
     assert response.status_code == 302 and trial_of(hana).share == "named"
     from lms.audit.models import AuditEvent
