@@ -1,0 +1,125 @@
+"""Cases recommended to one employee: their company's industry, their department, colleagues' adoptions.
+
+Ranking (docs/usecase-recommendations.md), computed in one SQL statement:
+
+    score = industry + department + colleagues
+    industry   = 2 when the case lists the company's industry, 1 when it lists `all`, else 0
+    department = 2 when the case lists a catalog department the person's department maps to, else 0
+    colleagues = min(people of the same company who adopted or adapted it, 2)
+
+Ties break on the number of colleagues who adopted it, then the title and the
+id, so the order is the same on every database and every run. Archived cases
+and cases the person already picked are left out. Colleagues are a count,
+never names.
+
+A company's department names are free text (営業部, 工事課, 店舗運営部);
+`catalog_departments` maps one to the catalog's department vocabulary
+(`lms.core.vocab.DEPARTMENTS`) by folded keywords.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from lms.accounts.models import User
+from lms.core.text import fold
+from lms.core.vocab import DEPARTMENTS
+from lms.extensions import db
+from lms.orgs.models import Department, Organization
+from lms.tenancy import in_org, owned_by
+from lms.usecases.models import Usecase, UsecaseTag, UsecaseTrial
+
+LIMIT = 5
+COLLEAGUES_CAP = 2  # colleagues' adoptions add at most this much to the score
+
+# Keywords (folded) found in a company's department name → catalog departments. Checked in order;
+# every match counts, so 経営企画部 is both 経営 and マーケティング. Written for the names SMEs use.
+KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("経営", ("経営",)), ("社長", ("経営",)), ("役員", ("経営",)), ("本部", ("経営", "総務")),
+    ("営業", ("営業",)), ("販売", ("営業",)),
+    ("マーケ", ("マーケティング",)), ("企画", ("マーケティング",)), ("広報", ("マーケティング",)),
+    ("販促", ("マーケティング",)), ("宣伝", ("マーケティング",)),
+    ("ec", ("EC",)), ("通販", ("EC",)), ("ネット", ("EC",)), ("web", ("EC", "マーケティング")),
+    ("顧客", ("顧客対応",)), ("カスタマー", ("顧客対応",)), ("サポート", ("顧客対応",)), ("お客様", ("顧客対応",)),
+    ("コールセンター", ("顧客対応",)), ("受付", ("顧客対応",)), ("フロント", ("顧客対応",)),
+    ("経理", ("経理",)), ("財務", ("経理",)), ("会計", ("経理",)),
+    ("人事", ("人事",)), ("採用", ("人事",)), ("労務", ("人事",)),
+    ("総務", ("総務",)), ("管理部", ("総務",)), ("事務", ("総務",)),
+    ("情報システム", ("情報システム",)), ("情シス", ("情報システム",)), ("システム", ("情報システム",)),
+    ("it", ("情報システム",)), ("dx", ("情報システム",)),
+    ("製造", ("製造",)), ("生産", ("製造",)), ("工場", ("製造",)), ("品質", ("製造",)), ("技術", ("製造",)),
+    ("施工", ("施工",)), ("工事", ("施工",)), ("現場", ("施工",)), ("設計", ("施工",)), ("建設", ("施工",)),
+    ("店舗", ("店舗",)), ("店", ("店舗",)), ("売場", ("店舗",)), ("商品", ("店舗", "EC")), ("仕入", ("店舗",)),
+    ("介護", ("介護",)), ("看護", ("介護",)), ("福祉", ("介護",)), ("ケア", ("介護",)),
+    ("運行", ("運行管理",)), ("配送", ("運行管理",)), ("配車", ("運行管理",)), ("物流", ("運行管理",)),
+    ("運輸", ("運行管理",)), ("輸送", ("運行管理",)),
+)
+_FOLDED = tuple((fold(keyword), departments) for keyword, departments in KEYWORDS)
+
+
+def catalog_departments(name: str | None) -> tuple[str, ...]:
+    """The catalog departments a company's department name stands for, in vocabulary order ('' → none).
+
+    The name is folded (NFKC, case, width, kana) and matched by keyword: 営業部 and
+    営業課 are 営業; ＥＣ事業部 is EC; 工事部 and 設計課 are 施工. An unknown name maps to nothing.
+    """
+    key = fold(name or "")
+    if not key:
+        return ()
+    found = {d for keyword, departments in _FOLDED if keyword in key for d in departments}
+    return tuple(d for d in DEPARTMENTS if d in found)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    slug: str
+    title: str
+    summary: str
+    level: str
+    colleagues: int  # people of the same company who adopted or adapted it
+    industry_match: bool  # the company's own industry (not only `all`)
+    department_match: bool
+
+
+def for_person(user: User, org: Organization, limit: int = LIMIT) -> list[Recommendation]:
+    """The cases to suggest to `user` of `org`, best first (one statement for the department, one for the cases)."""
+    department = None
+    if user.department_id is not None:
+        department = db.session.scalar(
+            sa.select(Department.name).where(owned_by(Department, org), Department.id == user.department_id))
+    return ranked(org, user.id, catalog_departments(department), limit)
+
+
+def _tagged(kind: str, codes: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    return sa.exists(sa.select(UsecaseTag.id).where(
+        UsecaseTag.usecase_id == Usecase.id, UsecaseTag.kind == kind, UsecaseTag.code.in_(codes)))
+
+
+def ranked(org: Organization, user_id: int | None, departments: tuple[str, ...], limit: int = LIMIT
+           ) -> list[Recommendation]:
+    """Live cases ranked for a person of `org` in `departments` (catalog codes), without those they picked."""
+    industry = sa.case(
+        (_tagged(UsecaseTag.INDUSTRY, (org.industry,)), 2), (_tagged(UsecaseTag.INDUSTRY, ("all",)), 1), else_=0)
+    department = sa.case((_tagged(UsecaseTag.DEPARTMENT, departments), 2), else_=0) if departments else sa.literal(0)
+    adopted = aliased(UsecaseTrial)
+    colleagues = (
+        in_org(sa.select(adopted.usecase_id, sa.func.count(adopted.id).label("n")), org, adopted)
+        .where(adopted.outcome.in_((UsecaseTrial.ADOPTED, UsecaseTrial.ADAPTED)),
+               adopted.user_id != (user_id if user_id is not None else -1))
+        .group_by(adopted.usecase_id).subquery()
+    )
+    count = sa.func.coalesce(colleagues.c.n, 0)
+    social = sa.case((count >= COLLEAGUES_CAP, COLLEAGUES_CAP), else_=count)
+    mine = aliased(UsecaseTrial)
+    picked = sa.exists(in_org(sa.select(mine.id), org, mine).where(mine.usecase_id == Usecase.id, mine.user_id == user_id))
+    rows = db.session.execute(
+        sa.select(Usecase.slug, Usecase.title, Usecase.summary, Usecase.level, count, industry, department)
+        .outerjoin(colleagues, colleagues.c.usecase_id == Usecase.id)
+        .where(Usecase.is_archived.is_(False), ~picked)
+        .order_by((industry + department + social).desc(), count.desc(), Usecase.title, Usecase.slug)
+        .limit(limit)
+    ).all()
+    return [Recommendation(slug, title, summary, level, int(n), ind == 2, dep == 2)
+            for slug, title, summary, level, n, ind, dep in rows]
