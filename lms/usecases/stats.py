@@ -47,7 +47,7 @@ DEFAULT_MIN_GROUP = rules.Thresholds().min_group  # a company that never opened 
 
 
 def _adopted(trial: Any = UsecaseTrial) -> sa.ColumnElement[bool]:
-    return trial.outcome.in_(ADOPTED_OUTCOMES)  # type: ignore[no-any-return]
+    return trial.outcome.in_(ADOPTED_OUTCOMES)
 
 
 def _measured(trial: Any = UsecaseTrial) -> sa.ColumnElement[bool]:
