@@ -27,8 +27,8 @@ from lms.accounts.models import User
 from lms.core.text import fold
 from lms.core.vocab import DEPARTMENTS
 from lms.extensions import db
-from lms.orgs.models import Department, Organization
-from lms.tenancy import in_org, owned_by
+from lms.orgs.models import Organization
+from lms.tenancy import in_org
 from lms.usecases.models import Usecase, UsecaseTag, UsecaseTrial
 
 LIMIT = 5
@@ -84,11 +84,9 @@ class Recommendation:
 
 
 def for_person(user: User, org: Organization, limit: int = LIMIT) -> list[Recommendation]:
-    """The cases to suggest to `user` of `org`, best first (one statement for the department, one for the cases)."""
-    department = None
-    if user.department_id is not None:
-        department = db.session.scalar(
-            sa.select(Department.name).where(owned_by(Department, org), Department.id == user.department_id))
+    """The cases to suggest to `user` of `org`, best first: one statement (the signed-in person's
+    department comes loaded with them, lms.accounts.sessions)."""
+    department = user.department.name if user.department is not None and user.org_id == org.id else None
     return ranked(org, user.id, catalog_departments(department), limit)
 
 
@@ -111,14 +109,20 @@ def ranked(org: Organization, user_id: int | None, departments: tuple[str, ...],
         .group_by(adopted.usecase_id).subquery()
     )
     count = sa.func.coalesce(colleagues.c.n, 0)
-    social = sa.case((count >= COLLEAGUES_CAP, COLLEAGUES_CAP), else_=count)
     mine = aliased(UsecaseTrial)
     picked = sa.exists(in_org(sa.select(mine.id), org, mine).where(mine.usecase_id == Usecase.id, mine.user_id == user_id))
-    rows = db.session.execute(
-        sa.select(Usecase.slug, Usecase.title, Usecase.summary, Usecase.level, count, industry, department)
+    scored = (
+        sa.select(Usecase.slug, Usecase.title, Usecase.summary, Usecase.level, count.label("colleagues"),
+                  industry.label("industry"), department.label("department"))
         .outerjoin(colleagues, colleagues.c.usecase_id == Usecase.id)
         .where(Usecase.is_archived.is_(False), ~picked)
-        .order_by((industry + department + social).desc(), count.desc(), Usecase.title, Usecase.slug)
+        .subquery()
+    )
+    c = scored.c
+    social = sa.case((c.colleagues >= COLLEAGUES_CAP, COLLEAGUES_CAP), else_=c.colleagues)
+    rows = db.session.execute(
+        sa.select(c.slug, c.title, c.summary, c.level, c.colleagues, c.industry, c.department)
+        .order_by((c.industry + c.department + social).desc(), c.colleagues.desc(), c.title, c.slug)
         .limit(limit)
     ).all()
     return [Recommendation(slug, title, summary, level, int(n), ind == 2, dep == 2)
