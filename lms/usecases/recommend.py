@@ -1,6 +1,6 @@
 """Cases recommended to one employee: their company's industry, their department, colleagues' adoptions.
 
-Ranking (docs/usecase-recommendations.md), computed in one SQL statement:
+Ranking (docs/adoption-rules.md, "Use cases: recommendations"), computed in one SQL statement:
 
     score = industry + department + colleagues
     industry   = 2 when the case lists the company's industry, 1 when it lists `all`, else 0
