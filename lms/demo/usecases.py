@@ -72,10 +72,14 @@ CURRENT_WAY = {
 }
 REASON = "社内の書式が細かく決まっていて、下書きを直す手間のほうが大きかったため。"
 PROMPT = {
-    "gijiroku": "あなたは総務の担当者です。次の【会議メモ】から、決定事項・宿題（担当と期限）・次回の議題に分けて議事録を作ってください。",
-    "sagyo-tejunsho": "あなたは製造現場の教育担当です。【作業の聞き取りメモ】から、新人向けの作業手順書を番号付きで作り、危険な工程には注意を書き添えてください。",
-    "hinshitsu-data": "あなたは品質保証の担当者です。【検査結果の集計表（ダミー値）】から、不良率の推移と目立つ変化を3点にまとめ、確認すべき工程を挙げてください。",
-    "keihi-check": "あなたは経理の担当者です。【経費規程の抜粋】と【申請内容（名前は伏せたもの）】を照らし合わせ、確認が必要な点を箇条書きにしてください。",
+    "gijiroku": ("あなたは総務の担当者です。次の【会議メモ】から、決定事項・宿題（担当と期限）・"
+                 "次回の議題に分けて議事録を作ってください。"),
+    "sagyo-tejunsho": ("あなたは製造現場の教育担当です。【作業の聞き取りメモ】から、新人向けの作業手順書を"
+                       "番号付きで作り、危険な工程には注意を書き添えてください。"),
+    "hinshitsu-data": ("あなたは品質保証の担当者です。【検査結果の集計表（ダミー値）】から、不良率の推移と"
+                       "目立つ変化を3点にまとめ、確認すべき工程を挙げてください。"),
+    "keihi-check": ("あなたは経理の担当者です。【経費規程の抜粋】と【申請内容（名前は伏せたもの）】を"
+                    "照らし合わせ、確認が必要な点を箇条書きにしてください。"),
 }
 
 
@@ -89,7 +93,7 @@ def add_demo_trials(progress: Callable[[str], None] = lambda _: None, now: datet
         if org is None or case_id is None:
             continue
         people = _employees(org, department)[start:start + len(stories)]
-        for position, (person, story) in enumerate(zip(people, stories)):
+        for position, (person, story) in enumerate(zip(people, stories, strict=False)):
             if _trial(org, person.id, case_id) is not None:
                 continue
             source = None
