@@ -101,3 +101,48 @@ def test_recommendations_on_the_home_page_and_the_catalog(app: Flask, world: dic
     for filtered in ("?level=beginner", "?department=営業", "?q=シフト"):
         page = client.get(f"/o/{org.id}/cases/{filtered}").get_data(as_text=True)
         assert 'data-testid="recommended"' not in page, filtered
+
+
+def test_the_pool_ranks_exactly_as_scoring_every_case(app: Flask, create_org: Any, create_user: Any) -> None:
+    """Against a brute-force ranking of the whole catalog, with a small limit so that every band is cut short."""
+    import random
+
+    rnd = random.Random(13)
+    industries = ("retail", "construction", "all", "manufacturing")
+    departments = ("店舗", "営業", "経理", "総務")
+    files = {}
+    for n in range(40):
+        inds = sorted(set(rnd.sample(industries, rnd.randint(1, 2))))
+        deps = sorted(set(rnd.sample(departments, rnd.randint(1, 2))))
+        files[f"c{n:02d}"] = case_text(f"ケース{rnd.randint(0, 9)}{n:02d}", industries=f"[{', '.join(inds)}]",
+                                       departments=f"[{', '.join(deps)}]")
+    load_cases(**files)
+    org = create_org(name="株式会社総当たり", industry="retail")
+    store = Department(org_id=org.id, name="店舗運営部")
+    db.session.add(store)
+    db.session.commit()
+    people = [create_user(org, department_id=store.id) for _ in range(6)]
+    for person in people:
+        for slug in rnd.sample(sorted(files), 6):
+            trial(person, slug, outcome=rnd.choice([UsecaseTrial.ADOPTED, UsecaseTrial.NOT_FOR_US, None]) or None,
+                  minutes_before=60, minutes_after=30, commit=False)
+    db.session.commit()
+    cases = db.session.scalars(sa.select(Usecase).where(Usecase.is_archived.is_(False))).all()
+    trials = db.session.scalars(sa.select(UsecaseTrial)).all()
+    for person in people:
+        for limit in (1, 2, 3, 7):
+            picked = {t.usecase_id for t in trials if t.user_id == person.id}
+            adopted: dict[int, int] = {}
+            for t in trials:
+                if t.user_id != person.id and t.outcome in (UsecaseTrial.ADOPTED, UsecaseTrial.ADAPTED):
+                    adopted[t.usecase_id] = adopted.get(t.usecase_id, 0) + 1
+
+            def key(c: Usecase, adopted: dict[int, int] = adopted) -> tuple[int, int, str, str]:
+                industry = 2 if "retail" in c.industries else 1 if "all" in c.industries else 0
+                department = 2 if "店舗" in c.departments else 0
+                n = adopted.get(c.id, 0)
+                return (-(industry + department + min(n, 2)), -n, c.title, c.slug)
+
+            expected = [c.slug for c in sorted((c for c in cases if c.id not in picked), key=key)[:limit]]
+            got = [r.slug for r in recommend.ranked(org, person.id, ("店舗",), limit)]
+            assert got == expected, (person.id, limit)
