@@ -19,6 +19,7 @@ A company's department names are free text (営業部, 工事課, 店舗運営�
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -122,13 +123,13 @@ def ranked(org: Organization, user_id: int | None, departments: tuple[str, ...],
     picked = sa.exists(in_org(sa.select(mine.id), org, mine).where(mine.usecase_id == Usecase.id, mine.user_id == user_id))
     live = (Usecase.is_archived.is_(False), ~picked)
 
-    def band(*conditions: sa.ColumnElement[bool]) -> sa.Select[tuple[int]]:
+    def band(*conditions: sa.ColumnElement[bool]) -> sa.Select[Any]:
         """The first `limit` live, unpicked cases by title that meet `conditions`, walking the title index."""
         first = (sa.select(Usecase.id).where(*live, *conditions)
                  .order_by(Usecase.is_archived, Usecase.title, Usecase.slug).limit(limit).subquery())
         return sa.select(first.c.id)
 
-    bands = [band(), band(exact), band(anywhere)]
+    bands: list[sa.Select[Any]] = [band(), band(exact), band(anywhere)]
     if departments:
         bands += [band(in_department), band(in_department, exact), band(in_department, anywhere)]
     bands.append(sa.select(Usecase.id).join(colleagues, colleagues.c.usecase_id == Usecase.id).where(*live))
