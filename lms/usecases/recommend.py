@@ -18,6 +18,7 @@ A company's department names are free text (営業部, 工事課, 店舗運営�
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,14 +92,27 @@ def for_person(user: User, org: Organization, limit: int = LIMIT) -> list[Recomm
     return ranked(org, user.id, catalog_departments(department), limit)
 
 
-def _tagged(kind: str, codes: tuple[str, ...]) -> sa.ColumnElement[bool]:
-    tag = aliased(UsecaseTag)  # its own name, so it stays uncorrelated inside a query over the tags
-    return sa.exists(sa.select(tag.id).where(tag.usecase_id == Usecase.id, tag.kind == kind, tag.code.in_(codes)))
+def _tagged(kind: str, code: Any) -> sa.ColumnElement[bool]:
+    """The case has a tag of `kind` equal to `code` (a value or a bound parameter; an expanding one for a list)."""
+    tag = aliased(UsecaseTag)
+    condition = tag.code.in_(code) if isinstance(code, sa.BindParameter) and code.expanding else tag.code == code
+    return sa.exists(sa.select(tag.id).where(tag.usecase_id == Usecase.id, tag.kind == kind, condition))
 
 
 def ranked(org: Organization, user_id: int | None, departments: tuple[str, ...], limit: int = LIMIT
            ) -> list[Recommendation]:
-    """Live cases ranked for a person of `org` in `departments` (catalog codes), without those they picked.
+    """Live cases ranked for a person of `org` in `departments` (catalog codes), without those they picked."""
+    params = {"org_id": org.id, "industry": org.industry, "user_id": user_id if user_id is not None else -1}
+    if departments:
+        params["departments"] = list(departments)
+    rows = db.session.execute(_statement(bool(departments), limit), params).all()
+    return [Recommendation(slug, title, summary, level, int(n), ind == 2, dep == 2)
+            for slug, title, summary, level, n, ind, dep in rows]
+
+
+@functools.lru_cache(maxsize=16)
+def _statement(with_department: bool, limit: int) -> sa.Select[Any]:
+    """The ranking statement, built once per process with bound parameters (it runs on every home page).
 
     One statement that scores a small pool instead of the whole catalog (10,000 cases
     for a provider's spreadsheet): every case colleagues adopted, and the first `limit`
@@ -107,16 +121,17 @@ def ranked(org: Organization, user_id: int | None, departments: tuple[str, ...],
     `limit` cases of its own band rank at least as high and come first by title: it
     could never make the list. The bands walk the (is_archived, title) index.
     """
-    exact = _tagged(UsecaseTag.INDUSTRY, (org.industry,))
-    anywhere = _tagged(UsecaseTag.INDUSTRY, ("all",))
-    in_department = _tagged(UsecaseTag.DEPARTMENT, departments)
+    org = sa.bindparam("org_id", type_=sa.Integer)
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
+    exact = _tagged(UsecaseTag.INDUSTRY, sa.bindparam("industry", type_=sa.String))
+    anywhere = _tagged(UsecaseTag.INDUSTRY, "all")
+    in_department = _tagged(UsecaseTag.DEPARTMENT, sa.bindparam("departments", expanding=True))
     industry = sa.case((exact, 2), (anywhere, 1), else_=0)
-    department = sa.case((in_department, 2), else_=0) if departments else sa.literal(0)
+    department = sa.case((in_department, 2), else_=0) if with_department else sa.literal(0)
     adopted = aliased(UsecaseTrial)
     colleagues = (
         in_org(sa.select(adopted.usecase_id, sa.func.count(adopted.id).label("n")), org, adopted)
-        .where(adopted.outcome.in_((UsecaseTrial.ADOPTED, UsecaseTrial.ADAPTED)),
-               adopted.user_id != (user_id if user_id is not None else -1))
+        .where(adopted.outcome.in_((UsecaseTrial.ADOPTED, UsecaseTrial.ADAPTED)), adopted.user_id != user_id)
         .group_by(adopted.usecase_id).subquery()
     )
     mine = aliased(UsecaseTrial)
@@ -130,7 +145,7 @@ def ranked(org: Organization, user_id: int | None, departments: tuple[str, ...],
         return sa.select(first.c.id)
 
     bands: list[sa.Select[Any]] = [band(), band(exact), band(anywhere)]
-    if departments:
+    if with_department:
         bands += [band(in_department), band(in_department, exact), band(in_department, anywhere)]
     bands.append(sa.select(Usecase.id).join(colleagues, colleagues.c.usecase_id == Usecase.id).where(*live))
     pool = sa.union(*bands).subquery()
@@ -144,10 +159,8 @@ def ranked(org: Organization, user_id: int | None, departments: tuple[str, ...],
     )
     c = scored.c
     social = sa.case((c.colleagues >= COLLEAGUES_CAP, COLLEAGUES_CAP), else_=c.colleagues)
-    rows = db.session.execute(
+    return (
         sa.select(c.slug, c.title, c.summary, c.level, c.colleagues, c.industry, c.department)
         .order_by((c.industry + c.department + social).desc(), c.colleagues.desc(), c.title, c.slug)
         .limit(limit)
-    ).all()
-    return [Recommendation(slug, title, summary, level, int(n), ind == 2, dep == 2)
-            for slug, title, summary, level, n, ind, dep in rows]
+    )
