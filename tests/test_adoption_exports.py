@@ -80,7 +80,7 @@ def test_the_workbook_has_every_table_as_a_japanese_sheet(client: Any, company: 
     client.login(company["executive"].email)
     book = workbook(client, company["org"].id)
     assert book.sheetnames == ["概要", "部署", "週次", "月別の削減時間", "業務", "ツール", "妨げ", "コホート", "プロンプト演習",
-                               "投資対効果", "全国調査との比較"]
+                               "ユースケース別（部署）", "ユースケース", "投資対効果", "全国調査との比較"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2", sheet.title
         assert all(cell.font.bold for cell in sheet[1] if cell.value is not None), sheet.title

@@ -84,8 +84,10 @@ def world(app: Any) -> dict[str, Any]:
         },
         _email(org, Role.EXECUTIVE): {"adoption-dashboard": f"{o}/adoption/"},
         _email(org, Role.ORG_ADMIN): {"roster": f"{o}/members/", "roster-import": f"{o}/members/import",
-                                      "cohorts-with-ai-model-settings": f"{o}/cohorts/"},
-        "admin@provider.example": {"audit-log": "/admin/audit", "companies": "/admin/", "outbox": "/admin/mail"},
+                                      "cohorts-with-ai-model-settings": f"{o}/cohorts/",
+                                      "ai-champions": f"{o}/adoption/champions"},
+        "admin@provider.example": {"audit-log": "/admin/audit", "companies": "/admin/", "outbox": "/admin/mail",
+                                   "provider-usecases": "/admin/usecases"},
     }
     return {"org": org, "cohort": cohort, "pages": pages}
 

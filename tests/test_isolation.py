@@ -94,6 +94,16 @@ def world(app: Flask, create_org: Any, create_user: Any, sync_course: Any) -> di
     from tests.usecaseworld import PLAIN, load_cases
 
     load_cases(shift_shitagaki=PLAIN)
+    from lms.usecases.models import UsecaseTrial
+    from tests.trialfactory import trial
+
+    # Workshop trials in both companies (a named share picked up by a colleague), so the dashboard's use-case
+    # section, the champions page and the recommendations have another company's rows to leak.
+    for company in (a, b):
+        shared = trial(company.org_admin, "shift-shitagaki", outcome=UsecaseTrial.ADAPTED, minutes_before=90,
+                       minutes_after=30, share=UsecaseTrial.NAMED)
+        trial(company.employee, "shift-shitagaki", outcome=UsecaseTrial.ADOPTED, minutes_before=60, minutes_after=20,
+              shared_from=shared)
     trainer = create_user(None, roles=(Role.TRAINER,), email="trainer@provider.example")
     db.session.add(TrainerAssignment(org_id=a.org.id, trainer_id=trainer.id))
     db.session.commit()

@@ -117,10 +117,11 @@ def test_a_lesson_of_a_later_week_stays_locked_within_the_same_budget(client: An
     assert count(LessonProgress) == 0
 
 
-def test_the_course_page_takes_three_statements_and_the_employee_home_eight(client: Any, school: dict[str, Any]) -> None:
+def test_the_course_page_takes_three_statements_and_the_employee_home_nine(client: Any, school: dict[str, Any]) -> None:
     """Course page: the person; the course with whether they completed it; its outline with their progress.
-    Home of a person in one cohort: the person; the cohort with its courses; its modules; their lessons with
-    what is done; the courses; the course cards' counts; the completions; the open use-case trials."""
+    Home of a person in one cohort: the person (with their department); the cohort with its courses; its
+    modules; their lessons with what is done; the courses; the course cards' counts; the completions; the
+    open use-case trials; the use cases recommended to them."""
     client.login("member@minato.example")
     client.get(school["url"])  # started
     org_id = school["org"].id
@@ -133,6 +134,6 @@ def test_the_course_page_takes_three_statements_and_the_employee_home_eight(clie
 
     with counted() as home:
         page = client.get(f"/o/{org_id}/").get_data(as_text=True)
-    assert len(home.statements) <= 8, "\n\n".join(home.statements)
+    assert len(home.statements) <= 9, "\n\n".join(home.statements)
     assert home.commits == 0
     assert re.search(r'href="/o/\d+/learn/kiso/week2/yomu"', page)  # this week's lesson, linked

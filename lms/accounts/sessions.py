@@ -52,15 +52,15 @@ def _user_statement() -> sa.Select[User]:
         sa.select(User)
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.key_hash == sa.bindparam("key_hash"), User.is_active.is_(True))
-        .options(joinedload(User.role_rows), joinedload(User.org))
+        .options(joinedload(User.role_rows), joinedload(User.org), joinedload(User.department))
     )
 
 
 def load_user(raw: str) -> User | None:
     """The active person whose session `raw` names, or None once that session has ended.
 
-    One statement for every request: the session row, the person, their roles and their company
-    (so the company pages find it in the identity map instead of asking again).
+    One statement for every request: the session row, the person, their roles, their company and
+    their department (so the company pages and the home's recommendations need not ask again).
     """
     user = db.session.execute(_user_statement(), {"key_hash": _hash(raw)}).unique().scalar_one_or_none()
     if user is not None:

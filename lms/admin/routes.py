@@ -23,6 +23,7 @@ from lms.orgs.models import Organization
 from lms.security import require_role
 from lms.transaction import commit
 from lms.tenancy import owned_by
+from lms.usecases import stats as usecase_stats
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 PAGE_SIZE = 50
@@ -149,6 +150,13 @@ def audit() -> ResponseReturnValue:
         "admin/audit.html", events=events[:PAGE_SIZE], has_next=len(events) > PAGE_SIZE, page=page,
         orgs=service.organizations_by_id(), org_id=org_id,
     )
+
+
+@bp.get("/usecases")
+@require_role(Role.ADMIN)
+def usecases() -> ResponseReturnValue:
+    """The most adopted use cases across client companies: aggregates only, never a company or a person."""
+    return render_template("admin/usecases.html", rows=usecase_stats.provider_top_cases())
 
 
 @bp.get("/mail")

@@ -22,6 +22,7 @@ from lms.exercises import queries as exercise_queries
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
 from lms.tenancy import owned_by
+from lms.usecases import stats as usecase_stats
 
 CHART_WEEKS = rules.CHART_WEEKS
 RECENT_WEEKS = 4  # "where AI is used", minutes saved: the last four complete weeks
@@ -84,6 +85,8 @@ class Dashboard:
     cohorts: list[CohortRow] = field(default_factory=list)
     survey: list[tuple[rules.Stage, float | None]] = field(default_factory=list)
     practice: list[PracticeRow] = field(default_factory=list)  # per department, then the whole company
+    # Adoption by use case, from workshop trials (measured minutes only); see lms.usecases.stats.
+    usecases: usecase_stats.CompanyUsecases | None = None
 
 
 def build(org: Organization, now: datetime | None = None) -> Dashboard:
@@ -166,6 +169,7 @@ def build(org: Organization, now: datetime | None = None) -> Dashboard:
         barriers=_shares(org.id, recent, answered_weeks, "barrier", responses, t, barrier_label),
         monthly_hours=monthly_hours, costs=costs, training_return=ret,
         cohorts=_cohort_rows(org.id, now, t), survey=_survey_rows(), practice=_practice_rows(org, names, t),
+        usecases=usecase_stats.company_usecases(org, t, names),
     )
 
 

@@ -156,6 +156,35 @@ def _practice(b: Dashboard) -> Table:
     return Table(header, rows, [TEXT, COUNT, COUNT, PCT, COUNT, COUNT])
 
 
+def _usecase_departments(b: Dashboard) -> Table:
+    """Use cases tried and adopted per department (the trial's department when picked); counts only."""
+    header = [_("Department"), _("People who tried a case"), _("Cases tried"), _("People who adopted a case"),
+              _("Cases adopted"), _("Measured hours saved per month")]
+    u = b.usecases
+    rows: list[list[Any]] = []
+    if u is not None and u.has_data:
+        rows = [[d.name or _("No department"), d.people, d.cases_tried, d.adopters, d.cases_adopted, d.hours_month]
+                for d in u.departments]
+        c = u.company
+        rows.append([_("Whole company"), c.people, c.cases_tried, c.adopters, c.cases_adopted, c.hours_month])
+    return Table(header, rows, [TEXT, COUNT, COUNT, COUNT, COUNT, HOURS])
+
+
+def _usecases(b: Dashboard) -> Table:
+    """The top cases; the cases tried by fewer people than the threshold are one merged row."""
+    header = [_("Use case"), _("People who tried it"), _("People who adopted it"), _("Departments that adopted it"),
+              _("Measured hours saved per month")]
+    u = b.usecases
+    rows: list[list[Any]] = []
+    if u is not None:
+        rows = [[c.title, c.people, c.adopters, c.departments, c.hours_month] for c in u.cases]
+        if u.other is not None:
+            o = u.other
+            rows.append([_("Other cases (each tried by fewer than %(n)d people)", n=u.min_group), o.people,
+                         o.adopters, o.departments, o.hours_month])
+    return Table(header, rows, [TEXT, COUNT, COUNT, COUNT, HOURS])
+
+
 def _return(b: Dashboard) -> Table:
     r, c = b.training_return, b.costs
     rows: list[list[Any]] = [
@@ -193,6 +222,8 @@ TABLES: dict[str, Callable[[Dashboard], Table]] = {
     "barriers": lambda b: _shares(b.barriers, _("What got in the way")),
     "cohorts": _cohorts,
     "practice": _practice,
+    "usecase_departments": _usecase_departments,
+    "usecases": _usecases,
     "return": _return,
     "survey": _survey,
 }
@@ -203,7 +234,8 @@ def sheet_names() -> dict[str, str]:
     return {
         "summary": _("Summary"), "departments": _("Departments"), "weekly": _("Weekly"), "months": _("Monthly hours"),
         "tasks": _("Tasks"), "tools": _("Tools"), "barriers": _("Obstacles"), "cohorts": _("Cohorts"),
-        "practice": _("Prompt practice"), "return": _("Return"), "survey": _("Survey comparison"),
+        "practice": _("Prompt practice"), "usecase_departments": _("Use cases by department"),
+        "usecases": _("Use cases"), "return": _("Return"), "survey": _("Survey comparison"),
     }
 
 

@@ -18,6 +18,7 @@ from lms.extensions import db
 from lms.security import require_org_role
 from lms.tenancy import current_org, get_in_org_or_404, org_blueprint
 from lms.transaction import commit
+from lms.usecases import stats as usecase_stats
 
 checkin_bp = org_blueprint("adoption_checkin", __name__, "/checkin")
 bp = org_blueprint("adoption", __name__, "/adoption")
@@ -163,6 +164,15 @@ def export(name: str, fmt: str) -> ResponseReturnValue:
 def workbook() -> ResponseReturnValue:
     """Every table of the dashboard in one Excel workbook, a sheet each."""
     return exports.workbook(dashboard.build(current_org()))
+
+
+@bp.get("/champions")
+@require_org_role(Role.ORG_ADMIN)
+def champions() -> ResponseReturnValue:
+    """AI champions: the company's own admins see who chose to be named on prompts colleagues adopted."""
+    if current_user.org_id != current_org().id:
+        abort(404)  # provider staff see aggregates only, never a person of a client company
+    return render_template("adoption/champions.html", champions=usecase_stats.champions(current_org()))
 
 
 # --- trainers ----------------------------------------------------------------------------------

@@ -174,5 +174,8 @@ def create_demo(progress: Callable[[str], None] = lambda _: None) -> list[str]:
     from lms.demo.practice import add_demo_practice
 
     add_demo_practice(progress)
+    from lms.demo.usecases import add_demo_trials
+
+    add_demo_trials(progress)
     progress("demo ready")
     return lines

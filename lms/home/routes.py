@@ -17,6 +17,7 @@ from lms.members import queries
 from lms.orgs.models import Organization
 from lms.security import require_org_role, require_role
 from lms.tenancy import current_org, current_org_roles, org_blueprint, owned_by, scoped
+from lms.usecases import recommend
 
 bp = Blueprint("home", __name__, template_folder="templates")
 org_bp = org_blueprint("org_home", __name__)
@@ -68,7 +69,8 @@ def learner() -> ResponseReturnValue:
     cohorts = cohort_queries.my_cohorts(user)
     taught = {c.course_id for view in cohorts for c in view.cohort.courses}  # what cohort_course_ids would ask for
     cards = course_cards(user, visible_courses(current_org(), current_org_roles(), user, taught))
-    return render_template("home/learner.html", org=current_org(), cards=cards, cohorts=cohorts)
+    return render_template("home/learner.html", org=current_org(), cards=cards, cohorts=cohorts,
+                           recommended=recommend.for_person(user, current_org()))
 
 
 @org_bp.get("/executive")

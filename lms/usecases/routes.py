@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from lms.accounts.roles import Role
 from lms.core.vocab import DATA_CLASSES, DEPARTMENTS, INDUSTRIES, USECASE_LEVELS, USECASE_TASK_TYPES, USECASE_TOOLS
 from lms.security import require_org_role
 from lms.tenancy import current_org, org_blueprint
-from lms.usecases import queries
+from lms.usecases import queries, recommend
 from lms.usecases.trial_routes import case_context
 
 bp = org_blueprint("usecases", __name__, "/cases")
@@ -30,10 +31,13 @@ def index() -> ResponseReturnValue:
     filters = queries.Filters.from_args(request.args.to_dict())
     number = request.args.get("page", "1")
     listing = queries.live_cases(filters, org.industry, int(number) if number.isdigit() and len(number) < 6 else 1)
+    # Suggestions on the plain first page only: not beside a filtered or searched list, not for provider staff.
+    plain_first_page = listing.page == 1 and not filters.active() and not request.args.get("q")
     return render_template(
         "usecases/index.html", listing=listing, cases=listing.cases, filters=filters,
         dept_options=[(d, d) for d in DEPARTMENTS], labels=LABELS,
         company_industry=org.industry,
+        recommended=recommend.for_person(current_user, org) if plain_first_page and current_user.org_id == org.id else [],
     )
 
 
