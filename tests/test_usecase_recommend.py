@@ -93,7 +93,8 @@ def test_recommendations_on_the_home_page_and_the_catalog(app: Flask, world: dic
     home = client.get(f"/o/{org.id}/").get_data(as_text=True)
     assert 'data-testid="recommended"' in home
     assert "シフト表の下書きを作る" in home and "同僚3人が定着" in home
-    assert "在庫表を整える" not in home
+    recommended = home.split('data-testid="recommended"', 1)[1].split("</section>", 1)[0]
+    assert "在庫表を整える" not in recommended  # picked already (the home lists it as due for a report instead)
     names = [c.display_name for c in world["colleagues"]]
     assert not any(name in home for name in names)
     catalog = client.get(f"/o/{org.id}/cases/").get_data(as_text=True)
