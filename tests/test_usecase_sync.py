@@ -165,3 +165,36 @@ def test_files_never_touch_cases_of_the_spreadsheet_catalog(app: Flask, tmp_path
     clash = run(app, "usecases", "sync", str(folder), *no_links(tmp_path))
     assert clash.exit_code == 1
     assert "usecases/nyukin-old.md:1: id 'nyukin-old' belongs to case nyukin of the other catalog" in clash.output
+
+
+def test_old_ids_are_alias_rows_and_one_indexed_query_finds_the_case(app: Flask, tmp_path: Path) -> None:
+    from lms.usecases.queries import case_by_id
+
+    folder = write_cases(tmp_path, shift_table=PLAIN.replace("title:", "aliases: [shift-shitagaki, " + "o" * 64 + "]\ntitle:"))
+    assert run(app, "usecases", "sync", str(folder), *no_links(tmp_path)).exit_code == 0
+    renamed = case("shift-table")
+
+    def aliases() -> set[str]:
+        return set(db.session.scalars(sa.select(UsecaseTag.code).where(
+            UsecaseTag.usecase_id == renamed.id, UsecaseTag.kind == UsecaseTag.ALIAS)))
+
+    assert aliases() == {"shift-shitagaki", "o" * 64}  # an old id of 64 characters fits the code column
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        statements.append(statement)
+
+    connection = db.session.connection()
+    sa.event.listen(connection, "before_cursor_execute", record)
+    try:
+        assert case_by_id("shift-shitagaki") == (renamed, True)
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", record)
+    # The id misses, then one query joins the alias rows (no scan of every case in Python).
+    assert len(statements) == 2 and "usecase_tags" in statements[1]
+    # An alias dropped from the file drops its row: the old id no longer finds the case.
+    write_cases(tmp_path, shift_table=PLAIN.replace("title:", "aliases: [shift-shitagaki]\ntitle:"))
+    assert run(app, "usecases", "sync", str(folder), *no_links(tmp_path)).exit_code == 0
+    assert aliases() == {"shift-shitagaki"}
+    assert case_by_id("o" * 64) == (None, False)
+    assert case_by_id("shift-table") == (renamed, False)

@@ -73,14 +73,19 @@ def live_cases(filters: Filters, company_industry: str | None, page: int = 1) ->
 
 
 def case_by_id(case_id: str) -> tuple[Usecase | None, bool]:
-    """The live case of `case_id`, or of a case that lists it as an old id; (case, found by alias)."""
-    usecase = db.session.scalar(sa.select(Usecase).where(Usecase.slug == case_id, Usecase.is_archived.is_(False)))
+    """The live case of `case_id`, or of a case that lists it as an old id; (case, found by alias).
+
+    Both are indexed lookups: the id is unique, and old ids are `alias` rows of usecase_tags (kind, code).
+    """
+    live = Usecase.is_archived.is_(False)
+    usecase = db.session.scalar(sa.select(Usecase).where(Usecase.slug == case_id, live))
     if usecase is not None:
         return usecase, False
-    for candidate in db.session.scalars(sa.select(Usecase).where(Usecase.is_archived.is_(False))):
-        if case_id in (candidate.aliases or []):
-            return candidate, True
-    return None, False
+    usecase = db.session.scalar(
+        sa.select(Usecase).join(UsecaseTag, UsecaseTag.usecase_id == Usecase.id)
+        .where(UsecaseTag.kind == UsecaseTag.ALIAS, UsecaseTag.code == case_id, live).order_by(Usecase.id).limit(1)
+    )
+    return usecase, usecase is not None
 
 
 @dataclass(frozen=True)
