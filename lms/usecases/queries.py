@@ -88,6 +88,15 @@ def case_by_id(case_id: str) -> tuple[Usecase | None, bool]:
     return usecase, usecase is not None
 
 
+def live_ids(origin: str | None = None) -> frozenset[str]:
+    """Ids and old ids of the live cases (of `origin` only, when given): what a lesson or an exercise may link to."""
+    live = [Usecase.is_archived.is_(False)] + ([Usecase.origin == origin] if origin else [])
+    ids = db.session.scalars(sa.select(Usecase.slug).where(*live))
+    old = db.session.scalars(sa.select(UsecaseTag.code).join(Usecase, UsecaseTag.usecase_id == Usecase.id)
+                             .where(UsecaseTag.kind == UsecaseTag.ALIAS, *live))
+    return frozenset([*ids, *old])
+
+
 @dataclass(frozen=True)
 class LessonLink:
     course_slug: str

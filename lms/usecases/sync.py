@@ -17,10 +17,11 @@ from lms.courses.source import CourseSource
 from lms.courses.sync import CHECKED, CREATED, UNCHANGED, UPDATED, Author
 from lms.extensions import db
 from lms.usecases.models import Usecase, UsecaseRevision, UsecaseTag
-from lms.usecases.source import UsecaseSource, load_usecases
+from lms.usecases.queries import live_ids
+from lms.usecases.source import UsecaseSource, folder_ids, load_usecases
 
 __all__ = ["ARCHIVED", "CHECKED", "CREATED", "UNCHANGED", "UPDATED", "FolderSync", "UsecaseReport", "claimed_elsewhere",
-           "lesson_refs_of", "sync_folder", "sync_usecases", "tags_of"]
+           "linkable_ids", "lesson_refs_of", "sync_folder", "sync_usecases", "tags_of"]
 
 ARCHIVED = "archived"
 
@@ -48,16 +49,36 @@ def lesson_refs_of(courses: list[CourseSource]) -> frozenset[str]:
 
 def sync_folder(
     folder: Path, *, check: bool, author: Author, lesson_refs: frozenset[str] | None,
-    exercise_slugs: frozenset[str] | None,
+    exercise_slugs: frozenset[str] | None, parsed: tuple[list[UsecaseSource], list[SourceError]] | None = None,
 ) -> FolderSync:
-    """Validate `folder` and, unless `check`, make the database match it when it has no error. Flushes only."""
-    sources, errors = load_usecases(folder, lesson_refs=lesson_refs, exercise_slugs=exercise_slugs)
+    """Validate `folder` and, unless `check`, make the database match it when it has no error. Flushes only.
+
+    `parsed`: the folder's `parse_usecases` result when the caller already read it (see `linkable_ids`).
+    """
+    sources, errors = load_usecases(folder, lesson_refs=lesson_refs, exercise_slugs=exercise_slugs, parsed=parsed)
     errors = sorted([*errors, *claimed_elsewhere(sources, Usecase.FILE)], key=lambda e: (e.path, e.line))
     if check:
         return FolderSync(errors, [UsecaseReport(s.id, CHECKED) for s in sources])
     if errors:
         return FolderSync(errors, [])
     return FolderSync([], sync_usecases(sources, author=author))
+
+
+def linkable_ids(folder: Path | None, sources: list[UsecaseSource]) -> frozenset[str] | None:
+    """The case ids a lesson's or an exercise's `usecases:` may name when `folder` is synced in the same run.
+
+    The folder's cases (ids and old ids, `sources` being its parsed cases) and
+    the live cases of the provider's spreadsheet catalog. None without a
+    folder: the cases are then not known and links to them are not checked.
+    """
+    if folder is None:
+        return None
+    try:
+        imported = live_ids(Usecase.IMPORT)
+    except sa.exc.SQLAlchemyError:  # no database yet (a --check before the first `flask db upgrade`): no imported cases
+        db.session.rollback()
+        imported = frozenset()
+    return folder_ids(folder, sources) | imported
 
 
 def claimed_elsewhere(sources: list[UsecaseSource], origin: str) -> list[SourceError]:
