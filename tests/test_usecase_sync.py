@@ -198,3 +198,41 @@ def test_old_ids_are_alias_rows_and_one_indexed_query_finds_the_case(app: Flask,
     assert aliases() == {"shift-shitagaki"}
     assert case_by_id("o" * 64) == (None, False)
     assert case_by_id("shift-table") == (renamed, False)
+
+
+def test_the_issues_bad_case_files_each_name_path_line_and_load_nothing(app: Flask, tmp_path: Path) -> None:
+    # The issue's bad input for case files, through the command trainers run: an unknown industry, a figure
+    # marked cited without a source, a duplicate id (a second file claiming the id as an old id), a broken
+    # link to a lesson and to an exercise. Each one alone fails the whole folder.
+    exercises = tmp_path / "exercises"
+    exercises.mkdir()
+    (exercises / "kouri-shift.md").write_text("x", encoding="utf-8")  # only the slug matters for a link
+    course = write_course(tmp_path / "courses")
+    links = ["--courses", str(course.parent), "--exercises", str(exercises)]
+    good = PLAIN.replace("checkin_task: data\n", "checkin_task: data\nlessons: [kiso/hajimeni/towa]\n"
+                                                 "exercises: [kouri-shift]\n")
+    bad = {
+        "industries: [retail, food_service, accommodation, healthcare_welfare]": (
+            "industries: [retail, farming]", "usecases/shift-shitagaki.md:4: unknown industries code 'farming'"),
+        "time_saved: {minutes: 60, basis: example}": (
+            "time_saved: {minutes: 60, basis: cited}", "usecases/shift-shitagaki.md:17: basis: cited needs source:"),
+        "lessons: [kiso/hajimeni/towa]": (
+            "lessons: [kiso/hajimeni/nai]", "usecases/shift-shitagaki.md:19: unknown lesson 'kiso/hajimeni/nai'"),
+        "exercises: [kouri-shift]": (
+            "exercises: [kouri-nai]", "usecases/shift-shitagaki.md:20: unknown exercise 'kouri-nai'"),
+    }
+    for old, (new, expected) in bad.items():
+        assert old in good
+        folder = write_cases(tmp_path, shift_shitagaki=good.replace(old, new), nyukin=case_text("入金と請求を照合する"))
+        result = run(app, "usecases", "sync", str(folder), *links)
+        assert result.exit_code == 1 and expected in result.output, (expected, result.output)
+        assert "none was loaded" in result.output and db.session.scalar(sa.select(sa.func.count()).select_from(Usecase)) == 0
+    folder = write_cases(tmp_path, shift_shitagaki=good,
+                         nyukin=case_text("入金と請求を照合する", extra="aliases: [shift-shitagaki]\n"))
+    result = run(app, "usecases", "sync", str(folder), *links)
+    assert result.exit_code == 1, result.output
+    assert ("usecases/nyukin.md:19: alias 'shift-shitagaki' is the id of usecases/shift-shitagaki.md: an alias must "
+            "not be a live case's id") in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Usecase)) == 0
+    folder = write_cases(tmp_path, shift_shitagaki=good, nyukin=case_text("入金と請求を照合する"))
+    assert run(app, "usecases", "sync", str(folder), *links).exit_code == 0  # the control: all fixed, both load
