@@ -136,3 +136,16 @@ def test_the_browser_editor_refuses_an_unknown_case_like_sync(
     response = client.submit(f"/authoring/lessons/{lesson.id}/edit", {"raw": raw.replace(", shift-nai", "")})
     assert response.status_code == 302
     assert count(LessonRevision) == before + 1
+
+
+def test_every_shipped_lesson_and_exercise_names_a_shipped_case() -> None:
+    from lms.courses.sync import SyncReport, load_sources
+    from lms.exercises.source import load_exercises
+    from lms.usecases.source import folder_ids, parse_usecases
+
+    root = Path(__file__).resolve().parents[1]
+    ids = folder_ids(root / "usecases", parse_usecases(root / "usecases")[0])
+    _, errors = load_exercises(root / "exercises", usecase_ids=ids)
+    assert [str(e) for e in errors] == []
+    failed = [r for r in load_sources([root / "courses"], usecase_ids=ids) if isinstance(r, SyncReport)]
+    assert [str(e) for r in failed for e in r.errors] == []
