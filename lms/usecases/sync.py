@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator, cast
 
 import sqlalchemy as sa
+
 from lms.content.markdown import render_cached
 from lms.core.clock import utcnow
 from lms.core.frontmatter import N_, SourceError
