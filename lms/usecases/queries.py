@@ -75,17 +75,20 @@ def live_cases(filters: Filters, company_industry: str | None, page: int = 1) ->
 def case_by_id(case_id: str) -> tuple[Usecase | None, bool]:
     """The live case of `case_id`, or of a case that lists it as an old id; (case, found by alias).
 
-    Both are indexed lookups: the id is unique, and old ids are `alias` rows of usecase_tags (kind, code).
+    One query, indexed on both databases: the unique id UNION ALL the `alias`
+    rows of usecase_tags (kind, code); the id wins over an old id.
     """
     live = Usecase.is_archived.is_(False)
-    usecase = db.session.scalar(sa.select(Usecase).where(Usecase.slug == case_id, live))
-    if usecase is not None:
-        return usecase, False
-    usecase = db.session.scalar(
-        sa.select(Usecase).join(UsecaseTag, UsecaseTag.usecase_id == Usecase.id)
-        .where(UsecaseTag.kind == UsecaseTag.ALIAS, UsecaseTag.code == case_id, live).order_by(Usecase.id).limit(1)
-    )
-    return usecase, usecase is not None
+    found = sa.union_all(
+        sa.select(Usecase.id, sa.literal(0).label("by_alias")).where(Usecase.slug == case_id, live),
+        sa.select(Usecase.id, sa.literal(1).label("by_alias")).join(UsecaseTag, UsecaseTag.usecase_id == Usecase.id)
+        .where(UsecaseTag.kind == UsecaseTag.ALIAS, UsecaseTag.code == case_id, live),
+    ).subquery()
+    row = db.session.execute(
+        sa.select(Usecase, found.c.by_alias).join(found, Usecase.id == found.c.id)
+        .order_by(found.c.by_alias, Usecase.id).limit(1)
+    ).first()
+    return (row[0], bool(row[1])) if row is not None else (None, False)
 
 
 def live_ids(origin: str | None = None) -> frozenset[str]:
