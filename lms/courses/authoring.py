@@ -10,6 +10,7 @@ from lms.courses.source import LessonSource, parse_lesson_text
 from lms.courses.sync import Author, add_revision, apply_lesson_metadata
 from lms.exercises.sync import current_slugs
 from lms.extensions import db
+from lms.usecases.queries import live_ids
 
 
 def lesson_path(lesson: Lesson) -> str:
@@ -17,11 +18,11 @@ def lesson_path(lesson: Lesson) -> str:
 
 
 def parse_edit(lesson: Lesson, raw: str) -> LessonSource:
-    """Validate edited text exactly as sync would. :raise CourseSourceError:"""
+    """Validate edited text exactly as sync would (links to exercises and cases of the catalog). :raise CourseSourceError:"""
     assets = frozenset(db.session.scalars(sa.select(CourseAsset.path).where(CourseAsset.course_id == lesson.course_id)))
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     return parse_lesson_text(text, path=lesson_path(lesson), slug=lesson.slug, position=lesson.position, asset_paths=assets,
-                             exercise_slugs=current_slugs())
+                             exercise_slugs=current_slugs(), usecase_ids=live_ids())
 
 
 def _write(lesson: Lesson, source: LessonSource, actor: User, origin: str) -> LessonRevision | None:

@@ -31,12 +31,19 @@ def register(app: Flask) -> None:
         from lms.exercises.cli import default_folder, sync_and_report
         from lms.extensions import db
         from lms.usecases import cli as usecase_cli
-        from lms.usecases.sync import lesson_refs_of
+        from lms.usecases.source import parse_usecases
+        from lms.usecases.sync import lesson_refs_of, linkable_ids
 
-        # Exercises first: a lesson of kind exercise must name one that exists.
-        exercise_slugs, exercises_failed = sync_and_report(exercise_folder or default_folder(), check=check)
         roots = list(paths) or [Path("courses")]
-        loaded = sync.load_sources(roots, exercise_slugs=exercise_slugs)
+        # The case files are read first (written last): the exercises' and lessons' usecases: must name one of
+        # them. Without a case folder (one course folder synced alone) those links are not checked.
+        usecase_folder = usecase_folder or usecase_cli.beside(roots)
+        parsed = parse_usecases(usecase_folder) if usecase_folder is not None else None
+        usecase_ids = linkable_ids(usecase_folder, parsed[0]) if parsed is not None else None
+        # Exercises first: a lesson of kind exercise must name one that exists.
+        exercise_slugs, exercises_failed = sync_and_report(exercise_folder or default_folder(), check=check,
+                                                           usecase_ids=usecase_ids)
+        loaded = sync.load_sources(roots, exercise_slugs=exercise_slugs, usecase_ids=usecase_ids)
         failed = [r for r in loaded if isinstance(r, sync.SyncReport)]
         sources = [s for s in loaded if isinstance(s, CourseSource)]
         for report in failed:
@@ -62,10 +69,10 @@ def register(app: Flask) -> None:
         # Use cases last: they link to lessons and exercises of this same run. With a course in error they
         # are checked against the courses that did load, so a case linking into the broken one fails too.
         usecases_failed = False
-        usecase_folder = usecase_folder or usecase_cli.beside(roots)
         if usecase_folder is not None:
             usecases_failed = usecase_cli.sync_and_report(
-                usecase_folder, check=check, lesson_refs=lesson_refs_of(sources), exercise_slugs=exercise_slugs)
+                usecase_folder, check=check, lesson_refs=lesson_refs_of(sources), exercise_slugs=exercise_slugs,
+                parsed=parsed)
         if failed:
             click.echo(f"{len(failed)} course(s) have errors and were not loaded", err=True)
             raise SystemExit(1)

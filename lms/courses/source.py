@@ -37,6 +37,7 @@ from lms.core.frontmatter import (  # shared with the exercise parser; old priva
     whole_number as _whole_number,
 )
 from lms.core.vocab import INDUSTRY_CODES
+from lms.usecases.source import UNKNOWN_USECASE
 
 LESSON_KINDS = ("reading", "quiz", "exercise", "workshop")
 LEVELS = ("beginner", "intermediate", "advanced")
@@ -278,7 +279,8 @@ def score(questions: Sequence[QuizQuestion], answers: Mapping[int, set[int]]) ->
 
 
 def _lesson_from_text(
-    text: str, *, path: str, slug: str, position: int, asset_paths: frozenset[str], exercise_slugs: frozenset[str] | None
+    text: str, *, path: str, slug: str, position: int, asset_paths: frozenset[str], exercise_slugs: frozenset[str] | None,
+    usecase_ids: frozenset[str] | None = None,
 ) -> tuple[LessonSource | None, _Document]:
     doc = _parse_document(text, path, _LESSON_SCHEMA, ("title",))
     quizzes = _check_body(doc, asset_paths)
@@ -303,6 +305,10 @@ def _lesson_from_text(
     if exercise is not None and exercise_slugs is not None and exercise not in exercise_slugs:
         doc.error(doc.line_of("exercise"), N_("unknown exercise %(value)s: no exercise with that slug exists"),
                   value=repr(exercise))
+    if usecase_ids is not None:
+        for case_id in values.get("usecases", ()):
+            if case_id not in usecase_ids:
+                doc.error(doc.line_of("usecases"), UNKNOWN_USECASE, value=repr(case_id))
     if slug in values.get("aliases", ()):
         doc.error(doc.line_of("aliases"), N_("alias %(value)s is the lesson's own slug: remove it"), value=repr(slug))
     if doc.errors or kind is None:
@@ -318,16 +324,21 @@ def _lesson_from_text(
 
 
 def parse_lesson_text(
-    text: str, *, path: str, slug: str, position: int, asset_paths: frozenset[str], exercise_slugs: frozenset[str] | None = None
+    text: str, *, path: str, slug: str, position: int, asset_paths: frozenset[str], exercise_slugs: frozenset[str] | None = None,
+    usecase_ids: frozenset[str] | None = None,
 ) -> LessonSource:
-    """Validate a lesson edited in the browser exactly as sync would; raises CourseSourceError."""
+    """Validate a lesson edited in the browser exactly as sync would; raises CourseSourceError.
+
+    `exercise_slugs` and `usecase_ids` are what the lesson may link to; None: not known, not checked.
+    """
     if _SURROGATE_RE.search(text):
         raise CourseSourceError([SourceError(path, 1, N_("text contains an invalid character (a lone surrogate)"))])
     refused = refused_characters(_normalise(text), path)
     if refused:
         raise CourseSourceError(refused)
     lesson, doc = _lesson_from_text(
-        _normalise(text), path=path, slug=slug, position=position, asset_paths=asset_paths, exercise_slugs=exercise_slugs
+        _normalise(text), path=path, slug=slug, position=position, asset_paths=asset_paths, exercise_slugs=exercise_slugs,
+        usecase_ids=usecase_ids,
     )
     if lesson is None:
         raise CourseSourceError(doc.errors)
@@ -458,7 +469,8 @@ def _load_assets(tree: _Tree, folder: Path) -> list[AssetSource]:
 
 
 def _load_module(
-    tree: _Tree, folder: Path, slug: str, position: int, asset_paths: frozenset[str], exercise_slugs: frozenset[str] | None
+    tree: _Tree, folder: Path, slug: str, position: int, asset_paths: frozenset[str], exercise_slugs: frozenset[str] | None,
+    usecase_ids: frozenset[str] | None,
 ) -> ModuleSource:
     title, week, intro, raw = slug, position, "", None
     numbered: list[tuple[int, str, Path]] = []
@@ -487,7 +499,7 @@ def _load_module(
             continue
         lesson, doc = _lesson_from_text(
             text, path=tree.rel(path), slug=lesson_slug, position=len(lessons) + 1,
-            asset_paths=asset_paths, exercise_slugs=exercise_slugs,
+            asset_paths=asset_paths, exercise_slugs=exercise_slugs, usecase_ids=usecase_ids,
         )
         tree.errors.extend(doc.errors)
         for alias in doc.values.get("aliases", ()):
@@ -515,8 +527,14 @@ def _add_numbered(
         found.append((int(match.group(1)), match.group(2), entry))
 
 
-def load_course(course_dir: Path, *, root: Path | None = None, exercise_slugs: frozenset[str] | None = None) -> CourseSource:
-    """Read and validate one course folder; raises CourseSourceError listing every problem."""
+def load_course(
+    course_dir: Path, *, root: Path | None = None, exercise_slugs: frozenset[str] | None = None,
+    usecase_ids: frozenset[str] | None = None,
+) -> CourseSource:
+    """Read and validate one course folder; raises CourseSourceError listing every problem.
+
+    Lessons' `exercise:` and `usecases:` are checked against `exercise_slugs` and `usecase_ids` (None: not checked).
+    """
     tree = _Tree(course_dir, course_dir.parent if root is None else root)
     slug = course_dir.name
     if not _is_slug(slug):
@@ -540,7 +558,7 @@ def load_course(course_dir: Path, *, root: Path | None = None, exercise_slugs: f
     modules: list[ModuleSource] = []
     seen: dict[str, str] = {}
     for _, module_slug, path in sorted(numbered):
-        module = _load_module(tree, path, module_slug, len(modules) + 1, asset_paths, exercise_slugs)
+        module = _load_module(tree, path, module_slug, len(modules) + 1, asset_paths, exercise_slugs, usecase_ids)
         if module_slug in seen:
             tree.error(path, 1, f"duplicate module slug {module_slug!r} (also {seen[module_slug]}): rename one")
         else:

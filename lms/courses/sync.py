@@ -50,15 +50,20 @@ class Author:
     label: str
 
 
-def load_sources(paths: Iterable[Path], exercise_slugs: frozenset[str] | None = None) -> list[CourseSource | SyncReport]:
-    """Parse every course under `paths`; a course with errors becomes a FAILED report."""
+def load_sources(
+    paths: Iterable[Path], exercise_slugs: frozenset[str] | None = None, usecase_ids: frozenset[str] | None = None,
+) -> list[CourseSource | SyncReport]:
+    """Parse every course under `paths`; a course with errors becomes a FAILED report.
+
+    Lessons' links are checked against `exercise_slugs` and `usecase_ids` (None: not known, not checked).
+    """
     paths = list(paths)
     results: list[CourseSource | SyncReport] = []
     seen: dict[str, str] = {}
     for course_dir in find_course_dirs(paths):
         root = course_dir.parent
         try:
-            source = load_course(course_dir, root=root, exercise_slugs=exercise_slugs)
+            source = load_course(course_dir, root=root, exercise_slugs=exercise_slugs, usecase_ids=usecase_ids)
         except CourseSourceError as exc:
             results.append(SyncReport(course_dir.name, str(course_dir), FAILED, errors=exc.errors))
             continue

@@ -22,14 +22,26 @@ def default_folder() -> Path | None:
     return DEFAULT_FOLDER if DEFAULT_FOLDER.is_dir() else None
 
 
-def sync_and_report(folder: Path | None, *, check: bool) -> tuple[frozenset[str] | None, bool]:
-    """Sync (or check) `folder`, commit, print the outcome; returns (slugs for the course loader, failed)."""
+def beside(folder: Path) -> Path | None:
+    """The usecases/ folder next to an exercise folder, if any: the ids the exercises' `usecases:` may name."""
+    usecases = folder.parent / "usecases"
+    return usecases if usecases.is_dir() else None
+
+
+def sync_and_report(
+    folder: Path | None, *, check: bool, usecase_ids: frozenset[str] | None = None
+) -> tuple[frozenset[str] | None, bool]:
+    """Sync (or check) `folder`, commit, print the outcome; returns (slugs for the course loader, failed).
+
+    `usecase_ids`: the case ids `usecases:` may name (None: not known, not checked).
+    """
     from lms.courses.sync import Author
     from lms.exercises import sync
     from lms.extensions import db
 
     try:
-        outcome = sync.sync_folder(folder, check=check, author=Author(None, f"sync by {getpass.getuser()}"))
+        outcome = sync.sync_folder(folder, check=check, author=Author(None, f"sync by {getpass.getuser()}"),
+                                   usecase_ids=usecase_ids)
         if not check:
             db.session.commit()
     except Exception:
@@ -58,12 +70,20 @@ def register(app: Flask) -> None:
     @exercises.command("sync")
     @click.argument("folder", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
     @click.option("--check", is_flag=True, help="Validate only; write nothing.")
-    def sync_command(folder: Path | None, check: bool) -> None:
+    @click.option("--usecases", "usecase_folder", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  help="Use-case folder the exercises' usecases: must name (default: usecases/ beside FOLDER, "
+                       "when it exists; without one they are not checked).")
+    def sync_command(folder: Path | None, check: bool, usecase_folder: Path | None) -> None:
         """Load FOLDER (default: exercises/), all or nothing. Errors print as path:line: message."""
+        from lms.usecases.source import parse_usecases
+        from lms.usecases.sync import linkable_ids
+
         folder = folder or DEFAULT_FOLDER
         if not folder.is_dir():
             raise click.ClickException(f"no folder {folder}")
-        _, failed = sync_and_report(folder, check=check)
+        usecase_folder = usecase_folder or beside(folder)
+        usecase_ids = linkable_ids(usecase_folder, parse_usecases(usecase_folder)[0]) if usecase_folder else None
+        _, failed = sync_and_report(folder, check=check, usecase_ids=usecase_ids)
         if failed:
             raise SystemExit(1)
 

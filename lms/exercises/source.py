@@ -41,6 +41,7 @@ from lms.core.frontmatter import (
 from lms.core.text import fold
 from lms.courses.source import INDUSTRY_CODES, LEVELS
 from lms.exercises.rubric import ELEMENTS, compile_pattern, evaluate
+from lms.usecases.source import UNKNOWN_USECASE
 
 DEPARTMENTS: tuple[str, ...] = (
     "経営", "営業", "マーケティング", "EC", "顧客対応", "経理", "人事", "総務", "情報システム", "製造", "施工", "店舗",
@@ -131,6 +132,7 @@ class ExerciseSource:
     model_explanation: str  # the rest of ## お手本, Markdown
     raw: str
     content_hash: str
+    usecases_line: int = 1  # the file line of `usecases:`, for the link check across folders
 
     def definition(self) -> dict[str, Any]:
         """What the player and the reviews need besides the Markdown, as JSON-ready data."""
@@ -470,6 +472,7 @@ def _parse(text: str, path: str, slug: str) -> ExerciseSource:
         compare=values.get("compare", ()), secrets=tuple(secrets), rubric=tuple(rubric),
         checklist=values["checklist"], task=task, material=material, model_prompt=model[0],
         model_explanation=model[1], raw=text, content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        usecases_line=doc.lines.get("usecases", 1),
     )
     result = evaluate(exercise, exercise.model_prompt)
     if not result.passed:
@@ -536,8 +539,21 @@ def exercise_files(folder: Path) -> tuple[list[Path], list[SourceError]]:
     )
 
 
-def load_exercises(folder: Path) -> tuple[list[ExerciseSource], list[SourceError]]:
-    """Every exercise of `folder` that is valid, and every problem found (sync writes nothing when there is one)."""
+def unknown_usecases(exercises: list[ExerciseSource], usecase_ids: frozenset[str] | None) -> list[SourceError]:
+    """An error for each `usecases:` id no case has (None: the cases are not known, nothing is checked)."""
+    if usecase_ids is None:
+        return []
+    return [SourceError(e.path, e.usecases_line, UNKNOWN_USECASE, {"value": repr(case_id)})
+            for e in exercises for case_id in e.usecases if case_id not in usecase_ids]
+
+
+def load_exercises(
+    folder: Path, *, usecase_ids: frozenset[str] | None = None
+) -> tuple[list[ExerciseSource], list[SourceError]]:
+    """Every exercise of `folder` that is valid, and every problem found (sync writes nothing when there is one).
+
+    `usecases:` ids are checked against `usecase_ids` (None: not known, not checked).
+    """
     files, errors = exercise_files(folder)
     exercises: list[ExerciseSource] = []
     for file in files:
@@ -545,4 +561,5 @@ def load_exercises(folder: Path) -> tuple[list[ExerciseSource], list[SourceError
             exercises.append(load_exercise(file, root=folder.parent))
         except ExerciseSourceError as exc:
             errors.extend(exc.errors)
+    errors.extend(unknown_usecases(exercises, usecase_ids))
     return exercises, sorted(errors, key=lambda e: (e.path, e.line))

@@ -46,15 +46,18 @@ def current_slugs() -> frozenset[str]:
     return frozenset(db.session.scalars(sa.select(Exercise.slug).where(Exercise.is_archived.is_(False))))
 
 
-def sync_folder(folder: Path | None, *, check: bool, author: Author) -> FolderSync:
+def sync_folder(
+    folder: Path | None, *, check: bool, author: Author, usecase_ids: frozenset[str] | None = None
+) -> FolderSync:
     """Validate `folder` and, unless `check`, make the database match it when it has no error. Flushes only.
 
     With errors nothing is written and the slugs are those already in the
     database. `check` never touches the database: the slugs are the files'.
+    `usecases:` ids must be in `usecase_ids` (None: the cases are not known, not checked).
     """
     if folder is None:
         return FolderSync(slugs=None if check else current_slugs())
-    sources, errors = load_exercises(folder)
+    sources, errors = load_exercises(folder, usecase_ids=usecase_ids)
     if check:
         files, _ = exercise_files(folder)
         return FolderSync(errors, [ExerciseReport(s.slug, CHECKED) for s in sources],

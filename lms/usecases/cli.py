@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
+
+if TYPE_CHECKING:
+    from lms.core.frontmatter import SourceError
+    from lms.usecases.source import UsecaseSource
 
 DEFAULT_FOLDER = Path("usecases")
 
@@ -15,6 +20,7 @@ def beside(course_roots: list[Path]) -> Path | None:
 
     Syncing single course folders loads no cases: the cases link to lessons of
     every course, so they are checked only when the whole catalog is synced.
+    Without a case folder the lessons' `usecases:` are not checked either.
     """
     for root in course_roots:
         folder = root.parent / DEFAULT_FOLDER
@@ -24,16 +30,17 @@ def beside(course_roots: list[Path]) -> Path | None:
 
 
 def sync_and_report(
-    folder: Path, *, check: bool, lesson_refs: frozenset[str] | None, exercise_slugs: frozenset[str] | None
+    folder: Path, *, check: bool, lesson_refs: frozenset[str] | None, exercise_slugs: frozenset[str] | None,
+    parsed: tuple[list[UsecaseSource], list[SourceError]] | None = None,
 ) -> bool:
-    """Sync (or check) `folder`, commit, print the outcome; returns True when it failed."""
+    """Sync (or check) `folder` (`parsed`: already read), commit, print the outcome; returns True when it failed."""
     from lms.courses.sync import Author
     from lms.extensions import db
     from lms.usecases import sync
 
     try:
         outcome = sync.sync_folder(folder, check=check, author=Author(None, f"sync by {getpass.getuser()}"),
-                                   lesson_refs=lesson_refs, exercise_slugs=exercise_slugs)
+                                   lesson_refs=lesson_refs, exercise_slugs=exercise_slugs, parsed=parsed)
         if not check:
             db.session.commit()
     except Exception:

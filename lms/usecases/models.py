@@ -59,7 +59,10 @@ class Usecase(TimestampMixin, Model):
 
 
 class UsecaseTag(Model):
-    """One (kind, code) of a case's list fields, so lists filter by industry or department in plain SQL."""
+    """One (kind, code) of a case's list fields, so lists filter by industry or department in plain SQL.
+
+    Kinds: industry, department, tool, and alias (an old id, so `queries.case_by_id` is one indexed query).
+    """
 
     __tablename__ = "usecase_tags"
     __table_args__ = (
@@ -70,11 +73,12 @@ class UsecaseTag(Model):
     INDUSTRY = "industry"
     DEPARTMENT = "department"
     TOOL = "tool"
+    ALIAS = "alias"  # an old id of the case (a renamed file): the old URL finds it with one indexed query
 
     id: Mapped[int] = mapped_column(primary_key=True)
     usecase_id: Mapped[int] = mapped_column(sa.ForeignKey("usecases.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(sa.String(16))
-    code: Mapped[str] = mapped_column(sa.String(32))
+    code: Mapped[str] = mapped_column(sa.String(64))  # a code, or for ALIAS an old case id (up to 64 characters)
 
 
 class UsecaseRevision(Model):

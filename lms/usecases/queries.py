@@ -82,14 +82,31 @@ def live_by_slugs(slugs: list[str]) -> list[Usecase]:
 
 
 def case_by_id(case_id: str) -> tuple[Usecase | None, bool]:
-    """The live case of `case_id`, or of a case that lists it as an old id; (case, found by alias)."""
-    usecase = db.session.scalar(sa.select(Usecase).where(Usecase.slug == case_id, Usecase.is_archived.is_(False)))
-    if usecase is not None:
-        return usecase, False
-    for candidate in db.session.scalars(sa.select(Usecase).where(Usecase.is_archived.is_(False))):
-        if case_id in (candidate.aliases or []):
-            return candidate, True
-    return None, False
+    """The live case of `case_id`, or of a case that lists it as an old id; (case, found by alias).
+
+    One query, indexed on both databases: the unique id UNION ALL the `alias`
+    rows of usecase_tags (kind, code); the id wins over an old id.
+    """
+    live = Usecase.is_archived.is_(False)
+    found = sa.union_all(
+        sa.select(Usecase.id, sa.literal(0).label("by_alias")).where(Usecase.slug == case_id, live),
+        sa.select(Usecase.id, sa.literal(1).label("by_alias")).join(UsecaseTag, UsecaseTag.usecase_id == Usecase.id)
+        .where(UsecaseTag.kind == UsecaseTag.ALIAS, UsecaseTag.code == case_id, live),
+    ).subquery()
+    row = db.session.execute(
+        sa.select(Usecase, found.c.by_alias).join(found, Usecase.id == found.c.id)
+        .order_by(found.c.by_alias, Usecase.id).limit(1)
+    ).first()
+    return (row[0], bool(row[1])) if row is not None else (None, False)
+
+
+def live_ids(origin: str | None = None) -> frozenset[str]:
+    """Ids and old ids of the live cases (of `origin` only, when given): what a lesson or an exercise may link to."""
+    live = [Usecase.is_archived.is_(False)] + ([Usecase.origin == origin] if origin else [])
+    ids = db.session.scalars(sa.select(Usecase.slug).where(*live))
+    old = db.session.scalars(sa.select(UsecaseTag.code).join(Usecase, UsecaseTag.usecase_id == Usecase.id)
+                             .where(UsecaseTag.kind == UsecaseTag.ALIAS, *live))
+    return frozenset([*ids, *old])
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,8 @@ LESSON_REF_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*/[
 _HEADING_RE = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
 _STEP_RE = re.compile(r"^(\d{1,2})\.[ \t]+\S")
 _TIME_KEYS = ("minutes", "basis", "source")
+# A lesson's or an exercise's `usecases:` naming no case (neither a case's id nor one of its old ids).
+UNKNOWN_USECASE = N_("unknown use case %(value)s: no use case has that id (or had it as an old id)")
 
 
 @dataclass(frozen=True)
@@ -422,14 +424,8 @@ def check_across(
     return errors
 
 
-def load_usecases(
-    folder: Path, *, lesson_refs: frozenset[str] | None = None, exercise_slugs: frozenset[str] | None = None
-) -> tuple[list[UsecaseSource], list[SourceError]]:
-    """Every case of `folder` that is valid, and every problem found (sync writes nothing when there is one).
-
-    Ids are file names, so two files cannot share one; a duplicate id shows up
-    as an alias colliding with another file's id (reported by check_across).
-    """
+def parse_usecases(folder: Path) -> tuple[list[UsecaseSource], list[SourceError]]:
+    """Every case of `folder` that is valid and the problems of each file on its own (no check across files)."""
     files, errors = usecase_files(folder)
     sources: list[UsecaseSource] = []
     for file in files:
@@ -437,5 +433,25 @@ def load_usecases(
             sources.append(load_usecase(file, root=folder.parent))
         except UsecaseSourceError as exc:
             errors.extend(exc.errors)
-    errors.extend(check_across(sources, lesson_refs=lesson_refs, exercise_slugs=exercise_slugs))
-    return sources, sorted(errors, key=lambda e: (e.path, e.line))
+    return sources, errors
+
+
+def folder_ids(folder: Path, sources: list[UsecaseSource]) -> frozenset[str]:
+    """The ids a link may name in `folder`: every case file's id (valid or not) and the old ids of the valid ones."""
+    files, _ = usecase_files(folder)
+    return frozenset(f.name.removesuffix(".md") for f in files) | {a for s in sources for a in s.aliases}
+
+
+def load_usecases(
+    folder: Path, *, lesson_refs: frozenset[str] | None = None, exercise_slugs: frozenset[str] | None = None,
+    parsed: tuple[list[UsecaseSource], list[SourceError]] | None = None,
+) -> tuple[list[UsecaseSource], list[SourceError]]:
+    """Every case of `folder` that is valid, and every problem found (sync writes nothing when there is one).
+
+    Ids are file names, so two files cannot share one; a duplicate id shows up
+    as an alias colliding with another file's id (reported by check_across).
+    `parsed` is this folder's `parse_usecases` result when the caller already has it.
+    """
+    sources, errors = parsed if parsed is not None else parse_usecases(folder)
+    errors = [*errors, *check_across(sources, lesson_refs=lesson_refs, exercise_slugs=exercise_slugs)]
+    return list(sources), sorted(errors, key=lambda e: (e.path, e.line))
