@@ -244,9 +244,22 @@ def test_champions_page_for_the_companys_admins(app: Flask, shares: dict[str, An
         assert other.get(f"/o/{org.id}/adoption/champions").status_code in (403, 404)
 
 
-def test_anonymous_shares_never_name_their_author_even_when_named_later_by_nobody(shares: dict[str, Any]) -> None:
-    # Colleagues adopted the anonymous prompt; the author is still absent from every figure with a name.
+def test_the_share_setting_alone_decides_whether_the_author_is_named(shares: dict[str, Any]) -> None:
+    # A colleague adopted the anonymous prompt: its author is not listed while the share stays anonymous ...
     assert "匿名 希望男" not in [c.name for c in stats.champions(shares["org"])]
+    # ... and is, with the same counts, once they choose to be named.
+    source = db.session.scalar(sa.select(UsecaseTrial).where(UsecaseTrial.user_id == shares["anonymous"].id))
+    source.share = UsecaseTrial.NAMED
+    db.session.commit()
+    assert stats.Champion("匿名 希望男", 1, 1, 1) in stats.champions(shares["org"])
+
+
+def test_a_slower_way_counts_negative_and_is_shown_as_measured(cases: None, create_org: Any, create_user: Any) -> None:
+    org = create_org(name="株式会社遅延")
+    for person in _people(org, create_user, "店舗運営部", 5, "遅"):
+        trial(person, "shift", outcome=ADOPTED, minutes_before=30, minutes_after=45)
+    u = _build(org)
+    assert u.company.hours_month == pytest.approx(hours(-75)) and u.cases[0].hours_month == pytest.approx(hours(-75))
 
 
 def test_thresholds_default_matches_the_rules() -> None:
