@@ -1,0 +1,233 @@
+"""Import and export of the provider's own catalog (CSV/XLSX): stage and preview, then apply all or nothing.
+
+The spreadsheet cases are `Usecase.IMPORT` cases; the files in usecases/ are
+never touched by an import, and an id of a file case is refused
+(`claimed_elsewhere`). The web pages and `flask usecases import/export` call
+the same functions here; the audit record is written here, not in a view.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+
+from lms.accounts.models import User
+from lms.audit.service import record
+from lms.core.clock import utcnow
+from lms.courses.models import Course, CourseModule, Lesson
+from lms.courses.sync import Author
+from lms.exercises.models import Exercise
+from lms.extensions import db
+from lms.usecases import catalog
+from lms.usecases.catalog import CatalogFileError, LabelMaps, ParsedCatalog
+from lms.usecases.models import CatalogImport, Usecase, UsecaseRevision
+from lms.usecases.source import UsecaseSource
+from lms.usecases.sync import ARCHIVED, CREATED, UNCHANGED, UPDATED, UsecaseReport, claimed_elsewhere, sync_usecases
+
+PREVIEW_ROWS = 20
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class CatalogAlreadyApplied(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    unchanged: int
+    archived: int
+
+
+def labels() -> LabelMaps:
+    """The code columns' labels; export writes the Japanese ones whatever the UI language."""
+    with force_locale("ja"):
+        return catalog.label_maps(gettext)
+
+
+def known_links() -> tuple[frozenset[str], frozenset[str]]:
+    """Live lessons as `course/module/lesson` (lesson aliases too) and live exercise slugs."""
+    rows = db.session.execute(
+        sa.select(Course.slug, CourseModule.slug, Lesson.slug, Lesson.aliases)
+        .join(CourseModule, Lesson.module_id == CourseModule.id).join(Course, Lesson.course_id == Course.id)
+        .where(Lesson.is_archived.is_(False), CourseModule.is_archived.is_(False), Course.is_archived.is_(False)))
+    refs = frozenset(f"{c}/{m}/{name}" for c, m, slug, aliases in rows for name in (slug, *(aliases or [])))
+    slugs = frozenset(db.session.scalars(sa.select(Exercise.slug).where(Exercise.is_archived.is_(False))))
+    return refs, slugs
+
+
+def check_file(data: bytes, filename: str, *, progress: Callable[[str], None] | None = None) -> ParsedCatalog:
+    """Read and validate an uploaded catalog against the database; raises CatalogFileError (nothing written)."""
+    lesson_refs, exercise_slugs = known_links()
+    parsed = catalog.read_catalog(data, filename, labels(), lesson_refs=lesson_refs, exercise_slugs=exercise_slugs)
+    if progress:
+        progress(f"{len(parsed.sources)} row(s) read and checked")
+    taken = catalog.across_problems(claimed_elsewhere(parsed.sources, Usecase.IMPORT), parsed)
+    if taken:
+        raise CatalogFileError(taken)
+    return parsed
+
+
+def plan(sources: list[UsecaseSource]) -> dict[str, Any]:
+    """What applying `sources` would do (the matching of sync_usecases), counted, with the first rows."""
+    existing = {slug: (content_hash, archived, aliases) for slug, content_hash, archived, aliases in db.session.execute(
+        sa.select(Usecase.slug, Usecase.content_hash, Usecase.is_archived, Usecase.aliases)
+        .where(Usecase.origin == Usecase.IMPORT))}
+    by_alias = {alias: slug for slug, (_, _, aliases) in existing.items() for alias in (aliases or [])}
+    counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
+    kept: set[str] = set()
+    rows = []
+    for source in sources:
+        slug = source.id if source.id in existing else next(
+            (a for a in source.aliases if a in existing and a not in kept), None) or by_alias.get(source.id)
+        if slug is None:
+            status = CREATED
+        else:
+            kept.add(slug)
+            content_hash, archived, _ = existing[slug]
+            status = UNCHANGED if slug == source.id and content_hash == source.content_hash and not archived else UPDATED
+        counts[status] += 1
+        if len(rows) < PREVIEW_ROWS:
+            rows.append({"id": source.id, "title": source.title, "status": status})
+    archived = sum(1 for slug, (_, is_archived, _) in existing.items() if slug not in kept and not is_archived)
+    return {"created": counts[CREATED], "updated": counts[UPDATED], "unchanged": counts[UNCHANGED],
+            "archived": archived, "total": len(sources), "rows": rows}
+
+
+def stage_import(data: bytes, filename: str, *, actor: User) -> CatalogImport:
+    """Check an uploaded catalog and keep it for the preview; raises CatalogFileError (nothing kept)."""
+    parsed = check_file(data, filename)
+    staged = CatalogImport(created_by_id=actor.id, filename=filename[:255], encoding=parsed.encoding, data=data,
+                           summary=plan(parsed.sources))
+    db.session.add(staged)
+    db.session.flush()
+    return staged
+
+
+def apply_import(staged: CatalogImport, *, actor: User, archive_missing: bool) -> ImportSummary:
+    """Write a staged catalog, checked again against the database as it is now. The caller commits.
+
+    :raise CatalogAlreadyApplied:
+    :raise CatalogFileError: something changed since the preview (a file case took an id, a lesson went).
+    """
+    if staged.applied_at is not None:
+        raise CatalogAlreadyApplied()
+    summary = import_catalog(staged.data, staged.filename, actor=actor, archive_missing=archive_missing)
+    staged.applied_at = utcnow()
+    return summary
+
+
+def import_catalog(
+    data: bytes, filename: str, *, actor: User | None, archive_missing: bool,
+    progress: Callable[[str], None] | None = None,
+) -> ImportSummary:
+    """Check and write a catalog file in the caller's transaction (flushes only); raises CatalogFileError."""
+    parsed = check_file(data, filename, progress=progress)
+    label = actor.display_name if actor is not None else "import"
+    reports = sync_usecases(parsed.sources, author=Author(actor.id if actor else None, f"import: {filename}"[:200]),
+                            origin=Usecase.IMPORT, archive_missing=archive_missing)
+    summary = _summary(reports)
+    if progress:
+        progress(f"written: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
+                 f"{summary.archived} archived")
+    record("usecases.catalog_imported", actor=actor, subject=filename[:200], created=summary.created,
+           updated=summary.updated, unchanged=summary.unchanged, archived=summary.archived, by=label[:100])
+    return summary
+
+
+def _summary(reports: Iterable[UsecaseReport]) -> ImportSummary:
+    counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0, ARCHIVED: 0}
+    for report in reports:
+        counts[report.status] = counts.get(report.status, 0) + 1
+    return ImportSummary(counts[CREATED], counts[UPDATED], counts[UNCHANGED], counts[ARCHIVED])
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def export_rows(*, every_case: bool = False) -> list[list[str]]:
+    """The live spreadsheet cases (with `every_case`, the file cases too) as template rows, by id."""
+    stmt = (sa.select(Usecase.slug, UsecaseRevision.parsed)
+            .join(UsecaseRevision, Usecase.current_revision_id == UsecaseRevision.id)
+            .where(Usecase.is_archived.is_(False)).order_by(Usecase.slug))
+    if not every_case:
+        stmt = stmt.where(Usecase.origin == Usecase.IMPORT)
+    maps = labels()
+    return [catalog.source_row(parsed, slug, maps) for slug, parsed in db.session.execute(stmt)]
+
+
+def csv_bytes(rows: Iterable[list[str]]) -> bytes:
+    """UTF-8 with BOM and CRLF (Excel reads it); text Excel would run as a formula gets an apostrophe, which
+    the import drops again."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(catalog.headers())
+    for row in rows:
+        writer.writerow(["'" + c if c.startswith(catalog.FORMULA_PREFIXES) else c for c in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(rows: Iterable[list[str]]) -> bytes:
+    """One sheet: the header row, then a row per case. Every cell is stored as text, so Excel never runs a
+    cell as a formula and the import reads back exactly what was written."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title="cases")
+    widths = {"ID": 24, "タイトル": 36, "概要": 48, "手順": 48, "プロンプトのひな形": 60, "ポイント": 40}
+    for index, header in enumerate(catalog.headers()):
+        sheet.column_dimensions[_letter(index)].width = widths.get(header, 20)
+    sheet.freeze_panes = "B2"
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def text_cell(value: str, **style: Any) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # never a formula, even for text starting with =
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return cell
+
+    sheet.append([text_cell(h, font=bold) for h in catalog.headers()])
+    for row in rows:
+        sheet.append([text_cell(value, alignment=wrap) if "\n" in value else text_cell(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(index + 1)
+
+
+EXAMPLE_ROW: dict[str, str] = {
+    "id": "shift-shitagaki", "title": "シフト表の下書きを作る",
+    "summary": "スタッフの希望と店の条件から、翌月のシフト表のたたき台をAIに作らせ、店長が調整します。",
+    "aliases": "", "industries": "小売業、飲食業", "departments": "店舗", "task_type": "データ集計・分析",
+    "tools": "対話型の生成AI", "level": "はじめて", "risks": "", "data_class": "社内情報",
+    "never_enter": "スタッフのフルネーム（A、Bなどの記号に置き換える）\n休みの理由（通院・家庭の事情など）",
+    "checks": "労働時間と休憩が法令と就業規則の範囲か\n希望休がすべて反映されているか",
+    "prerequisites": "会社で利用を認めたAIツールがある", "minutes": "60", "basis": "例", "source": "", "sources": "",
+    "steps": "スタッフを記号（A〜F）に置き換え、希望休と勤務できる時間帯を表にまとめます。\n"
+             "店の条件（時間帯ごとの必要人数、連勤の上限）を書き出します。\n"
+             "ひな形に貼り付け、AIに表の下書きを作らせます。\n"
+             "店長が最終調整し、記号を名前に戻して掲示します。",
+    "template": "あなたは【業種】の店舗のシフト作成を手伝うアシスタントです。\n"
+                "次の条件で【対象月】のシフト表の下書きを、表形式で作成してください。\n"
+                "【スタッフの希望（記号で）】\n【時間帯ごとの必要人数】",
+    "points": "- 飲食店では、ランチとディナーの必要人数を分けて書きます。", "lessons": "", "exercises": "",
+    "checkin_task": "データ集計・分析",
+}
+
+
+def template_xlsx() -> bytes:
+    """The column template: the header row and one example row."""
+    return xlsx_bytes([[EXAMPLE_ROW[c.field] for c in catalog.COLUMNS]])
