@@ -86,6 +86,7 @@ BLUEPRINTS = (
     "lms.llm.routes:bp",
     "lms.exercises.routes:bp",
     "lms.usecases.routes:bp",
+    "lms.usecases.catalog_routes:bp",
 )
 
 

@@ -103,12 +103,15 @@ class CatalogProblem:
 
     def localized(self, translate: Callable[[str], str]) -> str:
         text = translate(str(self.message)) % self.params if isinstance(self.message, Template) else self.message
-        where = []
-        if self.row is not None:
-            where.append(translate("row %(number)d") % {"number": self.row})
-        if self.column:
-            where.append(translate("column “%(column)s”") % {"column": self.column})
-        return (" ".join(where) + ": " if where else "") + text
+        if self.row is not None and self.column:
+            where = translate(N_("row %(number)d, column “%(column)s”: ")) % {"number": self.row, "column": self.column}
+        elif self.row is not None:
+            where = translate(N_("row %(number)d: ")) % {"number": self.row}
+        elif self.column:
+            where = translate(N_("column “%(column)s”: ")) % {"column": self.column}
+        else:
+            where = ""
+        return where + text
 
 
 class CatalogFileError(Exception):
@@ -266,16 +269,23 @@ def _file_problem(exc: tabular.TabularError) -> CatalogProblem:
 
 
 def _row_problem(error: SourceError, paths: dict[str, int], headers: dict[str, str]) -> CatalogProblem:
-    """An error of check_across or claimed_elsewhere: lessons, exercises or aliases, by key."""
+    """An error of check_across or claimed_elsewhere (lessons, exercises, aliases, ids) as row and column."""
     number = paths.get(error.path)
     text = str(error.message)
-    name = "lessons" if "lesson" in text else "exercises" if "exercise" in text else "aliases" if "alias" in text else "id"
-    if "belongs to case" in text and error.line == 1:
-        name = "id"
     params = dict(error.params)
+    message: str = error.message
+    if "belongs to case" in text:  # claimed_elsewhere: the import's other catalog is the files
+        name = "id" if error.line == 1 else "aliases"
+        message = N_("id %(value)s is a case of the usecases/ files (%(other)s): file cases are edited as files, "
+                     "never imported; remove this row or choose another id")
+    else:
+        name = "lessons" if "lesson" in text else "exercises" if "exercise" in text else "aliases"
     if "other" in params and str(params["other"]) in paths:
-        params["other"] = f"#{paths[str(params['other'])]}"
-    return CatalogProblem(number, headers.get(name, BY_FIELD[name].header), error.message, params)
+        params["other"] = paths[str(params["other"])]
+        if "alias" in text:
+            message = N_("alias %(value)s is also used on row %(other)d") if "also an alias" in text else N_(
+                "alias %(value)s is the id of the case on row %(other)d: an alias must not be a live case's id")
+    return CatalogProblem(number, headers.get(name, BY_FIELD[name].header), message, params)
 
 
 def _split(text: str, pattern: re.Pattern[str] | None) -> list[str]:

@@ -147,6 +147,13 @@ def _summary(reports: Iterable[UsecaseReport]) -> ImportSummary:
     return ImportSummary(counts[CREATED], counts[UPDATED], counts[UNCHANGED], counts[ARCHIVED])
 
 
+def live_counts() -> dict[str, int]:
+    """Live cases by origin ("file", "import")."""
+    rows = db.session.execute(sa.select(Usecase.origin, sa.func.count()).where(Usecase.is_archived.is_(False))
+                              .group_by(Usecase.origin))
+    return {origin: n for origin, n in rows}
+
+
 # --- export ------------------------------------------------------------------------------------
 
 
