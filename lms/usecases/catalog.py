@@ -318,10 +318,12 @@ def row_source(number: int, values: Mapping[str, str], labels: LabelMaps, header
     try:
         return parse_usecase_text(text, path=row_path(number), case_id=case_id)
     except UsecaseSourceError as exc:
-        raise CatalogFileError(_problem(number, e, line_fields, headers) for e in exc.errors) from None
+        raise CatalogFileError(_problem(number, case_id, e, line_fields, headers) for e in exc.errors) from None
 
 
-def _problem(number: int, error: SourceError, line_fields: list[str], headers: Mapping[str, str]) -> CatalogProblem:
+def _problem(
+    number: int, case_id: str, error: SourceError, line_fields: list[str], headers: Mapping[str, str],
+) -> CatalogProblem:
     params = dict(error.params)
     message: str = error.message
     if isinstance(message, Template) and message.startswith("missing required key"):
@@ -331,7 +333,7 @@ def _problem(number: int, error: SourceError, line_fields: list[str], headers: M
         name = "id"
         message = N_("id %(value)s is not an id: use lowercase letters, digits and single dashes, at most 64 "
                      "characters")
-        params = {"value": repr(str(params.get("value", "")).removesuffix(".md"))}
+        params = {"value": repr(case_id)}
     else:
         name = line_fields[error.line - 1] if 0 < error.line <= len(line_fields) else "id"
         key = str(params.get("key", ""))
