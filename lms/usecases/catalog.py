@@ -407,8 +407,8 @@ def case_text(cells: Mapping[str, str], labels: LabelMaps) -> tuple[str, list[st
     add("", "steps")
     add("## 手順", "steps")
     add("", "steps")
-    for number, step in enumerate(_split(cell("steps"), None), start=1):
-        add(f"{number}. {_STEP_NUMBER.sub('', step, count=1)}", "steps")
+    for position, step in enumerate(_split(cell("steps"), None), start=1):
+        add(f"{position}. {_STEP_NUMBER.sub('', step, count=1)}", "steps")
     add("", "steps")
     add("## プロンプトのひな形", "template")
     add("", "template")

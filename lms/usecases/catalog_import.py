@@ -81,7 +81,7 @@ def plan(sources: list[UsecaseSource]) -> dict[str, Any]:
     by_alias = {alias: slug for slug, (_, _, aliases) in existing.items() for alias in (aliases or [])}
     counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
     kept: set[str] = set()
-    rows = []
+    rows: list[dict[str, str]] = []
     for source in sources:
         slug = source.id if source.id in existing else next(
             (a for a in source.aliases if a in existing and a not in kept), None) or by_alias.get(source.id)
@@ -89,8 +89,9 @@ def plan(sources: list[UsecaseSource]) -> dict[str, Any]:
             status = CREATED
         else:
             kept.add(slug)
-            content_hash, archived, _ = existing[slug]
-            status = UNCHANGED if slug == source.id and content_hash == source.content_hash and not archived else UPDATED
+            content_hash, was_archived, _ = existing[slug]
+            status = (UNCHANGED if slug == source.id and content_hash == source.content_hash and not was_archived
+                      else UPDATED)
         counts[status] += 1
         if len(rows) < PREVIEW_ROWS:
             rows.append({"id": source.id, "title": source.title, "status": status})
@@ -195,7 +196,7 @@ def xlsx_bytes(rows: Iterable[list[str]]) -> bytes:
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
 
-    def text_cell(value: str, **style: Any) -> WriteOnlyCell:
+    def text_cell(value: str, **style: Any) -> Any:
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # never a formula, even for text starting with =
         for name, setting in style.items():
