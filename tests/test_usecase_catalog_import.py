@@ -348,7 +348,8 @@ def test_export_of_every_case_includes_file_cases_whose_reimport_is_refused(app:
 # --- the CLI -----------------------------------------------------------------------------------------------
 
 
-def test_cli_import_check_import_and_export(app: Flask, tmp_path: Path) -> None:
+def test_cli_import_check_import_and_export(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalog, "PROGRESS_EVERY", 1)
     runner = app.test_cli_runner()
     file = tmp_path / "cases.xlsx"
     file.write_bytes(xlsx(table(*_varied_rows())))
@@ -357,6 +358,7 @@ def test_cli_import_check_import_and_export(app: Flask, tmp_path: Path) -> None:
     assert "2 case(s) checked: 2 new" in checked.output and count(Usecase) == 0
     done = runner.invoke(args=["usecases", "import", str(file)])
     assert done.exit_code == 0 and "2 created" in done.output and "2 row(s) read and checked" in done.stderr
+    assert "1 of 2 row(s) checked" in done.stderr and "writing 2 case(s)" in done.stderr
     out = tmp_path / "out.csv"
     exported = runner.invoke(args=["usecases", "export", str(out)])
     assert exported.exit_code == 0 and "2 case(s) written" in exported.output

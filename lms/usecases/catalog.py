@@ -28,6 +28,7 @@ from lms.usecases.source import UsecaseSource, UsecaseSourceError, check_across,
 
 MAX_ROWS = 20_000
 MAX_PROBLEMS = 300
+PROGRESS_EVERY = 1000  # rows between progress lines of the CLI
 
 # Kinds of cell.
 ID, LINE, TEXT, ITEMS, CODES, CODE, MINUTES, SOURCES, STEPS = (
@@ -180,7 +181,7 @@ HEADER_INDEX = _header_index()
 
 def read_catalog(
     data: bytes, filename: str, labels: LabelMaps, *, lesson_refs: frozenset[str] | None,
-    exercise_slugs: frozenset[str] | None,
+    exercise_slugs: frozenset[str] | None, progress: Callable[[str], None] | None = None,
 ) -> ParsedCatalog:
     """Every row of an uploaded catalog as a validated case; raises CatalogFileError listing every problem."""
     try:
@@ -221,7 +222,11 @@ def read_catalog(
     sources: list[UsecaseSource] = []
     where: dict[str, int] = {}
     path_rows: dict[str, int] = {}
-    for number, cells in rows[1:]:
+    if progress:
+        progress(f"{len(rows) - 1} row(s) read from {filename}")
+    for done, (number, cells) in enumerate(rows[1:], start=1):
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(f"{done} of {len(rows) - 1} row(s) checked")
         values = {name: (cells[i] if i < len(cells) else "") for i, name in fields.items()}
         try:
             source = row_source(number, values, labels, headers)

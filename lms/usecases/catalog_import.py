@@ -66,7 +66,8 @@ def known_links() -> tuple[frozenset[str], frozenset[str]]:
 def check_file(data: bytes, filename: str, *, progress: Callable[[str], None] | None = None) -> ParsedCatalog:
     """Read and validate an uploaded catalog against the database; raises CatalogFileError (nothing written)."""
     lesson_refs, exercise_slugs = known_links()
-    parsed = catalog.read_catalog(data, filename, labels(), lesson_refs=lesson_refs, exercise_slugs=exercise_slugs)
+    parsed = catalog.read_catalog(data, filename, labels(), lesson_refs=lesson_refs, exercise_slugs=exercise_slugs,
+                                  progress=progress)
     if progress:
         progress(f"{len(parsed.sources)} row(s) read and checked")
     taken = catalog.across_problems(claimed_elsewhere(parsed.sources, Usecase.IMPORT), parsed)
@@ -131,6 +132,8 @@ def import_catalog(
 ) -> ImportSummary:
     """Check and write a catalog file in the caller's transaction (flushes only); raises CatalogFileError."""
     parsed = check_file(data, filename, progress=progress)
+    if progress:
+        progress(f"writing {len(parsed.sources)} case(s) (each new or changed case's text is rendered) ...")
     label = actor.display_name if actor is not None else "import"
     reports = sync_usecases(parsed.sources, author=Author(actor.id if actor else None, f"import: {filename}"[:200]),
                             origin=Usecase.IMPORT, archive_missing=archive_missing)
