@@ -401,3 +401,11 @@ def test_a_10000_row_xlsx_catalog_imports(app: Flask) -> None:
     assert summary == catalog_import.ImportSummary(10_000, 0, 0, 0)
     assert count(Usecase, Usecase.origin == Usecase.IMPORT, Usecase.is_archived.is_(False)) == 10_000
     assert count(UsecaseRevision) == 10_000
+
+
+def test_a_file_full_of_errors_lists_the_first_problems_and_says_so(app: Flask) -> None:
+    rows = [row(id=f"case-{i}", industries="farming") for i in range(catalog.MAX_PROBLEMS + 50)]
+    problems = problems_of(xlsx(table(*rows)))
+    assert len(problems) == catalog.MAX_PROBLEMS + 1
+    assert problems[0].startswith("2行目「業種」列: ") and problems[-1].startswith(f"最初の{catalog.MAX_PROBLEMS}件")
+    assert count(Usecase) == 0

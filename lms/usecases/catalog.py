@@ -117,7 +117,12 @@ class CatalogProblem:
 
 class CatalogFileError(Exception):
     def __init__(self, problems: Iterable[CatalogProblem]) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.row or 0, _order(p.column)))[:MAX_PROBLEMS]
+        found = sorted(problems, key=lambda p: (p.row or 0, _order(p.column)))
+        self.problems = found[:MAX_PROBLEMS]
+        if len(found) > MAX_PROBLEMS:
+            self.problems.append(CatalogProblem(None, None, N_("only the first %(limit)d problems are shown: fix "
+                                                               "them and check the file again"),
+                                                {"limit": MAX_PROBLEMS}))
         super().__init__("\n".join(p.localized(str) for p in self.problems))
 
 
@@ -227,6 +232,8 @@ def read_catalog(
     for done, (number, cells) in enumerate(rows[1:], start=1):
         if progress and done % PROGRESS_EVERY == 0:
             progress(f"{done} of {len(rows) - 1} row(s) checked")
+        if len(problems) > MAX_PROBLEMS:  # one more than shown tells there are more
+            break
         values = {name: (cells[i] if i < len(cells) else "") for i, name in fields.items()}
         try:
             source = row_source(number, values, labels, headers)
@@ -241,8 +248,6 @@ def read_catalog(
             continue
         where[source.id] = number
         sources.append(source)
-        if len(problems) >= MAX_PROBLEMS:
-            break
     problems.extend(_row_problem(e, path_rows, headers)
                     for e in check_across(sources, lesson_refs=lesson_refs, exercise_slugs=exercise_slugs))
     if problems:
