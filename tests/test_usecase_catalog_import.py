@@ -146,6 +146,7 @@ def test_bad_cells_are_each_reported_with_row_and_column(app: Flask) -> None:
         row(id="g-case", minutes="六十"),
         row(id="h-case", departments="経営、営業、経理、人事"),
         row(id="i-case", summary="一行目\n二行目"),
+        row(id=""),
     ))
     problems = problems_of(data)
     assert any(p.startswith("2行目「作業の種類」列: ") and "'dance'" in p for p in problems), problems
@@ -157,6 +158,7 @@ def test_bad_cells_are_each_reported_with_row_and_column(app: Flask) -> None:
     assert any(p.startswith("8行目「削減時間（分/週）」列: ") for p in problems), problems
     assert any(p.startswith("9行目「部門」列: ") for p in problems), problems
     assert any(p.startswith("10行目「概要」列: ") for p in problems), problems
+    assert "11行目「ID」列: このセルは必須です。入力してください" in problems
     assert count(Usecase) == 0
 
 

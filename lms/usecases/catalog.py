@@ -342,8 +342,8 @@ def _problem(
     elif isinstance(message, Template) and message.startswith("file name"):
         name = "id"
         message = N_("id %(value)s is not an id: use lowercase letters, digits and single dashes, at most 64 "
-                     "characters")
-        params = {"value": repr(case_id)}
+                     "characters") if case_id else N_("this cell is empty: fill it in")
+        params = {"value": repr(case_id)} if case_id else {}
     else:
         name = line_fields[error.line - 1] if 0 < error.line <= len(line_fields) else "id"
         key = str(params.get("key", ""))
