@@ -208,6 +208,18 @@ def test_a_cp932_csv_and_a_utf8_bom_csv_import_the_same_case(app: Flask) -> None
     assert imported(("\ufeff" + text).encode("utf-8"), "cases.csv") == catalog_import.ImportSummary(0, 0, 1, 0)
 
 
+def test_the_shift_jis_sample_text_arrives_as_written(app: Flask) -> None:
+    folder = ("japanese", "cpython-cjkencodings")
+    expected = [line for line in shared_path(*folder, "shift_jis-utf8.txt").read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+    lines = [line for line in shared_path(*folder, "shift_jis.txt").read_bytes().decode("cp932").splitlines()
+             if line.strip()]
+    data = csv_text(table(row(steps=EXAMPLE["steps"].replace("〜", "から"), checks="\n".join(lines)))).encode("cp932")
+    imported(data, "cases.csv")
+    revision = case("shift-shitagaki").current_revision
+    assert revision is not None and revision.parsed["checks"] == [line.strip() for line in expected]
+
+
 def test_control_and_bidi_characters_from_the_naughty_strings_are_refused_by_row_and_column(app: Flask) -> None:
     strings = json.loads(shared_path("naughty-strings", "blns.json").read_text(encoding="utf-8"))
     refused = [s for s in strings if any(ch in s for ch in "\x01\x07\x1b\u202e\u2028")]
