@@ -29,7 +29,8 @@
 
 8. The provider's catalog as a spreadsheet: `flask usecases import` of a generated 10,000-row XLSX
    (every row's text differs, so each case's Markdown is rendered): --check (read + validate), the
-   import (read + validate + write), a no-op re-import; then `flask usecases export` to XLSX and CSV.
+   import (read + validate + write), a no-op re-import; then `flask usecases export` to XLSX and CSV;
+   and, in this process, read + validate alone and the Markdown rendering a write does (the main cost).
 
 `--only sync|requests|adoption|pages|pii|rubric|usecases|catalog` runs one section (repeat it for several).
 
@@ -351,6 +352,21 @@ def bench_catalog(env: dict[str, str], work: Path) -> None:
     print(f"  re-import, nothing changed {noop:7.2f} s   {noop_line}")
     print(f"  export to .xlsx            {to_xlsx:7.2f} s   {xlsx_line}")
     print(f"  export to .csv             {to_csv:7.2f} s", flush=True)
+    app = _in_process_app(env)
+    with app.app_context():
+        from lms.content.markdown import render_markdown
+        from lms.usecases import catalog_import
+
+        started = time.perf_counter()
+        sources = catalog_import.check_file(file.read_bytes(), file.name).sources
+        checked = time.perf_counter() - started
+        started = time.perf_counter()
+        for source in sources:
+            render_markdown(source.body)
+            render_markdown(source.points)
+        rendered = time.perf_counter() - started
+    print(f"  in this process: read + validate {checked:.2f} s; Markdown rendering of the cases' body and points "
+          f"(what a write renders) {rendered:.2f} s", flush=True)
 
 
 def bench_requests(env: dict[str, str], work: Path, args: argparse.Namespace) -> None:
