@@ -423,3 +423,21 @@ def test_a_file_full_of_errors_lists_the_first_problems_and_says_so(app: Flask) 
     assert len(problems) == catalog.MAX_PROBLEMS + 1
     assert problems[0].startswith("2行目「業種」列: ") and problems[-1].startswith(f"最初の{catalog.MAX_PROBLEMS}件")
     assert count(Usecase) == 0
+
+
+def test_csv_injection_payloads_stay_text_through_export_and_reimport(app: Flask) -> None:
+    readme = shared_path("csv", "csv-injection", "PayloadsAllTheThings-CSV-Injection-README.md").read_text(encoding="utf-8")
+    payloads = sorted({line.strip() for line in readme.splitlines()
+                       if line.strip()[:1] in ("=", "+", "@") and len(line.strip()) > 3})
+    assert len(payloads) >= 5
+    # a payload as a whole cell (the summary) and as a list item (prerequisites)
+    rows = [row(id=f"case-{i}", summary=p, prerequisites=p) for i, p in enumerate(payloads)]
+    assert imported(xlsx(table(*rows))).created == len(payloads)
+    exported_csv = catalog_import.csv_bytes(catalog_import.export_rows())
+    cells = [c for r in csv.reader(io.StringIO(exported_csv.decode("utf-8-sig"))) for c in r]
+    assert all(not c.startswith(("=", "+", "-", "@")) for c in cells), "a cell Excel would run as a formula"
+    assert imported(exported_csv, "cases.csv").unchanged == len(payloads)
+    exported_xlsx = catalog_import.xlsx_bytes(catalog_import.export_rows())
+    sheet = openpyxl.load_workbook(io.BytesIO(exported_xlsx)).worksheets[0]
+    assert not [c for r in sheet.iter_rows() for c in r if c.data_type == "f"]
+    assert imported(exported_xlsx).unchanged == len(payloads)
