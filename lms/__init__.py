@@ -88,6 +88,7 @@ BLUEPRINTS = (
     "lms.usecases.routes:bp",
     "lms.usecases.trial_routes:bp",
     "lms.usecases.trial_routes:workshop_bp",
+    "lms.usecases.catalog_routes:bp",
 )
 
 

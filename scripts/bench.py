@@ -28,7 +28,12 @@
    a no-op run, `--check`, and a run after 100 files changed; wall time and the command's CPU time
    (steadier than wall time when the machine is busy).
 
-`--only sync|requests|adoption|pages|pii|rubric|usecases` runs one section (repeat it for several).
+8. The provider's catalog as a spreadsheet: `flask usecases import` of a generated 10,000-row XLSX
+   (every row's text differs, so each case's Markdown is rendered): --check (read + validate), the
+   import (read + validate + write), a no-op re-import; then `flask usecases export` to XLSX and CSV;
+   and, in this process, read + validate alone and the Markdown rendering a write does (the main cost).
+
+`--only sync|requests|adoption|pages|pii|rubric|usecases|catalog` runs one section (repeat it for several).
 
 Everything runs against a throwaway SQLite database in a temporary folder,
 unless LMS_DATABASE_URL is set (e.g. by scripts/postgres.sh), in which case
@@ -253,7 +258,7 @@ def load(port: int, path: str, cookies: dict[str, str], seconds: float, threads:
     return len(latencies) / elapsed, statistics.median(latencies) * 1000, failures
 
 
-SECTIONS = ("sync", "requests", "adoption", "pages", "pii", "rubric", "usecases")
+SECTIONS = ("sync", "requests", "adoption", "pages", "pii", "rubric", "usecases", "catalog")
 
 
 def bench_sync(env: dict[str, str], work: Path) -> None:
@@ -320,6 +325,65 @@ def bench_usecases(env: dict[str, str], work: Path) -> None:
     print(f"  no-op       {noop:7.2f} s   CPU {cpu[2]:5.2f} s   {noop_line}")
     print(f"  --check     {check:7.2f} s   CPU {cpu[3]:5.2f} s")
     print(f"  100 changed {changed:7.2f} s   CPU {cpu[4]:5.2f} s   {changed_line}", flush=True)
+
+
+def generate_catalog(file: Path, count: int = 10_000) -> None:
+    """A catalog spreadsheet of `count` cases made from the template's example, every row's text different."""
+    from openpyxl import Workbook
+
+    from lms.usecases import catalog
+    from lms.usecases.catalog_import import EXAMPLE_ROW
+
+    industries = ("小売業", "建設業", "製造業", "宿泊業", "農業", "運輸・物流", "全業種")
+    departments = ("店舗", "施工", "製造", "経理", "総務", "営業", "介護")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(catalog.headers())
+    for n in range(count):
+        row = dict(EXAMPLE_ROW, id=f"row-{n:05d}", title=f"業務{n:05d}の下書きを作る",
+                   summary=f"{n}番目の業務について、AIに下書きを作らせて担当者が確認します。",
+                   industries=f"{industries[n % 7]}、{industries[(n + 3) % 7]}", departments=departments[n % 7],
+                   level=("はじめて", "慣れてきたら")[n % 2],
+                   steps="\n".join(f"{n}番の手順{i}: **確認**しながら進めます。" for i in range(1, 4 + n % 4)),
+                   points=f"- {n}番の事例では【対象】を書き換えます。\n- 業種ごとの違いを確かめます。")
+        sheet.append([row[c.field] for c in catalog.COLUMNS])
+    workbook.save(file)
+
+
+def bench_catalog(env: dict[str, str], work: Path) -> None:
+    file = work / "catalog.xlsx"
+    started = time.perf_counter()
+    generate_catalog(file)
+    generated = time.perf_counter() - started
+    startup, _ = flask(env, "usecases", "--help")
+    check, check_line = flask(env, "usecases", "import", str(file), "--check")
+    cold, cold_line = flask(env, "usecases", "import", str(file))
+    noop, noop_line = flask(env, "usecases", "import", str(file))
+    to_xlsx, xlsx_line = flask(env, "usecases", "export", str(work / "out.xlsx"))
+    to_csv, _ = flask(env, "usecases", "export", str(work / "out.csv"))
+    size = file.stat().st_size / 1e6
+    print(f"\nimport of a 10,000-row catalog spreadsheet (.xlsx, {size:.1f} MB, generated in {generated:.1f} s; wall time,\n"
+          f"including {startup:.2f} s of interpreter and app start):")
+    print(f"  read + validate (--check)  {check:7.2f} s   {check_line}")
+    print(f"  read + validate + write    {cold:7.2f} s   {cold_line}")
+    print(f"  re-import, nothing changed {noop:7.2f} s   {noop_line}")
+    print(f"  export to .xlsx            {to_xlsx:7.2f} s   {xlsx_line}")
+    print(f"  export to .csv             {to_csv:7.2f} s", flush=True)
+    app = _in_process_app(env)
+    with app.app_context():
+        from lms.content.markdown import render_markdown
+        from lms.usecases import catalog_import
+
+        started = time.perf_counter()
+        sources = catalog_import.check_file(file.read_bytes(), file.name).sources
+        checked = time.perf_counter() - started
+        started = time.perf_counter()
+        for source in sources:
+            render_markdown(source.body)
+            render_markdown(source.points)
+        rendered = time.perf_counter() - started
+    print(f"  in this process: read + validate {checked:.2f} s; Markdown rendering of the cases' body and points "
+          f"(what a write renders) {rendered:.2f} s", flush=True)
 
 
 def bench_requests(env: dict[str, str], work: Path, args: argparse.Namespace) -> None:
@@ -825,6 +889,8 @@ def main() -> None:
             bench_rubric(args)
         if "usecases" in sections:
             bench_usecases(env, work)
+        if "catalog" in sections:
+            bench_catalog(env, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -23,6 +23,7 @@ LABELS = {
     "invite.accepted": _l("Invitation accepted"),
     "member.updated": _l("Member details changed"),
     "roster.imported": _l("Roster imported"),
+    "usecases.catalog_imported": _l("Use-case catalog imported from a spreadsheet"),
     # companies and staff
     "org.created": _l("Company added"),
     "org.updated": _l("Company details changed"),

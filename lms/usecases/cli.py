@@ -1,4 +1,5 @@
-"""`flask --app lms usecases sync [--check] [FOLDER]`: load the use-case files (usecases/<id>.md)."""
+"""`flask --app lms usecases sync [--check] [FOLDER]`: load the use-case files (usecases/<id>.md);
+`usecases import FILE` and `usecases export FILE`: the provider's own catalog as a spreadsheet."""
 from __future__ import annotations
 
 import getpass
@@ -98,3 +99,61 @@ def register(app: Flask) -> None:
         lesson_refs, exercise_slugs = known_links([course_folder], exercise_folder if exercise_folder.is_dir() else None)
         if sync_and_report(folder, check=check, lesson_refs=lesson_refs, exercise_slugs=exercise_slugs):
             raise SystemExit(1)
+
+    @usecases.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--check", is_flag=True, help="Validate only; write nothing.")
+    @click.option("--archive-missing", is_flag=True, help="Archive the spreadsheet cases that are not in FILE.")
+    def import_command(file: Path, check: bool, archive_missing: bool) -> None:
+        """Import the provider's catalog from FILE (.xlsx or .csv), all or nothing.
+
+        Errors print as "row N, column “…”: message" and nothing is written.
+        Cases of the usecases/ files are never touched; their ids are refused.
+        """
+        from flask_babel import gettext
+
+        from lms.extensions import db
+        from lms.usecases import catalog_import
+        from lms.usecases.catalog import CatalogFileError
+
+        def progress(message: str) -> None:
+            click.echo(message, err=True)
+
+        progress(f"reading {file} ...")
+        try:
+            if check:
+                parsed = catalog_import.check_file(file.read_bytes(), file.name, progress=progress)
+                plan = catalog_import.plan(parsed.sources)
+                click.echo(f"{plan['total']} case(s) checked: {plan['created']} new, {plan['updated']} changed, "
+                           f"{plan['unchanged']} unchanged, {plan['archived']} not in the file")
+                return
+            summary = catalog_import.import_catalog(file.read_bytes(), file.name, actor=None,
+                                                    archive_missing=archive_missing, progress=progress)
+            db.session.commit()
+        except CatalogFileError as exc:
+            db.session.rollback()
+            for problem in exc.problems:
+                click.echo(problem.localized(gettext), err=True)
+            click.echo(f"{file} has errors" + ("" if check else ": nothing was imported"), err=True)
+            raise SystemExit(1) from None
+        except Exception:
+            db.session.rollback()
+            raise
+        click.echo(f"{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
+                   f"{summary.archived} archived")
+
+    @usecases.command("export")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--all", "every_case", is_flag=True,
+                  help="Every live case, the usecases/ files included (for reading: file cases cannot be imported).")
+    def export_command(file: Path, every_case: bool) -> None:
+        """Write the spreadsheet catalog to FILE (.xlsx, or .csv in UTF-8 with BOM) in the import's template."""
+        from lms.usecases import catalog_import
+
+        kind = file.suffix.lower()
+        if kind not in (".xlsx", ".csv"):
+            raise click.ClickException("FILE must end in .xlsx or .csv")
+        rows = catalog_import.export_rows(every_case=every_case)
+        click.echo(f"{len(rows)} case(s) read", err=True)
+        file.write_bytes(catalog_import.xlsx_bytes(rows) if kind == ".xlsx" else catalog_import.csv_bytes(rows))
+        click.echo(f"{len(rows)} case(s) written to {file}")

@@ -167,3 +167,24 @@ class UsecaseTrial(OrgOwnedMixin, TimestampMixin, Model):
     shared_at: Mapped[datetime | None]
 
     usecase: Mapped[Usecase] = relationship()
+
+
+class CatalogImport(TimestampMixin, Model):
+    """An uploaded spreadsheet of the provider's catalog waiting for confirmation: checked, previewed, applied once.
+
+    The file itself is kept (not its rows): applying reads and checks it again
+    against the database as it is then, so nothing changed since the preview
+    slips through.
+    """
+
+    __tablename__ = "catalog_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    encoding: Mapped[str] = mapped_column(sa.String(16))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # What confirming will do, counted at preview: {"created": n, "updated": n, "unchanged": n, "archived": n,
+    # "rows": [the first rows: {"row", "id", "title", "status"}]}
+    summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    applied_at: Mapped[datetime | None]

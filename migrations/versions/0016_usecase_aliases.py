@@ -4,7 +4,7 @@ Widens usecase_tags.code to 64 characters (an old id is up to 64) and writes
 one `alias` row per old id already stored in usecases.aliases.
 
 Revision ID: 0016_usecase_aliases
-Revises: 0013_usecase_trials
+Revises: 0015_catalog_imports
 Create Date: 2026-12-01 16:45:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0016_usecase_aliases'
-down_revision = '0013_usecase_trials'
+down_revision = '0015_catalog_imports'
 branch_labels = None
 depends_on = None
 
