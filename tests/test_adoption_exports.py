@@ -50,6 +50,8 @@ def test_every_export_answers_no_store(app: Any, client: Any, company: dict[str,
         "adoption.workbook": [f"/o/{org_id}/adoption/export.xlsx"],
         "course_progress.course_progress_csv": [f"/o/{org_id}/courses/kiso/progress.csv"],
         "courses.export": ["/authoring/kiso/export.zip"],
+        "catalog.export": ["/authoring/cases/export.xlsx", "/authoring/cases/export.csv"],
+        "catalog.template": ["/authoring/cases/template.xlsx"],
     }
     downloads = {rule.endpoint for rule in app.url_map.iter_rules() if DOWNLOAD.search(rule.rule)}
     assert downloads == set(urls), "a new download route: add it here"
