@@ -1,4 +1,8 @@
-"""`flask --app lms usecases sync [--check] [FOLDER]`: load the use-case files (usecases/<id>.md)."""
+"""`flask --app lms usecases ...`: load the use-case files (usecases/<id>.md), search them, rebuild the index.
+
+`sync [--check] [FOLDER]`, `search "QUERY"` (matching ids in rank order, one a line),
+`reindex` (rebuild the search index), `generate --count N` (synthetic cases for benchmarks).
+"""
 from __future__ import annotations
 
 import getpass
@@ -91,3 +95,29 @@ def register(app: Flask) -> None:
         lesson_refs, exercise_slugs = known_links([course_folder], exercise_folder if exercise_folder.is_dir() else None)
         if sync_and_report(folder, check=check, lesson_refs=lesson_refs, exercise_slugs=exercise_slugs):
             raise SystemExit(1)
+
+    @usecases.command("search")
+    @click.argument("query")
+    def search_command(query: str) -> None:
+        """Print the ids of the live cases matching QUERY, best first, one a line."""
+        from lms.usecases.search import search
+
+        for hit in search(query):
+            click.echo(hit.slug)
+
+    @usecases.command("reindex")
+    def reindex_command() -> None:
+        """Rebuild the search index of every live case (after an upgrade or a restore)."""
+        from lms.extensions import db
+        from lms.usecases.search import reindex_all
+
+        def progress(done: int, total: int) -> None:
+            click.echo(f"indexed {done}/{total}")
+
+        try:
+            count = reindex_all(progress)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        click.echo(f"{count} use case(s) in the search index")

@@ -18,6 +18,7 @@ from lms.courses.source import CourseSource
 from lms.courses.sync import CHECKED, CREATED, UNCHANGED, UPDATED, Author
 from lms.extensions import db
 from lms.usecases.models import Usecase, UsecaseRevision, UsecaseTag
+from lms.usecases.search import reindex
 from lms.usecases.source import UsecaseSource, load_usecases
 
 __all__ = ["ARCHIVED", "CHECKED", "CREATED", "UNCHANGED", "UPDATED", "FolderSync", "UsecaseReport", "claimed_elsewhere",
@@ -32,6 +33,7 @@ class UsecaseReport:
     status: str  # CREATED, UPDATED, UNCHANGED, ARCHIVED or CHECKED
     revision: int | None = None  # the current revision's number
     new_revision: UsecaseRevision | None = field(default=None, repr=False)
+    usecase: Usecase | None = field(default=None, repr=False)  # the row, when created, updated or archived
 
 
 @dataclass
@@ -111,8 +113,9 @@ def sync_usecases(
     for slug, usecase in sorted(existing.items()) if archive_missing else ():
         if usecase.id not in kept and not usecase.is_archived:
             usecase.is_archived = True  # never deleted: the workshop records point at it
-            reports.append(UsecaseReport(slug, ARCHIVED))
+            reports.append(UsecaseReport(slug, ARCHIVED, usecase=usecase))
     db.session.flush()
+    reindex([r.usecase for r in reports if r.usecase is not None])  # the search index follows in the same transaction
     for report, revision in [(r, r.new_revision) for r in reports if r.new_revision is not None]:
         report.revision = revision.number
     return reports
@@ -154,7 +157,7 @@ def _sync_one(
             usecase.tags.remove(tag)
     for kind, code in sorted(wanted - set(have)):
         usecase.tags.append(UsecaseTag(kind=kind, code=code))
-    report = UsecaseReport(source.id, status, last_number.get(usecase.id) if usecase.id else None)
+    report = UsecaseReport(source.id, status, last_number.get(usecase.id) if usecase.id else None, usecase=usecase)
     if usecase.id is None or current_hash.get(usecase.id) != source.content_hash:
         number = (last_number.get(usecase.id, 0) if usecase.id else 0) + 1
         report.new_revision = _add_revision(usecase, source, author, number)

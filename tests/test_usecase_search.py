@@ -1,0 +1,218 @@
+"""Japanese search over the use-case catalog: the same exact id lists on SQLite and PostgreSQL.
+
+The suite runs on both databases (scripts/test.sh); every assertion here is an
+exact list, so passing on both is the proof that both give identical results.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from lms.courses.sync import Author
+from lms.extensions import db
+from lms.usecases import search as search_module
+from lms.usecases.models import Usecase
+from lms.usecases.search import MAX_QUERY_CHARS, MAX_WORDS, query_words, reindex, reindex_all, search
+from lms.usecases.sync import sync_usecases
+from tests.usecaseworld import parsed
+
+
+def case(title: str, summary: str, *, industries: str = "[all]", departments: str = "[総務]",
+         task_type: str = "writing", tools: str = "[image]", level: str = "beginner", step: str = "元の資料を用意します。",
+         template: str = "次の【資料】を読みやすく整えてください。") -> str:
+    return f"""---
+title: {title}
+summary: {summary}
+industries: {industries}
+departments: {departments}
+task_type: {task_type}
+tools: {tools}
+level: {level}
+{"risks:" + chr(10) + "  - 聞き間違い → 折り返しの確認で防ぐ" + chr(10) if level == "systematic" else ""}data_class: internal
+never_enter:
+  - 取引先の担当者名
+checks:
+  - 数字と固有名詞が元の資料どおりか
+time_saved: {{minutes: 30, basis: example}}
+checkin_task: documents
+---
+
+## 手順
+
+1. {step}
+2. ひな形に貼り付けて、下書きを出させます。
+3. 担当者が読み直して仕上げます。
+
+## プロンプトのひな形
+
+```text
+{template}
+```
+"""
+
+
+# A fixed catalog. Comments say why each case is here.
+CASES = {
+    "shift-shitagaki": case("シフト表の下書きを作る", "スタッフの希望から翌月の勤務の割り振りを作ります。",
+                            industries="[retail, food_service]", departments="[店舗]", task_type="data"),
+    # シフト only in the body, half-width: still found by every spelling, ranked after the title match.
+    "kaigo-kinmu": case("職員の勤務表を組む", "夜勤と日勤の組み合わせを、ｼﾌﾄの条件どおりに並べます。",
+                        industries="[healthcare_welfare]", departments="[介護]", task_type="data"),
+    # 会議 and 議事録 in the title; 要約 in the body and in the task type's label (要約・整理).
+    "gijiroku": case("会議の議事録を作成する", "録音の文字起こしから要点を要約し、決定事項と宿題を書き出します。",
+                     task_type="summarizing", tools="[meeting, chat]"),
+    "mail-youyaku": case("長いメールを要約する", "取引先からの長文のメールの要点を三行にまとめます。",
+                         departments="[営業]", task_type="summarizing"),
+    "seikyu-shougou": case("請求書の金額を照合する", "注文書と請求書の金額と数量の違いを一覧にします。",
+                           industries="[wholesale]", departments="[経理]", task_type="checking"),
+    "nyukin-kakunin": case("入金の確認を早くする", "銀行の入金明細と請求の一覧を突き合わせ、未入金を洗い出します。",
+                           industries="[wholesale, services]", departments="[経理]", task_type="data"),
+    # AI in the title (and in the chat tool's label, 対話型の生成AI, on the case below too).
+    "ai-denwa": case("AI電話で予約を受け付ける", "営業時間外の電話予約を受け、内容を記録に残します。",
+                     industries="[accommodation]", departments="[顧客対応]", task_type="voice", tools="[voice]",
+                     level="systematic"),
+    # Full-width letters in the title: ＡＩ folds to ai.
+    "kyujinhyo": case("ＡＩで求人票を作成する", "仕事内容と条件から、求職者に伝わる求人票の文面を作ります。",
+                      departments="[人事]", tools="[chat]"),
+    "sns-toukou": case("SNS投稿の文案を作る", "新商品のお知らせをInstagram向けの短い文章にします。",
+                       industries="[retail]", departments="[マーケティング]", task_type="ideas"),
+    "kaigo-kiroku": case("介護記録の文章を整える", "職員のメモから、ご家族に伝わる丁寧な記録文を作ります。",
+                         industries="[healthcare_welfare]", departments="[介護]"),
+    # Has the bigrams 議事 and 事録 but never 議事録: the app's substring check drops it.
+    "teirei-kaigi": case("定例会議の進行表を作る", "議事を進める順番と、社内行事録画の担当を一覧にします。",
+                         task_type="ideas"),
+}
+ARCHIVED = {"old-shift": case("シフトの希望を集める", "希望休を集めます。")}
+
+
+@pytest.fixture
+def catalog(app: Flask) -> dict[str, int]:
+    """The fixed catalog synced (the archived case synced first, then dropped by the second sync)."""
+    author = Author(None, "test")
+    sync_usecases([parsed(k, v) for k, v in {**CASES, **ARCHIVED}.items()], author=author)
+    sync_usecases([parsed(k, v) for k, v in CASES.items()], author=author)  # archives old-shift
+    return dict(db.session.execute(sa.select(Usecase.slug, Usecase.id)).all())
+
+
+def ids(query: str) -> list[str]:
+    return [hit.slug for hit in search(query)]
+
+
+SHIFT = ["shift-shitagaki", "kaigo-kinmu"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    # Every spelling of シフト finds the same cases: the title match first, the body match after.
+    ("ｼﾌﾄ", SHIFT), ("シフト", SHIFT), ("しふと", SHIFT), ("シフト表", ["shift-shitagaki"]),
+    # Two-character words: title before tags (要約・整理, the task type) before body.
+    ("要約", ["mail-youyaku", "gijiroku"]),
+    ("会議", ["gijiroku", "teirei-kaigi"]),  # both in the title: by title (会 before 定)
+    # AI: in two titles (ties by the title as written: A before Ａ), then in gijiroku's chat tool label 対話型の生成AI.
+    ("AI", ["ai-denwa", "kyujinhyo", "gijiroku"]),
+    ("ai", ["ai-denwa", "kyujinhyo", "gijiroku"]),
+    ("ＡＩ", ["ai-denwa", "kyujinhyo", "gijiroku"]),
+    # Words AND together; the title holds both.
+    ("議事録 作成", ["gijiroku"]), ("議事録　作成", ["gijiroku"]),
+    # 議事録 is in gijiroku's title and in the meeting tool's label (議事録・文字起こし) of that same case;
+    # teirei-kaigi has 議事 and 事録 but not 議事録.
+    ("議事録", ["gijiroku"]),
+    ("請求", ["seikyu-shougou", "nyukin-kakunin"]),
+    # 介護: titles, then the department 介護 / industry 医療・福祉 tags (kaigo-kinmu has 介護 as a department).
+    ("介護", ["kaigo-kiroku", "kaigo-kinmu"]),
+    # One character (求人票 has 票, not 表): three titles, ordered by title as written (シ, 定, 職).
+    ("表", ["shift-shitagaki", "teirei-kaigi", "kaigo-kinmu"]),
+    # Mixed width and case.
+    ("ｓｎｓ", ["sns-toukou"]), ("Sns 投稿", ["sns-toukou"]), ("Ａｉ電話", ["ai-denwa"]),
+    ("INSTAGRAM", ["sns-toukou"]),
+    # Tags in Japanese and as codes.
+    ("卸売", ["nyukin-kakunin", "seikyu-shougou"]), ("wholesale", ["nyukin-kakunin", "seikyu-shougou"]),
+    # A code matches as a whole word only: "ai" is not found in retail, nor "retai" at all.
+    ("food_service", ["shift-shitagaki"]), ("retail", ["sns-toukou", "shift-shitagaki"]), ("retai", []),
+    # Nothing matches.
+    ("シフト 請求", []), ("ロボット", []),
+])
+def test_japanese_queries_give_exact_ids_in_rank_order(catalog: dict[str, int], query: str, expected: list[str]) -> None:
+    assert ids(query) == expected
+
+
+@pytest.mark.parametrize("query", [
+    "", "   ", "　", "。", "、。！？「」", "\x00\x01\x1f\x7f", "\u200b", "%_*\"'()", "AND OR NOT", "あ" * 1000,
+    "シフト" * 400, "\ud800", "-- ; DROP TABLE usecases", "' OR 1=1 --", "NEAR(シフト)",
+])
+def test_bad_input_gives_an_empty_or_normal_result_never_an_error(catalog: dict[str, int], query: str) -> None:
+    assert isinstance(search(query), list)
+    if query.strip(" 　。、！？「」%_*\"'()\x00\x01\x1f\x7f\u200b\ud800") == "":
+        assert search(query) == []
+
+
+def test_long_queries_and_many_words_are_capped() -> None:
+    assert query_words("あ" * 1000) == ["あ" * MAX_QUERY_CHARS]
+    many = " ".join(f"語{i}" for i in range(20))
+    assert len(query_words(many)) == MAX_WORDS
+    assert query_words("シフト ｼﾌﾄ しふと") == ["しふと"]
+    assert query_words("。") == []
+    assert query_words("議事録・作成") == ["議事録", "作成"]
+
+
+def test_control_characters_and_punctuation_split_words(catalog: dict[str, int]) -> None:
+    assert ids("シフト\x00") == SHIFT
+    assert ids("「シフト」") == SHIFT
+    assert ids("議事録、作成。") == ["gijiroku"]
+
+
+def test_archived_cases_are_not_found_and_reindex_drops_them(catalog: dict[str, int]) -> None:
+    assert "old-shift" in catalog and "old-shift" not in ids("シフト")
+    usecase = db.session.get(Usecase, catalog["shift-shitagaki"])
+    assert usecase is not None
+    usecase.is_archived = True
+    db.session.flush()
+    assert reindex([usecase]) == 0
+    assert ids("シフト") == ["kaigo-kinmu"]
+    usecase.is_archived = False
+    db.session.flush()
+    assert reindex([usecase.id]) == 1
+    assert ids("シフト") == SHIFT
+
+
+def test_sync_keeps_the_index_current_on_update_and_archive(catalog: dict[str, int]) -> None:
+    changed = {**CASES, "sns-toukou": case("SNS投稿の文案を作る", "新メニューのお知らせを短い文章にします。")}
+    del changed["kaigo-kinmu"]
+    sync_usecases([parsed(k, v) for k, v in changed.items()], author=Author(None, "test"))
+    assert ids("instagram") == []
+    assert ids("新メニュー") == ["sns-toukou"]
+    assert ids("シフト") == ["shift-shitagaki"]  # kaigo-kinmu was archived
+
+
+def test_reindex_all_rebuilds_the_same_index(catalog: dict[str, int]) -> None:
+    before = {q: ids(q) for q in ("シフト", "要約", "表", "AI", "卸売")}
+    db.session.execute(sa.text(f"DELETE FROM {search_module.TABLE}"))
+    assert ids("シフト") == []
+    seen: list[tuple[int, int]] = []
+    assert reindex_all(lambda done, total: seen.append((done, total))) == len(CASES)
+    assert seen == [(len(CASES), len(CASES))]
+    assert {q: ids(q) for q in before} == before
+
+
+def test_bigrams_over_match_and_the_app_drops_what_lacks_the_word(catalog: dict[str, int]) -> None:
+    tokens = search_module.word_tokens("議事録")
+    candidates = {row.slug for row in db.session.execute(search_module._candidates(tokens))}
+    assert candidates == {"gijiroku", "teirei-kaigi"}  # 議事 + 事録 (行事録画) without 議事録
+    assert ids("議事録") == ["gijiroku"]
+
+
+def test_tokens_are_lowercase_ascii_letters_that_the_database_keeps_whole(catalog: dict[str, int]) -> None:
+    tokens = search_module.text_tokens("しふと表 ai")
+    assert all(t.isascii() and t.isalpha() and t.islower() for t in tokens)
+    assert len(tokens) == 6 + 4  # unigrams し ふ と 表 a i; bigrams しふ ふと と表 ai (none across the space)
+    stored = search_module.Document(catalog["sns-toukou"], "", "", "", "しふと表 ai").tokens()
+    if db.engine.dialect.name == "postgresql":
+        lexemes = db.session.scalar(sa.text("SELECT array_to_string(tsvector_to_array(to_tsvector('simple', :t)), ' ')"),
+                                    {"t": stored})
+        assert sorted(lexemes.split()) == tokens
+    for token in tokens:  # each token alone finds the one row that has it
+        db.session.execute(sa.text(f"DELETE FROM {search_module.TABLE}"))
+        search_module._insert([search_module.Document(catalog["sns-toukou"], "", "", "", "しふと表 ai")])
+        assert [r.slug for r in db.session.execute(search_module._candidates([token]))] == ["sns-toukou"]
