@@ -15,6 +15,7 @@ from lms.courses.sync import Author
 from lms.extensions import db
 from lms.usecases import search as search_module
 from lms.usecases.models import Usecase
+from lms.core.vocab import INDUSTRIES
 from lms.usecases.search import MAX_QUERY_CHARS, MAX_WORDS, query_words, reindex, reindex_all, search
 from lms.usecases.sync import sync_usecases
 from tests.usecaseworld import parsed
@@ -216,3 +217,120 @@ def test_tokens_are_lowercase_ascii_letters_that_the_database_keeps_whole(catalo
         db.session.execute(sa.text(f"DELETE FROM {search_module.TABLE}"))
         search_module._insert([search_module.Document(catalog["sns-toukou"], "", "", "", "しふと表 ai")])
         assert [r.slug for r in db.session.execute(search_module._candidates([token]))] == ["sns-toukou"]
+
+
+def test_the_cli_prints_matching_ids_in_rank_order(app: Flask, catalog: dict[str, int]) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["usecases", "search", "ｼﾌﾄ"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == SHIFT
+    result = runner.invoke(args=["usecases", "search", "\x00。"])
+    assert (result.exit_code, result.output) == (0, "")
+
+
+def test_the_cli_rebuilds_the_index_with_progress(app: Flask, catalog: dict[str, int]) -> None:
+    db.session.execute(sa.text(f"DELETE FROM {search_module.TABLE}"))
+    result = app.test_cli_runner().invoke(args=["usecases", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [f"indexed {len(CASES)}/{len(CASES)}", f"{len(CASES)} use case(s) in the search index"]
+    assert ids("要約") == ["mail-youyaku", "gijiroku"]
+
+
+# --- the catalog page: query, facets and their counts ------------------------------------------------
+
+
+def page_ids(page: str, catalog: dict[str, int]) -> list[str]:
+    """Case ids in the order their links appear on the page."""
+    found = [(page.index(f'/cases/{slug}"'), slug) for slug in catalog if f'/cases/{slug}"' in page]
+    return [slug for _, slug in sorted(found)]
+
+
+def facet_counts(page: str, name: str) -> dict[str, int]:
+    """code -> count of the facet links of `name` on the page (the link that sets name=code)."""
+    import re
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    counts: dict[str, int] = {}
+    section = page.split(f'data-facet="{name}"', 1)[1].split("</ul>", 1)[0]
+    for href, count in re.findall(r'<a href="([^"]+)"[^>]*>[^<]*<span class="count">(\d+)</span>', section):
+        counts[parse_qs(urlsplit(unescape(href)).query)[name][0]] = int(count)
+    return counts
+
+
+@pytest.fixture
+def reader(catalog: dict[str, int], client: Any, create_org: Any, create_user: Any) -> str:
+    from lms.accounts.roles import Role
+
+    org = create_org(industry="healthcare_welfare")
+    user = create_user(org, roles=(Role.EMPLOYEE,))
+    db.session.commit()
+    client.login(user.email)
+    return f"/o/{org.id}/cases/"
+
+
+def test_the_catalog_searches_in_rank_order_with_every_spelling(catalog: dict[str, int], client: Any, reader: str) -> None:
+    for query in ("ｼﾌﾄ", "シフト", "しふと"):
+        response = client.get(reader, query_string={"q": query})
+        assert response.status_code == 200
+        assert page_ids(response.get_data(as_text=True), catalog) == SHIFT
+    page = client.get(reader, query_string={"q": "請求"}).get_data(as_text=True)
+    assert page_ids(page, catalog) == ["seikyu-shougou", "nyukin-kakunin"]
+    assert "2件" in page or "2 cases" in page
+
+
+def test_without_a_query_the_company_industry_comes_first(catalog: dict[str, int], client: Any, reader: str) -> None:
+    page = client.get(reader).get_data(as_text=True)
+    listed = page_ids(page, catalog)
+    # healthcare_welfare and all-industry cases first, by title; then the rest, by title.
+    first = sorted((s for s, t in CASES.items() if "[all]" in t or "healthcare_welfare" in t),
+                   key=lambda s: parsed(s, CASES[s]).title)
+    assert listed[:len(first)] == first and set(listed) == set(CASES)
+
+
+def test_facets_count_the_current_result_and_combine_with_the_query(catalog: dict[str, int], client: Any, reader: str) -> None:
+    page = client.get(reader, query_string={"q": "介護"}).get_data(as_text=True)
+    assert page_ids(page, catalog) == ["kaigo-kiroku", "kaigo-kinmu"]
+    assert facet_counts(page, "department") == {"介護": 2}
+    assert facet_counts(page, "task_type") == {"writing": 1, "data": 1}
+    assert facet_counts(page, "industry") == {"healthcare_welfare": 2}
+    assert facet_counts(page, "level") == {"beginner": 2}
+    assert facet_counts(page, "tool") == {"image": 2}
+    # A facet link keeps the query; following it narrows the result.
+    assert f'href="{reader}?task_type=data&amp;q=%E4%BB%8B%E8%AD%B7"' in page or "q=%E4%BB%8B%E8%AD%B7" in page
+    narrowed = client.get(reader, query_string={"q": "介護", "task_type": "data"}).get_data(as_text=True)
+    assert page_ids(narrowed, catalog) == ["kaigo-kinmu"]
+    assert facet_counts(narrowed, "task_type") == {"data": 1}
+    # Industry "all" cases belong to every industry's link.
+    summary = client.get(reader, query_string={"q": "要約"}).get_data(as_text=True)
+    assert facet_counts(summary, "industry") == {code: 2 for code in INDUSTRIES}
+    by_retail = client.get(reader, query_string={"q": "要約", "industry": "retail"}).get_data(as_text=True)
+    assert page_ids(by_retail, catalog) == ["mail-youyaku", "gijiroku"]
+
+
+def test_facets_without_a_query_count_the_whole_catalog_and_filters(catalog: dict[str, int], client: Any, reader: str) -> None:
+    page = client.get(reader).get_data(as_text=True)
+    assert facet_counts(page, "department") == {"店舗": 1, "介護": 2, "総務": 2, "営業": 1, "経理": 2, "顧客対応": 1,
+                                                "人事": 1, "マーケティング": 1}
+    assert facet_counts(page, "level") == {"beginner": 10, "systematic": 1}
+    assert facet_counts(page, "industry")["wholesale"] == 2 + 4  # two wholesale cases and four for every industry
+    filtered = client.get(reader, query_string={"department": "経理", "tool": "image"}).get_data(as_text=True)
+    assert page_ids(filtered, catalog) == ["nyukin-kakunin", "seikyu-shougou"]
+    assert facet_counts(filtered, "task_type") == {"checking": 1, "data": 1}
+    assert facet_counts(filtered, "industry") == {"wholesale": 2, "services": 1}
+
+
+@pytest.mark.parametrize("query", ["。", "あ" * 1000, "、。！？", "%", "' OR 1=1 --", "\u3000"])
+def test_bad_queries_on_the_page_give_an_empty_list_never_an_error(catalog: dict[str, int], client: Any, reader: str,
+                                                                   query: str) -> None:
+    response = client.get(reader, query_string={"q": query, "page": "99999999", "industry": "<x>"})
+    assert response.status_code == 200
+    if query.strip("\u3000"):
+        assert page_ids(response.get_data(as_text=True), catalog) == []
+
+
+def test_control_characters_in_the_page_query_meet_the_app_wide_url_rule(catalog: dict[str, int], client: Any,
+                                                                          reader: str) -> None:
+    # Every URL query with a character the input rule refuses is a 400 page (lms/web.py), never a 5xx;
+    # the search itself (the CLI, other callers) treats them as separators: see the tests above.
+    assert client.get(reader, query_string={"q": "\x00\x01"}).status_code == 400

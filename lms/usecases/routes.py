@@ -1,18 +1,22 @@
 """The read-only use-case catalog for a company's own people: `/o/<org>/cases/`.
 
 Cases are provider content, the same for every company; the company only
-orders them (its industry first). Views load, then render (GET only).
+orders them (its industry first, when there is no search query). The list
+takes a search query `q` and facet filters (industry, department, task type,
+tool, level) that combine. Views load, then render (GET only).
 """
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from lms.accounts.roles import Role
 from lms.core.vocab import DATA_CLASSES, DEPARTMENTS, INDUSTRIES, USECASE_LEVELS, USECASE_TASK_TYPES, USECASE_TOOLS
 from lms.security import require_org_role
 from lms.tenancy import current_org, org_blueprint
 from lms.usecases import queries
+from lms.usecases.search import MAX_QUERY_CHARS
 
 bp = org_blueprint("usecases", __name__, "/cases")
 READERS = (Role.EMPLOYEE, Role.EXECUTIVE, Role.ORG_ADMIN)
@@ -28,11 +32,19 @@ def index() -> ResponseReturnValue:
     org = current_org()
     filters = queries.Filters.from_args(request.args.to_dict())
     number = request.args.get("page", "1")
-    listing = queries.live_cases(filters, org.industry, int(number) if number.isdigit() and len(number) < 6 else 1)
+    query = request.args.get("q", "")[:MAX_QUERY_CHARS]  # the search reads no further
+    listing = queries.live_cases(filters, org.industry, int(number) if number.isdigit() and len(number) < 6 else 1,
+                                 query=query)
+    facets = [
+        ("industry", _("Industry"), list(INDUSTRIES.items())),
+        ("department", _("Department"), [(d, d) for d in DEPARTMENTS]),
+        ("task_type", _("Task type"), list(USECASE_TASK_TYPES.items())),
+        ("tool", _("Tool"), list(USECASE_TOOLS.items())),
+        ("level", _("Level"), list(USECASE_LEVELS.items())),
+    ]
     return render_template(
-        "usecases/index.html", listing=listing, cases=listing.cases, filters=filters,
-        dept_options=[(d, d) for d in DEPARTMENTS], labels=LABELS,
-        company_industry=org.industry,
+        "usecases/index.html", listing=listing, cases=listing.cases, filters=filters, query=query,
+        searched=bool(query.strip()), facets=facets, labels=LABELS, company_industry=org.industry,
     )
 
 
