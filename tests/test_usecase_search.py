@@ -189,7 +189,7 @@ def test_sync_keeps_the_index_current_on_update_and_archive(catalog: dict[str, i
 
 def test_reindex_all_rebuilds_the_same_index(catalog: dict[str, int]) -> None:
     before = {q: ids(q) for q in ("シフト", "要約", "表", "AI", "卸売")}
-    db.session.execute(sa.text(f"DELETE FROM {search_module.TABLE}"))
+    search_module._delete(list(catalog.values()))
     assert ids("シフト") == []
     seen: list[tuple[int, int]] = []
     assert reindex_all(lambda done, total: seen.append((done, total))) == len(CASES)
@@ -198,8 +198,7 @@ def test_reindex_all_rebuilds_the_same_index(catalog: dict[str, int]) -> None:
 
 
 def test_bigrams_over_match_and_the_app_drops_what_lacks_the_word(catalog: dict[str, int]) -> None:
-    tokens = search_module.word_tokens("議事録")
-    candidates = {row.slug for row in db.session.execute(search_module._candidates(tokens))}
+    candidates = {row.slug for row in db.session.execute(search_module._candidates(["議事録"]))}
     assert candidates == {"gijiroku", "teirei-kaigi"}  # 議事 + 事録 (行事録画) without 議事録
     assert ids("議事録") == ["gijiroku"]
 
@@ -208,15 +207,19 @@ def test_tokens_are_lowercase_ascii_letters_that_the_database_keeps_whole(catalo
     tokens = search_module.text_tokens("しふと表 ai")
     assert all(t.isascii() and t.isalpha() and t.islower() for t in tokens)
     assert len(tokens) == 6 + 4  # unigrams し ふ と 表 a i; bigrams しふ ふと と表 ai (none across the space)
-    stored = search_module.Document(catalog["sns-toukou"], "", "", "", "しふと表 ai").tokens()
+    document = search_module.Document(catalog["sns-toukou"], "sns-toukou", "", "", "", "", "しふと表 ai", "||||")
+    stored = document.tokens()
     if db.engine.dialect.name == "postgresql":
         lexemes = db.session.scalar(sa.text("SELECT array_to_string(tsvector_to_array(to_tsvector('simple', :t)), ' ')"),
                                     {"t": stored})
         assert sorted(lexemes.split()) == tokens
     for token in tokens:  # each token alone finds the one row that has it
-        db.session.execute(sa.text(f"DELETE FROM {search_module.TABLE}"))
-        search_module._insert([search_module.Document(catalog["sns-toukou"], "", "", "", "しふと表 ai")])
-        assert [r.slug for r in db.session.execute(search_module._candidates([token]))] == ["sns-toukou"]
+        search_module._delete(list(catalog.values()))
+        search_module._insert([document])
+        index = sa.text(f"SELECT {'rowid' if db.engine.dialect.name == 'sqlite' else 'usecase_id'} FROM "
+                        f"{search_module.TABLE} WHERE " + ("usecase_search MATCH :t" if db.engine.dialect.name == "sqlite"
+                                                          else "tokens @@ to_tsquery('simple', :t)"))
+        assert list(db.session.scalars(index, {"t": token})) == [catalog["sns-toukou"]]
 
 
 def test_the_cli_prints_matching_ids_in_rank_order(app: Flask, catalog: dict[str, int]) -> None:
@@ -229,7 +232,7 @@ def test_the_cli_prints_matching_ids_in_rank_order(app: Flask, catalog: dict[str
 
 
 def test_the_cli_rebuilds_the_index_with_progress(app: Flask, catalog: dict[str, int]) -> None:
-    db.session.execute(sa.text(f"DELETE FROM {search_module.TABLE}"))
+    search_module._delete(list(catalog.values()))
     result = app.test_cli_runner().invoke(args=["usecases", "reindex"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [f"indexed {len(CASES)}/{len(CASES)}", f"{len(CASES)} use case(s) in the search index"]

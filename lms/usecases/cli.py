@@ -121,3 +121,19 @@ def register(app: Flask) -> None:
             db.session.rollback()
             raise
         click.echo(f"{count} use case(s) in the search index")
+
+    @usecases.command("generate")
+    @click.option("--count", type=click.IntRange(1, 100_000), default=10_000, show_default=True)
+    @click.option("--seed", type=int, default=1, show_default=True)
+    def generate_command(count: int, seed: int) -> None:
+        """Add COUNT fictional cases (ids gen-00001...; origin import, so sync never archives them) for benchmarks."""
+        from lms.extensions import db
+        from lms.usecases.generate import generate
+
+        try:
+            done = generate(count, seed=seed, progress=lambda done, total: click.echo(f"generated {done}/{total}"))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        click.echo(f"{done} generated use case(s) (fictional, ids gen-...)")

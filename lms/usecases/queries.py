@@ -50,13 +50,13 @@ class Filters:
         return {"industry": self.industry, "department": self.department, "task_type": self.task_type,
                 "tool": self.tool, "level": self.level}
 
-    def admits(self, hit: search.Hit) -> bool:
-        """Does a search hit pass these filters (the same rules as the SQL of `live_cases`)?"""
-        return ((not self.industry or bool({self.industry, "all"} & set(hit.industries)))
-                and (not self.department or self.department in hit.departments)
-                and (not self.task_type or hit.task_type == self.task_type)
-                and (not self.tool or self.tool in hit.tools)
-                and (not self.level or hit.level == self.level))
+    def admits(self, codes: dict[str, list[str]]) -> bool:
+        """Do a case's facet codes (search.Hit.facet) pass these filters (the same rules as the SQL of `live_cases`)?"""
+        return ((not self.industry or self.industry in codes["industry"] or "all" in codes["industry"])
+                and (not self.department or self.department in codes["department"])
+                and (not self.task_type or self.task_type in codes["task_type"])
+                and (not self.tool or self.tool in codes["tool"])
+                and (not self.level or self.level in codes["level"]))
 
 
 FACETS = ("industry", "department", "task_type", "tool", "level")
@@ -99,17 +99,24 @@ def _page_bounds(total: int, page: int) -> tuple[int, int]:
 
 
 def _searched(query: str, filters: Filters, page: int) -> CasePage:
-    hits = [hit for hit in search.search(query) if filters.admits(hit)]
+    hits: list[search.Hit] = []
     facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     everywhere = 0
-    for hit in hits:
-        everywhere += "all" in hit.industries
-        for name, codes in (("industry", hit.industries), ("department", hit.departments),
-                            ("task_type", (hit.task_type,)), ("tool", hit.tools), ("level", (hit.level,))):
-            for code in codes:
-                facets[name][code] = facets[name].get(code, 0) + 1
+    both: dict[str, int] = {}  # industry -> cases tagged with it and with "all"
+    for hit in search.search(query):
+        codes = hit.facet()
+        if not filters.admits(codes):
+            continue
+        hits.append(hit)
+        for name, values in codes.items():
+            counts = facets[name]
+            for code in values:
+                counts[code] = counts.get(code, 0) + 1
+        if "all" in codes["industry"]:
+            everywhere += 1
+            for code in codes["industry"]:
+                both[code] = both.get(code, 0) + 1
     # An industry's link also lists the cases for every industry ("all"), once each.
-    both = {code: sum(1 for h in hits if code in h.industries and "all" in h.industries) for code in INDUSTRIES}
     facets["industry"] = _with_all(facets["industry"], everywhere, both)
     page, pages = _page_bounds(len(hits), page)
     ids = [hit.id for hit in hits[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
@@ -153,7 +160,7 @@ def _listed(filters: Filters, company_industry: str | None, page: int) -> CasePa
         both: dict[str, int] = {}
         if everywhere:
             also = aliased(UsecaseTag)
-            both = dict(db.session.execute(  # type: ignore[arg-type]
+            both = dict(db.session.execute(
                 sa.select(UsecaseTag.code, sa.func.count())
                 .join(also, sa.and_(also.usecase_id == UsecaseTag.usecase_id, also.kind == UsecaseTag.INDUSTRY,
                                     also.code == "all"))

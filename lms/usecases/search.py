@@ -28,7 +28,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -36,7 +36,7 @@ from flask_babel import force_locale
 from lms.core.text import fold
 from lms.core.vocab import INDUSTRIES, USECASE_LEVELS, USECASE_TASK_TYPES, USECASE_TOOLS
 from lms.extensions import db
-from lms.usecases.models import Usecase, UsecaseRevision
+from lms.usecases.models import Usecase, UsecaseRevision, UsecaseSearchDoc
 
 TABLE = "usecase_search"
 MAX_QUERY_CHARS = 100  # of the query as typed; the rest is ignored
@@ -44,9 +44,12 @@ MAX_WORDS = 8  # the first eight distinct words count
 _BATCH = 500  # cases a statement when (re)indexing
 
 
+_SHADOW = frozenset(f"{TABLE}_{part}" for part in ("data", "idx", "content", "docsize", "config"))
+
+
 def is_search_table(name: str | None) -> bool:
-    """The index table and FTS5's shadow tables: created by migration 0014 only, never by the models."""
-    return bool(name) and (name == TABLE or str(name).startswith(TABLE + "_"))
+    """The token index and FTS5's shadow tables: created by migration 0014 only, never by the models."""
+    return name == TABLE or name in _SHADOW
 
 
 # --- text and tokens ------------------------------------------------------------------------------
@@ -72,15 +75,27 @@ def query_words(query: str) -> list[str]:
     return unique[:MAX_WORDS]
 
 
+_CODES: dict[str, str] = {}
+
+
 def _code(ch: str) -> str:
-    return "".join(chr(ord("a") + int(d, 16)) for d in f"{ord(ch):06x}")
+    """A character as six letters a-p (its code point in hex, digit by digit), cached."""
+    code = _CODES.get(ch)
+    if code is None:
+        code = _CODES[ch] = "".join(chr(ord("a") + int(d, 16)) for d in f"{ord(ch):06x}")
+    return code
+
+
+def code_token(word: str) -> str:
+    """The token of a whole code word (retail, food, service): codes match only whole, never by bigram."""
+    return "c" + "".join(map(_code, word))
 
 
 def word_tokens(word: str) -> list[str]:
     """The index tokens a word needs: its unigram when one character long, else its bigrams."""
     if len(word) == 1:
         return ["u" + _code(word)]
-    return sorted({"b" + _code(a) + _code(b) for a, b in zip(word, word[1:])})
+    return sorted({"b" + _code(a) + _code(b) for a, b in zip(word, word[1:], strict=False)})
 
 
 def text_tokens(*texts: str) -> list[str]:
@@ -88,8 +103,9 @@ def text_tokens(*texts: str) -> list[str]:
     tokens: set[str] = set()
     for text in texts:
         for word in "".join(ch if _is_word_char(ch) else " " for ch in text).split():
-            tokens.update("u" + _code(ch) for ch in word)
-            tokens.update("b" + _code(a) + _code(b) for a, b in zip(word, word[1:]))
+            codes = [_code(ch) for ch in word]
+            tokens.update("u" + c for c in codes)
+            tokens.update("b" + a + b for a, b in zip(codes, codes[1:], strict=False))
     return sorted(tokens)
 
 
@@ -99,13 +115,17 @@ def text_tokens(*texts: str) -> list[str]:
 @dataclass(frozen=True)
 class Document:
     usecase_id: int
+    slug: str
+    title: str
     title_key: str
     tags_key: str  # the Japanese labels (and departments)
     codes_key: str  # the codes, as words (food_service -> "food service"): a query word must equal one
     body_key: str
+    facets: str  # see Hit.facet
 
     def tokens(self) -> str:
-        return " ".join(text_tokens(self.title_key, self.tags_key, self.codes_key, self.body_key))
+        grams = text_tokens(self.title_key, self.tags_key, self.body_key)
+        return " ".join([*grams, *sorted({code_token(w) for w in self.codes_key.split()})])
 
 
 def _labels() -> Callable[[dict[str, Any], str], str]:
@@ -123,8 +143,10 @@ def document(usecase: Usecase, parsed: dict[str, Any], label: Callable[[dict[str
     body = [parsed.get("summary") or usecase.summary, *parsed.get("steps", []), parsed.get("template", ""),
             parsed.get("points", ""), *parsed.get("checks", [])]
     # Fields are joined with a line break, which folds to a space: no bigram spans two of them.
-    return Document(usecase.id, fold(usecase.title), fold("\n".join(t for t in tags if t)),
-                    " ".join(words(" ".join(codes))), fold("\n".join(t for t in body if t)))
+    facets = "|".join(" ".join(part) for part in (
+        usecase.industries or [], usecase.departments or [], [usecase.task_type], usecase.tools or [], [usecase.level]))
+    return Document(usecase.id, usecase.slug, usecase.title, fold(usecase.title), fold("\n".join(t for t in tags if t)),
+                    " ".join(words(" ".join(codes))), fold("\n".join(t for t in body if t)), facets)
 
 
 # --- maintenance ----------------------------------------------------------------------------------
@@ -161,6 +183,7 @@ def reindex(usecases: Collection[int | Usecase]) -> int:
 def reindex_all(progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the whole index (every live case); `progress(done, total)` after each batch."""
     db.session.execute(sa.text(f"DELETE FROM {TABLE}"))
+    db.session.execute(sa.delete(UsecaseSearchDoc))
     ids = list(db.session.scalars(sa.select(Usecase.id).where(Usecase.is_archived.is_(False)).order_by(Usecase.id)))
     done = 0
     for start in range(0, len(ids), _BATCH):
@@ -178,56 +201,63 @@ def _delete(ids: list[int]) -> None:
     column = "rowid" if _sqlite() else "usecase_id"
     db.session.execute(sa.text(f"DELETE FROM {TABLE} WHERE {column} IN :ids")
                        .bindparams(sa.bindparam("ids", expanding=True)), {"ids": ids})
+    db.session.execute(sa.delete(UsecaseSearchDoc).where(UsecaseSearchDoc.usecase_id.in_(ids)))
 
 
 def _insert(docs: list[Document]) -> None:
     if not docs:
         return
     if _sqlite():
-        statement = (f"INSERT INTO {TABLE} (rowid, title_key, tags_key, codes_key, body_key, tokens) "
-                     "VALUES (:id, :title, :tags, :codes, :body, :tokens)")
+        statement = f"INSERT INTO {TABLE} (rowid, tokens) VALUES (:id, :tokens)"
     else:
-        statement = (f"INSERT INTO {TABLE} (usecase_id, title_key, tags_key, codes_key, body_key, tokens) "
-                     "VALUES (:id, :title, :tags, :codes, :body, to_tsvector('simple', :tokens))")
-    db.session.execute(sa.text(statement), [
-        {"id": d.usecase_id, "title": d.title_key, "tags": d.tags_key, "codes": d.codes_key, "body": d.body_key,
-         "tokens": d.tokens()} for d in docs])
+        statement = f"INSERT INTO {TABLE} (usecase_id, tokens) VALUES (:id, to_tsvector('simple', :tokens))"
+    db.session.execute(sa.text(statement), [{"id": d.usecase_id, "tokens": d.tokens()} for d in docs])
+    db.session.execute(sa.insert(UsecaseSearchDoc), [
+        {"usecase_id": d.usecase_id, "slug": d.slug, "title": d.title, "title_key": d.title_key,
+         "tags_key": d.tags_key, "codes_key": d.codes_key, "body_key": d.body_key, "facets": d.facets} for d in docs])
 
 
 # --- query --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One matching live case, with what facets and filters need."""
+FACETS = ("industry", "department", "task_type", "tool", "level")
+
+
+class Hit(NamedTuple):
+    """One matching live case, with what facets and filters need (a tuple: thousands are made per query)."""
 
     id: int
     slug: str
     title: str
-    industries: tuple[str, ...]
-    departments: tuple[str, ...]
-    task_type: str
-    tools: tuple[str, ...]
-    level: str
+    facets: str  # "industries|departments|task_type|tools|level", codes space-separated
     rank: tuple[int, int, int]  # words found in the title, the tags, the body
 
+    def facet(self) -> dict[str, list[str]]:
+        """facet name -> the case's codes (industry, department, task_type, tool, level)."""
+        return dict(zip(FACETS, (part.split() for part in self.facets.split("|")), strict=True))
 
-def _candidates(tokens: list[str]) -> sa.TextClause:
-    columns = ("u.id, u.slug, u.title, u.industries, u.departments, u.task_type, u.tools, u.level, "
-               "s.title_key, s.tags_key, s.codes_key, s.body_key")
+
+def _match(terms: list[str]) -> str:
+    """The index query: every word's bigrams (or unigram), or for an ASCII word also the code of that name."""
+    sqlite = _sqlite()
+    and_, or_ = (" AND ", " OR ") if sqlite else (" & ", " | ")
+    clauses = []
+    for word in terms:
+        clause = and_.join(word_tokens(word))
+        if word.isascii():
+            clause = f"({clause}){or_}{code_token(word)}"
+        clauses.append(f"({clause})")
+    return and_.join(clauses)
+
+
+def _candidates(terms: list[str]) -> sa.Select[Any]:
     if _sqlite():
-        sql = (f"SELECT {columns} FROM {TABLE} AS s JOIN usecases AS u ON u.id = s.rowid "
-               f"WHERE {TABLE} MATCH :match AND u.is_archived = 0")
-        params = {"match": " AND ".join(tokens)}
+        ids = sa.text(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :match")
     else:
-        sql = (f"SELECT {columns} FROM {TABLE} AS s JOIN usecases AS u ON u.id = s.usecase_id "
-               "WHERE s.tokens @@ to_tsquery('simple', :match) AND NOT u.is_archived")
-        params = {"match": " & ".join(tokens)}
-    return sa.text(sql).bindparams(**params).columns(
-        sa.column("id", sa.Integer), sa.column("slug", sa.String), sa.column("title", sa.String),
-        sa.column("industries", sa.JSON), sa.column("departments", sa.JSON), sa.column("task_type", sa.String),
-        sa.column("tools", sa.JSON), sa.column("level", sa.String), sa.column("title_key", sa.String),
-        sa.column("tags_key", sa.String), sa.column("codes_key", sa.String), sa.column("body_key", sa.String))
+        ids = sa.text(f"SELECT usecase_id FROM {TABLE} WHERE tokens @@ to_tsquery('simple', :match)")
+    doc = UsecaseSearchDoc.__table__.c  # Core columns: rows come back as plain tuples, no ORM loading
+    return (sa.select(doc.usecase_id, doc.slug, doc.title, doc.title_key, doc.tags_key, doc.codes_key, doc.facets)
+            .where(doc.usecase_id.in_(ids.bindparams(match=_match(terms)))))
 
 
 def search(query: str) -> list[Hit]:
@@ -235,22 +265,35 @@ def search(query: str) -> list[Hit]:
     terms = query_words(query)
     if not terms:
         return []
-    tokens = sorted({t for word in terms for t in word_tokens(word)})
-    hits: list[Hit] = []
-    for row in db.session.execute(_candidates(tokens)):
-        title = tags = body = 0
-        codes = row.codes_key.split()
-        for word in terms:
-            if word in row.title_key:
-                title += 1
-            elif word in row.tags_key or word in codes:
-                tags += 1
-            elif word in row.body_key:
-                body += 1
+    found: list[tuple[Any, list[int]]] = []  # (row, [title, tags, body]) ...
+    pending: dict[int, tuple[Any, list[int], list[str]]] = {}  # ... or still to look for in the body
+    connection = db.session.connection()
+    padded = [(word, f" {word} " if word.isascii() else None, len(word) <= 2) for word in terms]
+    for row in connection.execute(_candidates(terms)).fetchall():
+        title_key, tags_key, codes_key = row[3], row[4], f" {row[5]} "
+        counts = [0, 0, 0]
+        unsure: list[str] = []
+        for word, code, short in padded:
+            if word in title_key:
+                counts[0] += 1
+            elif word in tags_key or (code is not None and code in codes_key):
+                counts[1] += 1
+            elif short:
+                counts[2] += 1  # its one unigram or bigram is indexed, and not from the title, tags or codes
             else:
-                break  # every bigram is there, but not this word (bigram AND over-matches)
+                unsure.append(word)
+        if unsure:
+            pending[row[0]] = (row, counts, unsure)
         else:
-            hits.append(Hit(row.id, row.slug, row.title, tuple(row.industries or ()), tuple(row.departments or ()),
-                            row.task_type, tuple(row.tools or ()), row.level, (title, tags, body)))
-    hits.sort(key=lambda h: (-h.rank[0], -h.rank[1], -h.rank[2], h.title, h.id))
-    return hits
+            found.append((row, counts))
+    ids = sorted(pending)
+    for start in range(0, len(ids), _BATCH):  # longer words: every bigram is there, but is the word? (over-match)
+        chunk = ids[start:start + _BATCH]
+        doc = UsecaseSearchDoc.__table__.c
+        for usecase_id, body in connection.execute(sa.select(doc.usecase_id, doc.body_key).where(doc.usecase_id.in_(chunk))):
+            row, counts, unsure = pending[usecase_id]
+            if all(word in body for word in unsure):
+                counts[2] += len(unsure)
+                found.append((row, counts))
+    found.sort(key=lambda item: (-item[1][0], -item[1][1], -item[1][2], item[0][2], item[0][0]))
+    return [Hit(row[0], row[1], row[2], row[6], (c[0], c[1], c[2])) for row, c in found]
