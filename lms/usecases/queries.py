@@ -67,7 +67,7 @@ def _tagged(kind: str, codes: tuple[str, ...]) -> sa.ColumnElement[bool]:
         UsecaseTag.usecase_id == Usecase.id, UsecaseTag.kind == kind, UsecaseTag.code.in_(codes)))
 
 
-PAGE_SIZE = 50
+PAGE_SIZE = 20  # cards a page: the catalog is read on phones
 
 
 @dataclass(frozen=True)
@@ -141,32 +141,29 @@ def _listed(filters: Filters, company_industry: str | None, page: int) -> CasePa
         where.append(Usecase.task_type == filters.task_type)
     if filters.level:
         where.append(Usecase.level == filters.level)
-    facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    total = 0
-    for task_type, level, count in db.session.execute(
-            sa.select(Usecase.task_type, Usecase.level, sa.func.count()).where(*where)
-            .group_by(Usecase.task_type, Usecase.level)):
-        total += count
-        facets["task_type"][task_type] = facets["task_type"].get(task_type, 0) + count
-        facets["level"][level] = facets["level"].get(level, 0) + count
+    # Every facet's counts in one statement: the columns, the tags, and the industry tags of "all" cases.
     matching = sa.select(Usecase.id).where(*where)
+    also = aliased(UsecaseTag)
+
+    def named(name: str) -> sa.ColumnElement[str]:
+        return sa.literal(name, sa.String(16))
+
+    counted = sa.union_all(
+        sa.select(named("task_type"), Usecase.task_type, sa.func.count()).where(*where).group_by(Usecase.task_type),
+        sa.select(named("level"), Usecase.level, sa.func.count()).where(*where).group_by(Usecase.level),
+        sa.select(UsecaseTag.kind, UsecaseTag.code, sa.func.count()).where(UsecaseTag.usecase_id.in_(matching))
+        .group_by(UsecaseTag.kind, UsecaseTag.code),
+        sa.select(named("both"), UsecaseTag.code, sa.func.count())
+        .join(also, sa.and_(also.usecase_id == UsecaseTag.usecase_id, also.kind == UsecaseTag.INDUSTRY, also.code == "all"))
+        .where(UsecaseTag.kind == UsecaseTag.INDUSTRY, UsecaseTag.usecase_id.in_(matching)).group_by(UsecaseTag.code),
+    )
+    facets: dict[str, dict[str, int]] = {name: {} for name in (*FACETS, "both")}
     kinds = {UsecaseTag.INDUSTRY: "industry", UsecaseTag.DEPARTMENT: "department", UsecaseTag.TOOL: "tool"}
-    if total:
-        for kind, code, count in db.session.execute(
-                sa.select(UsecaseTag.kind, UsecaseTag.code, sa.func.count())
-                .where(UsecaseTag.usecase_id.in_(matching)).group_by(UsecaseTag.kind, UsecaseTag.code)):
-            facets[kinds[kind]][code] = count
-        everywhere = facets["industry"].get("all", 0)
-        both: dict[str, int] = {}
-        if everywhere:
-            also = aliased(UsecaseTag)
-            both = dict(db.session.execute(
-                sa.select(UsecaseTag.code, sa.func.count())
-                .join(also, sa.and_(also.usecase_id == UsecaseTag.usecase_id, also.kind == UsecaseTag.INDUSTRY,
-                                    also.code == "all"))
-                .where(UsecaseTag.kind == UsecaseTag.INDUSTRY, UsecaseTag.code != "all",
-                       UsecaseTag.usecase_id.in_(matching)).group_by(UsecaseTag.code)).all())
-        facets["industry"] = _with_all(facets["industry"], everywhere, both)
+    for kind, code, count in db.session.execute(counted):
+        facets[kinds.get(kind, kind)][code] = count
+    both = facets.pop("both")
+    facets["industry"] = _with_all(facets["industry"], facets["industry"].get("all", 0), both)
+    total = sum(facets["level"].values())
     page, pages = _page_bounds(total, page)
     order: list[sa.ColumnElement[object]] = []
     if company_industry:

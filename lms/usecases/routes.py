@@ -7,6 +7,8 @@ tool, level) that combine. Views load, then render (GET only).
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -35,16 +37,31 @@ def index() -> ResponseReturnValue:
     query = request.args.get("q", "")[:MAX_QUERY_CHARS]  # the search reads no further
     listing = queries.live_cases(filters, org.industry, int(number) if number.isdigit() and len(number) < 6 else 1,
                                  query=query)
-    facets = [
-        ("industry", _("Industry"), list(INDUSTRIES.items())),
-        ("department", _("Department"), [(d, d) for d in DEPARTMENTS]),
-        ("task_type", _("Task type"), list(USECASE_TASK_TYPES.items())),
-        ("tool", _("Tool"), list(USECASE_TOOLS.items())),
-        ("level", _("Level"), list(USECASE_LEVELS.items())),
-    ]
+    # Labels resolved once a request, links built with one url_for: a page shows ~50 facet links and 20 cards.
+    current: dict[str, str | int | None] = {**filters.args(), "q": query or None, "page": None}
+    base = url_for("usecases.index")
+
+    def link(**changes: str | int | None) -> str:
+        args = {k: v for k, v in {**current, **changes}.items() if v}  # keys keep their order: filters, q, page
+        return f"{base}?{urlencode(args)}" if args else base
+
+    facets = []
+    for name, heading, options in (
+        ("industry", _("Industry"), INDUSTRIES.items()), ("department", _("Department"), [(d, d) for d in DEPARTMENTS]),
+        ("task_type", _("Task type"), USECASE_TASK_TYPES.items()), ("tool", _("Tool"), USECASE_TOOLS.items()),
+        ("level", _("Level"), USECASE_LEVELS.items()),
+    ):
+        counts, selected = listing.facets[name], filters.args()[name]
+        facets.append((name, heading, link(**{name: None}), not selected, [
+            (link(**{name: code}), str(label), counts.get(code, 0), code == selected)
+            for code, label in options if counts.get(code) or code == selected]))
     return render_template(
         "usecases/index.html", listing=listing, cases=listing.cases, filters=filters, query=query,
-        searched=bool(query.strip()), facets=facets, labels=LABELS, company_industry=org.industry,
+        searched=bool(query.strip()), facets=facets, company_industry=org.industry,
+        levels={k: str(v) for k, v in USECASE_LEVELS.items()},
+        task_types={k: str(v) for k, v in USECASE_TASK_TYPES.items()},
+        case_base=url_for("usecases.case", case_id="x")[:-1],  # + the case id (a slug: nothing to escape)
+        previous=link(page=listing.page - 1), following=link(page=listing.page + 1),
     )
 
 

@@ -12,14 +12,17 @@ A unigram or bigram is written as a token of ASCII letters only (each code
 point as six hex digits spelt with the letters a-p), so neither SQLite's FTS5
 `ascii` tokenizer nor PostgreSQL's parser with the `simple` configuration can
 split, stem or drop it: both see the same opaque words. On SQLite the tokens
-live in an FTS5 table; on PostgreSQL in a `tsvector` column with a GIN index.
+live in an FTS5 table; on PostgreSQL in a `tsvector` column with a GIN index
+(table `usecase_search`, made by its migration only). The folded fields sit in
+`usecase_search_docs` (a model). Archived cases are in neither.
 
 A query is folded and split into words on spaces and punctuation; only the
 first `MAX_QUERY_CHARS` characters and `MAX_WORDS` words count, and a query
 with no word (control characters, only punctuation) finds nothing. The index
 gives the candidates that have every bigram of every word (the unigram for a
 one-character word); the app then keeps those whose folded fields really
-contain each word and ranks them in Python: more words in the title first, then
+contain each word (bigram AND over-matches words of three or more characters;
+only then is the body read) and ranks them in Python: more words in the title first, then
 in the tags, then in the body; ties by title, then id. The database never
 orders anything, so both databases give the same list.
 """
