@@ -337,3 +337,10 @@ def test_control_characters_in_the_page_query_meet_the_app_wide_url_rule(catalog
     # Every URL query with a character the input rule refuses is a 400 page (lms/web.py), never a 5xx;
     # the search itself (the CLI, other callers) treats them as separators: see the tests above.
     assert client.get(reader, query_string={"q": "\x00\x01"}).status_code == 400
+
+
+def test_a_sync_indexes_live_cases_the_index_lacks(catalog: dict[str, int]) -> None:
+    search_module._delete([catalog["sns-toukou"], catalog["gijiroku"]])  # as after upgrading to the search
+    assert ids("sns") == []
+    sync_usecases([parsed(k, v) for k, v in CASES.items()], author=Author(None, "test"))  # nothing changed
+    assert ids("sns") == ["sns-toukou"] and ids("議事録") == ["gijiroku"]

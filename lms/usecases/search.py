@@ -183,6 +183,13 @@ def reindex(usecases: Collection[int | Usecase]) -> int:
     return indexed
 
 
+def unindexed(origin: str) -> list[int]:
+    """Live cases of `origin` missing from the index (none, unless the index was added or emptied since)."""
+    return list(db.session.scalars(sa.select(Usecase.id).where(
+        Usecase.origin == origin, Usecase.is_archived.is_(False),
+        Usecase.id.not_in(sa.select(UsecaseSearchDoc.usecase_id)))))
+
+
 def reindex_all(progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the whole index (every live case); `progress(done, total)` after each batch."""
     db.session.execute(sa.text(f"DELETE FROM {TABLE}"))

@@ -18,7 +18,7 @@ from lms.courses.source import CourseSource
 from lms.courses.sync import CHECKED, CREATED, UNCHANGED, UPDATED, Author
 from lms.extensions import db
 from lms.usecases.models import Usecase, UsecaseRevision, UsecaseTag
-from lms.usecases.search import reindex
+from lms.usecases.search import reindex, unindexed
 from lms.usecases.source import UsecaseSource, load_usecases
 
 __all__ = ["ARCHIVED", "CHECKED", "CREATED", "UNCHANGED", "UPDATED", "FolderSync", "UsecaseReport", "claimed_elsewhere",
@@ -115,7 +115,8 @@ def sync_usecases(
             usecase.is_archived = True  # never deleted: the workshop records point at it
             reports.append(UsecaseReport(slug, ARCHIVED, usecase=usecase))
     db.session.flush()
-    reindex([r.usecase for r in reports if r.usecase is not None])  # the search index follows in the same transaction
+    # The search index follows in the same transaction: changed cases, and live ones it lacks (after an upgrade).
+    reindex([*(r.usecase for r in reports if r.usecase is not None), *unindexed(origin)])
     for report, revision in [(r, r.new_revision) for r in reports if r.new_revision is not None]:
         report.revision = revision.number
     return reports
