@@ -28,7 +28,7 @@ orders anything, so both databases give the same list.
 """
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -58,15 +58,14 @@ def is_search_table(name: str | None) -> bool:
 # --- text and tokens ------------------------------------------------------------------------------
 
 
-def _is_word_char(ch: str) -> bool:
-    return unicodedata.category(ch)[0] in "LNM"  # letters (ー and 々 too), digits, marks
+# A word: a run of letters and digits (ー and 々 are letters); spaces, punctuation, symbols, "_" and
+# control characters separate words. Queries and the index split text with this one pattern.
+_WORD = re.compile(r"[^\W_]+")
 
 
 def words(text: str) -> list[str]:
-    """The folded words of `text`: split on spaces, punctuation, symbols and control characters."""
-    folded = fold(text)
-    chars = [ch if _is_word_char(ch) else " " for ch in folded]
-    return "".join(chars).split()
+    """The folded words of `text`."""
+    return _WORD.findall(fold(text))
 
 
 def query_words(query: str) -> list[str]:
@@ -103,13 +102,15 @@ def word_tokens(word: str) -> list[str]:
 
 def text_tokens(*texts: str) -> list[str]:
     """Every unigram and bigram of the words of these folded texts (bigrams never span two words)."""
-    tokens: set[str] = set()
+    chars: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
     for text in texts:
-        for word in "".join(ch if _is_word_char(ch) else " " for ch in text).split():
-            codes = [_code(ch) for ch in word]
-            tokens.update("u" + c for c in codes)
-            tokens.update("b" + a + b for a, b in zip(codes, codes[1:], strict=False))
-    return sorted(tokens)
+        for word in _WORD.findall(text):
+            chars.update(word)
+            pairs.update(zip(word, word[1:], strict=False))
+    unigrams = {"u" + _code(ch) for ch in chars}  # every character's code is cached from here on
+    code = _CODES
+    return sorted(unigrams | {"b" + code[a] + code[b] for a, b in pairs})
 
 
 # --- documents ----------------------------------------------------------------------------------
