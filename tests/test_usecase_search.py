@@ -344,3 +344,16 @@ def test_a_sync_indexes_live_cases_the_index_lacks(catalog: dict[str, int]) -> N
     assert ids("sns") == []
     sync_usecases([parsed(k, v) for k, v in CASES.items()], author=Author(None, "test"))  # nothing changed
     assert ids("sns") == ["sns-toukou"] and ids("議事録") == ["gijiroku"]
+
+
+def test_generated_cases_are_fictional_imports_that_file_sync_leaves_alone(app: Flask, catalog: dict[str, int]) -> None:
+    result = app.test_cli_runner().invoke(args=["usecases", "generate", "--count", "30", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    generated = list(db.session.scalars(sa.select(Usecase).where(Usecase.slug.like("gen-%")).order_by(Usecase.slug)))
+    assert [u.slug for u in generated] == [f"gen-{n:05d}" for n in range(1, 31)]
+    assert all(u.origin == Usecase.IMPORT and "生成データ・架空の事例" in u.summary for u in generated)
+    assert len({u.title for u in generated}) > 20  # varied titles
+    sync_usecases([parsed(k, v) for k, v in CASES.items()], author=Author(None, "test"))  # files only
+    assert not any(u.is_archived for u in generated)
+    assert generated[0].slug in ids(generated[0].title)
+    assert set(ids("生成データ")) == {u.slug for u in generated}
