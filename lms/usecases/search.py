@@ -276,12 +276,14 @@ def search(query: str) -> list[Hit]:
     terms = query_words(query)
     if not terms:
         return []
-    found: list[tuple[Any, list[int]]] = []  # (row, [title, tags, body]) ...
-    pending: dict[int, tuple[Any, list[int], list[str]]] = {}  # ... or still to look for in the body
+    # Plain tuples (sort key, id, slug, title, facets): a query may match every case.
+    found: list[tuple[tuple[int, int, int, str, int], int, str, str, str]] = []
+    pending: dict[int, tuple[list[int], list[str], int, str, str, str]] = {}  # to look for in the body
     connection = db.session.connection()
     padded = [(word, f" {word} " if word.isascii() else None, len(word) <= 2) for word in terms]
-    for row in connection.execute(_candidates(terms)).fetchall():
-        title_key, tags_key, codes_key = row[3], row[4], f" {row[5]} "
+    for usecase_id, slug, title, title_key, tags_key, codes_key, facets in connection.execute(
+            _candidates(terms)).fetchall():
+        codes_key = f" {codes_key} "
         counts = [0, 0, 0]
         unsure: list[str] = []
         for word, code, short in padded:
@@ -294,17 +296,18 @@ def search(query: str) -> list[Hit]:
             else:
                 unsure.append(word)
         if unsure:
-            pending[row[0]] = (row, counts, unsure)
+            pending[usecase_id] = (counts, unsure, usecase_id, slug, title, facets)
         else:
-            found.append((row, counts))
+            found.append(((-counts[0], -counts[1], -counts[2], title, usecase_id), usecase_id, slug, title, facets))
     ids = sorted(pending)
     for start in range(0, len(ids), _BATCH):  # longer words: every bigram is there, but is the word? (over-match)
         chunk = ids[start:start + _BATCH]
         doc = UsecaseSearchDoc.__table__.c
         for usecase_id, body in connection.execute(sa.select(doc.usecase_id, doc.body_key).where(doc.usecase_id.in_(chunk))):
-            row, counts, unsure = pending[usecase_id]
+            counts, unsure, _, slug, title, facets = pending[usecase_id]
             if all(word in body for word in unsure):
                 counts[2] += len(unsure)
-                found.append((row, counts))
-    found.sort(key=lambda item: (-item[1][0], -item[1][1], -item[1][2], item[0][2], item[0][0]))
-    return [Hit(row[0], row[1], row[2], row[6], (c[0], c[1], c[2])) for row, c in found]
+                found.append(((-counts[0], -counts[1], -counts[2], title, usecase_id), usecase_id, slug, title, facets))
+    found.sort()  # by the key: more words in the title, then the tags, then the body; then title, id
+    return [Hit(usecase_id, slug, title, facets, (-key[0], -key[1], -key[2]))
+            for key, usecase_id, slug, title, facets in found]
