@@ -33,7 +33,13 @@
    import (read + validate + write), a no-op re-import; then `flask usecases export` to XLSX and CSV;
    and, in this process, read + validate alone and the Markdown rendering a write does (the main cost).
 
-`--only sync|requests|adoption|pages|pii|rubric|usecases|catalog` runs one section (repeat it for several).
+9. Use-case search (lms/usecases/search.py) at 10,000 cases: `flask usecases generate --count 10000`
+   (fictional cases), then p50 and p95 wall time of `search()` over 30 Japanese queries, in this
+   process, on SQLite and, when the PostgreSQL server binaries are installed, again on a throwaway
+   PostgreSQL server (scripts/postgres.sh) in a child run of this section.
+   The catalog page's server CPU and SQL statements are in section 4 (pages), beside the lesson page.
+
+`--only sync|requests|adoption|pages|pii|rubric|usecases|catalog|search` runs one section (repeat it for several).
 
 Everything runs against a throwaway SQLite database in a temporary folder,
 unless LMS_DATABASE_URL is set (e.g. by scripts/postgres.sh), in which case
@@ -258,7 +264,7 @@ def load(port: int, path: str, cookies: dict[str, str], seconds: float, threads:
     return len(latencies) / elapsed, statistics.median(latencies) * 1000, failures
 
 
-SECTIONS = ("sync", "requests", "adoption", "pages", "pii", "rubric", "usecases", "catalog")
+SECTIONS = ("sync", "requests", "adoption", "pages", "pii", "rubric", "usecases", "catalog", "search")
 
 
 def bench_sync(env: dict[str, str], work: Path) -> None:
@@ -529,8 +535,13 @@ def bench_pages(env: dict[str, str], args: argparse.Namespace) -> None:
     bare.wsgi_app = bare_meter  # type: ignore[method-assign]
     bare_client = bare.test_client()
 
+    catalog = f"/o/{org_id}/cases/"
+    searched = catalog + "?" + urlencode({"q": "シフト"})
+    if "シフト" not in client.get(searched).get_data(as_text=True):
+        sys.exit(f"{searched} found no case")
     pages = [("lesson page", client, lesson, meter), ("exercise page (writing)", client, practice, meter),
-             ("course page", client, course, meter),
+             ("course page", client, course, meter), ("use-case catalog", client, catalog, meter),
+             ("catalog, searched", client, searched, meter),
              ("employee home", client, home, meter), ("bare route, same bytes", bare_client, "/", bare_meter)]
     for _name, c, path, _m in pages:  # warm-up: templates compiled, statements cached
         for _ in range(20):
@@ -556,6 +567,53 @@ def bench_pages(env: dict[str, str], args: argparse.Namespace) -> None:
         statements, commits = sql[name]
         print(f"  {name:24s} {ms:6.2f} ms   ×{ms / bare_ms:5.1f} the bare route   {statements:2d} SQL statements, {commits} COMMIT")
     print(f"  bare route / lesson page: {bare_ms / statistics.median(cpu['lesson page']):.2f}", flush=True)
+
+
+SEARCH_QUERIES = (
+    "シフト", "ｼﾌﾄ", "しふと", "要約", "会議", "AI", "議事録 作成", "請求", "介護", "表", "見積書", "下書き", "チェック",
+    "翻訳", "在庫", "SNS", "工場", "旅館 予約", "農園", "自動", "メール", "日報", "研修資料", "口コミ 返信", "月次",
+    "配車", "契約書", "作る", "FAQ", "お詫び",
+)
+
+
+def bench_search(env: dict[str, str], args: argparse.Namespace) -> None:
+    seconds, line = flask(env, "usecases", "generate", "--count", str(args.search_cases))
+    database = env["LMS_DATABASE_URL"].split(":", 1)[0]
+    app = _in_process_app(env)
+    from lms.extensions import db
+    from lms.usecases.search import search
+
+    with app.app_context():
+        counts = {query: len(search(query)) for query in SEARCH_QUERIES}  # warm-up: statements cached
+        times: dict[str, list[float]] = {query: [] for query in SEARCH_QUERIES}
+        for _ in range(args.search_rounds):
+            for query in SEARCH_QUERIES:
+                started = time.perf_counter()
+                search(query)
+                times[query].append((time.perf_counter() - started) * 1000)
+        db.session.remove()
+    every = sorted(t for values in times.values() for t in values)
+    p95 = every[min(len(every) - 1, int(len(every) * 0.95))]
+    slowest = sorted(SEARCH_QUERIES, key=lambda q: -statistics.median(times[q]))[:3]
+    print(f"\nuse-case search on {database}, {args.search_cases:,d} generated cases (generated in {seconds:.1f} s: {line});\n"
+          f"  {len(SEARCH_QUERIES)} queries × {args.search_rounds} rounds, wall time of search() in this process:")
+    print(f"  p50 {statistics.median(every):6.1f} ms   p95 {p95:6.1f} ms   max {every[-1]:6.1f} ms")
+    print("  slowest (median, results): " + ", ".join(
+        f"{q} {statistics.median(times[q]):.1f} ms ({counts[q]:,d})" for q in slowest))
+    print(f"  results per query: median {statistics.median(counts.values()):.0f}, max {max(counts.values()):,d}", flush=True)
+    if database.startswith("sqlite") and not args.search_no_postgres:
+        if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+            print("  (PostgreSQL server binaries not installed: no PostgreSQL figures)")
+            return
+        child = [sys.executable, str(ROOT / "scripts" / "bench.py"), "--only", "search", "--search-no-postgres",
+                 "--search-cases", str(args.search_cases), "--search-rounds", str(args.search_rounds)]
+        script = 'LMS_DATABASE_URL="$LMS_TEST_DATABASE_URL" exec "$@"'
+        pg_env = {k: v for k, v in os.environ.items() if k != "LMS_DATABASE_URL"}
+        done = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh"), "sh", "-c", script, "sh", *child],
+                              cwd=ROOT, env=pg_env, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"the PostgreSQL run of the search section failed:\n{done.stdout}\n{done.stderr}")
+        print("\n".join(line for line in done.stdout.splitlines() if not line.startswith("database:")), flush=True)
 
 
 EXECUTIVE_PASSWORD = "bench-executive-2026"
@@ -860,6 +918,9 @@ def main() -> None:
     parser.add_argument("--pii-runs", type=int, default=500, help="scans per prompt in the pii section (default: 500)")
     parser.add_argument("--rubric-runs", type=int, default=300, help="evaluations per rubric in the rubric section (default: 300)")
     parser.add_argument("--rubric-chars", type=int, default=4000, help="prompt length in the rubric section (default: 4000)")
+    parser.add_argument("--search-cases", type=int, default=10_000, help="generated cases in the search section (default: 10000)")
+    parser.add_argument("--search-rounds", type=int, default=10, help="rounds of the 30 queries in the search section (default: 10)")
+    parser.add_argument("--search-no-postgres", action="store_true", help="search section: SQLite only (used by its own child run)")
     args = parser.parse_args()
     sections = args.only or list(SECTIONS)
 
@@ -891,6 +952,8 @@ def main() -> None:
             bench_usecases(env, work)
         if "catalog" in sections:
             bench_catalog(env, work)
+        if "search" in sections:
+            bench_search(env, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,5 +1,9 @@
-"""`flask --app lms usecases sync [--check] [FOLDER]`: load the use-case files (usecases/<id>.md);
-`usecases import FILE` and `usecases export FILE`: the provider's own catalog as a spreadsheet."""
+"""`flask --app lms usecases ...`: load the use-case files (usecases/<id>.md), search them, rebuild the index.
+
+`sync [--check] [FOLDER]`, `search "QUERY"` (matching ids in rank order, one a line),
+`reindex` (rebuild the search index), `generate --count N` (synthetic cases for benchmarks);
+`import FILE` and `export FILE`: the provider's own catalog as a spreadsheet.
+"""
 from __future__ import annotations
 
 import getpass
@@ -157,3 +161,44 @@ def register(app: Flask) -> None:
         click.echo(f"{len(rows)} case(s) read", err=True)
         file.write_bytes(catalog_import.xlsx_bytes(rows) if kind == ".xlsx" else catalog_import.csv_bytes(rows))
         click.echo(f"{len(rows)} case(s) written to {file}")
+    @usecases.command("search")
+    @click.argument("query")
+    def search_command(query: str) -> None:
+        """Print the ids of the live cases matching QUERY, best first, one a line."""
+        from lms.usecases.search import search
+
+        for hit in search(query):
+            click.echo(hit.slug)
+
+    @usecases.command("reindex")
+    def reindex_command() -> None:
+        """Rebuild the search index of every live case (after an upgrade or a restore)."""
+        from lms.extensions import db
+        from lms.usecases.search import reindex_all
+
+        def progress(done: int, total: int) -> None:
+            click.echo(f"indexed {done}/{total}")
+
+        try:
+            count = reindex_all(progress)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        click.echo(f"{count} use case(s) in the search index")
+
+    @usecases.command("generate")
+    @click.option("--count", type=click.IntRange(1, 100_000), default=10_000, show_default=True)
+    @click.option("--seed", type=int, default=1, show_default=True)
+    def generate_command(count: int, seed: int) -> None:
+        """Add COUNT fictional cases (ids gen-00001...; origin import, so sync never archives them) for benchmarks."""
+        from lms.extensions import db
+        from lms.usecases.generate import generate
+
+        try:
+            done = generate(count, seed=seed, progress=lambda done, total: click.echo(f"generated {done}/{total}"))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        click.echo(f"{done} generated use case(s) (fictional, ids gen-...)")

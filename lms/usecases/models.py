@@ -188,3 +188,22 @@ class CatalogImport(TimestampMixin, Model):
     # "rows": [the first rows: {"row", "id", "title", "status"}]}
     summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     applied_at: Mapped[datetime | None]
+class UsecaseSearchDoc(Model):
+    """A live case's folded text for the search (lms/usecases/search.py); archived cases have none.
+
+    The token index beside it (table `usecase_search`) differs by database and is
+    created by its migration only. Both are derived data: `flask usecases reindex`
+    rebuilds them.
+    """
+
+    __tablename__ = "usecase_search_docs"
+
+    usecase_id: Mapped[int] = mapped_column(sa.ForeignKey("usecases.id", ondelete="CASCADE"), primary_key=True,
+                                            autoincrement=False)
+    slug: Mapped[str] = mapped_column(sa.String(64))
+    title: Mapped[str] = mapped_column(sa.String(200))  # as written: ties rank by it
+    title_key: Mapped[str] = mapped_column(sa.Text)
+    tags_key: Mapped[str] = mapped_column(sa.Text)  # the Japanese labels and departments
+    codes_key: Mapped[str] = mapped_column(sa.Text)  # the codes as words; a query word must equal one
+    body_key: Mapped[str] = mapped_column(sa.Text)
+    facets: Mapped[str] = mapped_column(sa.Text)  # industries|departments|task type|tools|level, space-separated

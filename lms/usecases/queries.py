@@ -1,18 +1,23 @@
 """Reads of the use-case catalog (provider content, the same for every company).
 
-Filters are plain SQL on the `usecase_tags` rows (industry, department) and
-the `level` column, so both databases answer the same.
+Without a query, filters are plain SQL on the `usecase_tags` rows (industry,
+department, tool) and the `task_type` and `level` columns, so both databases
+answer the same; with a query, the search (lms/usecases/search.py) gives the
+cases and the same filters and the facet counts are applied to them in Python.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
-from lms.core.vocab import DEPARTMENTS, INDUSTRY_CODES, USECASE_LEVELS
+from lms.core.vocab import DEPARTMENTS, INDUSTRIES, INDUSTRY_CODES, USECASE_LEVELS, USECASE_TASK_TYPES, USECASE_TOOLS
 from lms.courses.models import Course, CourseModule, Lesson
 from lms.exercises.models import Exercise
 from lms.extensions import db
+from lms.usecases import search
 from lms.usecases.models import Usecase, UsecaseTag
 
 
@@ -20,20 +25,41 @@ from lms.usecases.models import Usecase, UsecaseTag
 class Filters:
     industry: str | None = None
     department: str | None = None
+    task_type: str | None = None
+    tool: str | None = None
     level: str | None = None
 
     @classmethod
     def from_args(cls, args: dict[str, str]) -> Filters:
         """Only known codes filter; anything else is ignored (a hand-edited link shows the whole list)."""
-        industry, department, level = args.get("industry"), args.get("department"), args.get("level")
+        def known(name: str, codes: Collection[str]) -> str | None:
+            value = args.get(name)
+            return value if value in codes else None
+
         return cls(
-            industry=industry if industry in INDUSTRY_CODES else None,
-            department=department if department in DEPARTMENTS else None,
-            level=level if level in USECASE_LEVELS else None,
+            industry=known("industry", INDUSTRY_CODES), department=known("department", DEPARTMENTS),
+            task_type=known("task_type", USECASE_TASK_TYPES), tool=known("tool", USECASE_TOOLS),
+            level=known("level", USECASE_LEVELS),
         )
 
     def active(self) -> bool:
-        return any((self.industry, self.department, self.level))
+        return any(self.args().values())
+
+    def args(self) -> dict[str, str | None]:
+        """The filters as link arguments."""
+        return {"industry": self.industry, "department": self.department, "task_type": self.task_type,
+                "tool": self.tool, "level": self.level}
+
+    def admits(self, codes: dict[str, list[str]]) -> bool:
+        """Do a case's facet codes (search.Hit.facet) pass these filters (the same rules as the SQL of `live_cases`)?"""
+        return ((not self.industry or self.industry in codes["industry"] or "all" in codes["industry"])
+                and (not self.department or self.department in codes["department"])
+                and (not self.task_type or self.task_type in codes["task_type"])
+                and (not self.tool or self.tool in codes["tool"])
+                and (not self.level or self.level in codes["level"]))
+
+
+FACETS = ("industry", "department", "task_type", "tool", "level")
 
 
 def _tagged(kind: str, codes: tuple[str, ...]) -> sa.ColumnElement[bool]:
@@ -41,7 +67,7 @@ def _tagged(kind: str, codes: tuple[str, ...]) -> sa.ColumnElement[bool]:
         UsecaseTag.usecase_id == Usecase.id, UsecaseTag.kind == kind, UsecaseTag.code.in_(codes)))
 
 
-PAGE_SIZE = 50
+PAGE_SIZE = 20  # cards a page: the catalog is read on phones
 
 
 @dataclass(frozen=True)
@@ -50,26 +76,103 @@ class CasePage:
     total: int
     page: int  # 1-based
     pages: int
+    # facet -> code -> how many cases of the current result set a link to that code would list
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def live_cases(filters: Filters, company_industry: str | None, page: int = 1) -> CasePage:
-    """One page of the live cases matching `filters`: the company's industry (or all industries) first, then by title."""
-    stmt = sa.select(Usecase).where(Usecase.is_archived.is_(False))
+def live_cases(filters: Filters, company_industry: str | None, page: int = 1, query: str = "") -> CasePage:
+    """One page of the live cases matching `query` and `filters`, with facet counts over them.
+
+    With a query, in the search's rank order (lms/usecases/search.py); without,
+    the company's industry (or all industries) first, then by title.
+    """
+    if search.query_words(query):
+        return _searched(query, filters, page)
+    if not query.strip():
+        return _listed(filters, company_industry, page)
+    return CasePage([], 0, 1, 1, {name: {} for name in FACETS})  # a query of punctuation or control characters
+
+
+def _page_bounds(total: int, page: int) -> tuple[int, int]:
+    pages = max(1, -(-total // PAGE_SIZE))
+    return min(max(page, 1), pages), pages
+
+
+def _searched(query: str, filters: Filters, page: int) -> CasePage:
+    hits: list[search.Hit] = []
+    facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    everywhere = 0
+    both: dict[str, int] = {}  # industry -> cases tagged with it and with "all"
+    for hit in search.search(query):
+        codes = hit.facet()
+        if not filters.admits(codes):
+            continue
+        hits.append(hit)
+        for name, values in codes.items():
+            counts = facets[name]
+            for code in values:
+                counts[code] = counts.get(code, 0) + 1
+        if "all" in codes["industry"]:
+            everywhere += 1
+            for code in codes["industry"]:
+                both[code] = both.get(code, 0) + 1
+    # An industry's link also lists the cases for every industry ("all"), once each.
+    facets["industry"] = _with_all(facets["industry"], everywhere, both)
+    page, pages = _page_bounds(len(hits), page)
+    ids = [hit.id for hit in hits[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
+    rows = {u.id: u for u in db.session.scalars(sa.select(Usecase).where(Usecase.id.in_(ids)))} if ids else {}
+    return CasePage([rows[i] for i in ids if i in rows], len(hits), page, pages, facets)
+
+
+def _with_all(counts: dict[str, int], everywhere: int, both: dict[str, int]) -> dict[str, int]:
+    return {code: counts.get(code, 0) + everywhere - both.get(code, 0) for code in INDUSTRIES
+            if counts.get(code, 0) + everywhere - both.get(code, 0) > 0}
+
+
+def _listed(filters: Filters, company_industry: str | None, page: int) -> CasePage:
+    where: list[sa.ColumnElement[bool]] = [Usecase.is_archived.is_(False)]
     if filters.industry:
-        stmt = stmt.where(_tagged(UsecaseTag.INDUSTRY, (filters.industry, "all")))
+        where.append(_tagged(UsecaseTag.INDUSTRY, (filters.industry, "all")))
     if filters.department:
-        stmt = stmt.where(_tagged(UsecaseTag.DEPARTMENT, (filters.department,)))
+        where.append(_tagged(UsecaseTag.DEPARTMENT, (filters.department,)))
+    if filters.tool:
+        where.append(_tagged(UsecaseTag.TOOL, (filters.tool,)))
+    if filters.task_type:
+        where.append(Usecase.task_type == filters.task_type)
     if filters.level:
-        stmt = stmt.where(Usecase.level == filters.level)
+        where.append(Usecase.level == filters.level)
+    # Every facet's counts in one statement: the columns, the tags, and the industry tags of "all" cases.
+    matching = sa.select(Usecase.id).where(*where)
+    also = aliased(UsecaseTag)
+
+    def named(name: str) -> sa.ColumnElement[str]:
+        return sa.literal(name, sa.String(16))
+
+    counted = sa.union_all(
+        sa.select(named("task_type"), Usecase.task_type, sa.func.count()).where(*where).group_by(Usecase.task_type),
+        sa.select(named("level"), Usecase.level, sa.func.count()).where(*where).group_by(Usecase.level),
+        sa.select(UsecaseTag.kind, UsecaseTag.code, sa.func.count()).where(UsecaseTag.usecase_id.in_(matching))
+        .group_by(UsecaseTag.kind, UsecaseTag.code),
+        sa.select(named("both"), UsecaseTag.code, sa.func.count())
+        .join(also, sa.and_(also.usecase_id == UsecaseTag.usecase_id, also.kind == UsecaseTag.INDUSTRY, also.code == "all"))
+        .where(UsecaseTag.kind == UsecaseTag.INDUSTRY, UsecaseTag.usecase_id.in_(matching)).group_by(UsecaseTag.code),
+    )
+    facets: dict[str, dict[str, int]] = {name: {} for name in (*FACETS, "both")}
+    kinds = {UsecaseTag.INDUSTRY: "industry", UsecaseTag.DEPARTMENT: "department", UsecaseTag.TOOL: "tool"}
+    for kind, code, count in db.session.execute(counted):
+        facets[kinds.get(kind, kind)][code] = count
+    both = facets.pop("both")
+    facets["industry"] = _with_all(facets["industry"], facets["industry"].get("all", 0), both)
+    total = sum(facets["level"].values())
+    page, pages = _page_bounds(total, page)
     order: list[sa.ColumnElement[object]] = []
     if company_industry:
         matches = _tagged(UsecaseTag.INDUSTRY, (company_industry, "all"))
         order.append(sa.case((matches, 0), else_=1))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    stmt = stmt.order_by(*order, Usecase.title, Usecase.slug).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    return CasePage(list(db.session.scalars(stmt)), total, page, pages)
+    stmt = (sa.select(Usecase).where(*where).order_by(*order, Usecase.title, Usecase.slug)
+            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    cases = list(db.session.scalars(stmt)) if total else []
+    return CasePage(cases, total, page, pages, facets)
 
 
 def live_by_slugs(slugs: list[str]) -> list[Usecase]:

@@ -1,12 +1,17 @@
 """The read-only use-case catalog for a company's own people: `/o/<org>/cases/`.
 
 Cases are provider content, the same for every company; the company only
-orders them (its industry first). Views load, then render (GET only).
+orders them (its industry first, when there is no search query). The list
+takes a search query `q` and facet filters (industry, department, task type,
+tool, level) that combine. Views load, then render (GET only).
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts.roles import Role
@@ -14,6 +19,7 @@ from lms.core.vocab import DATA_CLASSES, DEPARTMENTS, INDUSTRIES, USECASE_LEVELS
 from lms.security import require_org_role
 from lms.tenancy import current_org, org_blueprint
 from lms.usecases import queries, recommend
+from lms.usecases.search import MAX_QUERY_CHARS
 from lms.usecases.trial_routes import case_context
 
 bp = org_blueprint("usecases", __name__, "/cases")
@@ -30,13 +36,36 @@ def index() -> ResponseReturnValue:
     org = current_org()
     filters = queries.Filters.from_args(request.args.to_dict())
     number = request.args.get("page", "1")
-    listing = queries.live_cases(filters, org.industry, int(number) if number.isdigit() and len(number) < 6 else 1)
+    query = request.args.get("q", "")[:MAX_QUERY_CHARS]  # the search reads no further
+    listing = queries.live_cases(filters, org.industry, int(number) if number.isdigit() and len(number) < 6 else 1,
+                                 query=query)
     # Suggestions on the plain first page only: not beside a filtered or searched list, not for provider staff.
-    plain_first_page = listing.page == 1 and not filters.active() and not request.args.get("q")
+    plain_first_page = listing.page == 1 and not filters.active() and not query.strip()
+    # Labels resolved once a request, links built with one url_for: a page shows ~50 facet links and 20 cards.
+    current: dict[str, str | int | None] = {**filters.args(), "q": query or None, "page": None}
+    base = url_for("usecases.index")
+
+    def link(**changes: str | int | None) -> str:
+        args = {k: v for k, v in {**current, **changes}.items() if v}  # keys keep their order: filters, q, page
+        return f"{base}?{urlencode(args)}" if args else base
+
+    facets = []
+    for name, heading, options in (
+        ("industry", _("Industry"), INDUSTRIES.items()), ("department", _("Department"), [(d, d) for d in DEPARTMENTS]),
+        ("task_type", _("Task type"), USECASE_TASK_TYPES.items()), ("tool", _("Tool"), USECASE_TOOLS.items()),
+        ("level", _("Level"), USECASE_LEVELS.items()),
+    ):
+        counts, selected = listing.facets[name], filters.args()[name]
+        facets.append((name, heading, link(**{name: None}), not selected, [
+            (link(**{name: code}), str(label), counts.get(code, 0), code == selected)
+            for code, label in options if counts.get(code) or code == selected]))
     return render_template(
-        "usecases/index.html", listing=listing, cases=listing.cases, filters=filters,
-        dept_options=[(d, d) for d in DEPARTMENTS], labels=LABELS,
-        company_industry=org.industry,
+        "usecases/index.html", listing=listing, cases=listing.cases, filters=filters, query=query,
+        searched=bool(query.strip()), facets=facets, company_industry=org.industry,
+        levels={k: str(v) for k, v in USECASE_LEVELS.items()},
+        task_types={k: str(v) for k, v in USECASE_TASK_TYPES.items()},
+        case_base=url_for("usecases.case", case_id="x")[:-1],  # + the case id (a slug: nothing to escape)
+        previous=link(page=listing.page - 1), following=link(page=listing.page + 1),
         recommended=recommend.for_person(current_user, org) if plain_first_page and current_user.org_id == org.id else [],
     )
 

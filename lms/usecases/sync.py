@@ -19,6 +19,7 @@ from lms.courses.sync import CHECKED, CREATED, UNCHANGED, UPDATED, Author
 from lms.extensions import db
 from lms.usecases.models import Usecase, UsecaseRevision, UsecaseTag
 from lms.usecases.queries import live_ids
+from lms.usecases.search import reindex, unindexed
 from lms.usecases.source import UsecaseSource, folder_ids, load_usecases
 
 __all__ = ["ARCHIVED", "CHECKED", "CREATED", "UNCHANGED", "UPDATED", "FolderSync", "UsecaseReport", "claimed_elsewhere",
@@ -142,9 +143,11 @@ def sync_usecases(
         else:
             written.append(_Write(source, usecase, None))
         reports.append(report)
+    archived: list[int] = []
     for slug, usecase in sorted(existing.items()) if archive_missing else ():
         if usecase.id not in kept and not usecase.is_archived:
             usecase.is_archived = True  # never deleted: the workshop records point at it
+            archived.append(usecase.id)
             reports.append(UsecaseReport(slug, ARCHIVED))
     db.session.flush()  # the changed and archived cases, before the new rows that may take an id they gave up
     ids = _insert_cases([w.source for w in written if w.usecase is None], origin)
@@ -154,6 +157,9 @@ def sync_usecases(
     for w in written:
         if w.usecase is not None:  # read again from the rows just written
             db.session.expire(w.usecase, ["current_revision_id", "current_revision", "tags"])
+    # The search index follows in the same transaction: written and archived cases, and live ones it lacks
+    # (after an upgrade, the next sync fills it).
+    reindex([*ids.values(), *archived, *unindexed(origin)])
     return reports
 
 

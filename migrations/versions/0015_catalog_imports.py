@@ -1,7 +1,7 @@
 """The provider's spreadsheet catalog: uploads kept between preview and confirm
 
 Revision ID: 0015_catalog_imports
-Revises: 0013_usecase_trials
+Revises: 0014_usecase_search
 Create Date: 2026-12-01 16:50:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import lms.db
 
 
 revision = '0015_catalog_imports'
-down_revision = '0013_usecase_trials'
+down_revision = '0014_usecase_search'
 branch_labels = None
 depends_on = None
 
