@@ -1,4 +1,6 @@
-"""In Chromium on a phone: an employee picks a case, tries its template, reports two weeks later; the trainer sees it."""
+"""The issue's "done when", in Chromium on a phone: an employee finds ｼﾌﾄ cases by search, picks one, tries its
+template, reports two weeks later (a controlled clock); the trainer sees the cohort's choice; the executive sees the
+case counted for the department, without the person's name or words."""
 from __future__ import annotations
 
 from datetime import time
@@ -9,10 +11,13 @@ import sqlalchemy as sa
 
 from lms.accounts.models import TrainerAssignment
 from lms.accounts.roles import Role
+from lms.adoption import service as adoption_service
 from lms.cohorts import service as cohort_service
 from lms.core import clock
 from lms.extensions import db
+from lms.orgs.models import Department
 from lms.usecases.models import UsecaseTrial
+from tests import trialfactory
 from tests.browser import accessible_context, assert_accessible, open_menu, shot, sign_in
 from tests.usecaseworld import PLAIN, Clock, case_text, load_cases
 
@@ -32,7 +37,14 @@ def test_an_employee_picks_tries_and_reports_a_case_and_the_trainer_sees_it(
 ) -> None:
     org = create_org(name="株式会社みなと商店", industry="retail")
     course = sync_course()
-    hana = create_user(org, roles=(Role.EMPLOYEE,), email="hana@minato.example", name="佐藤 花子")
+    store = Department(org_id=org.id, name="店舗")
+    db.session.add(store)
+    db.session.flush()
+    hana = create_user(org, roles=(Role.EMPLOYEE,), email="hana@minato.example", name="佐藤 花子",
+                       department_id=store.id)
+    colleagues = [create_user(org, roles=(Role.EMPLOYEE,), name=f"店舗 同僚{n}", department_id=store.id)
+                  for n in (1, 2)]
+    boss = create_user(org, roles=(Role.EXECUTIVE,), email="boss@minato.example", name="社長 みなと")
     trainer = create_user(None, roles=(Role.TRAINER,), email="trainer@provider.example", name="講師 山本")
     db.session.add(TrainerAssignment(org_id=org.id, trainer_id=trainer.id))
     cohort = cohort_service.create_cohort(org, cohort_service.CohortDraft(
@@ -41,6 +53,10 @@ def test_an_employee_picks_tries_and_reports_a_case_and_the_trainer_sees_it(
     ))
     load_cases(shift_shitagaki=PLAIN,
                anzen=case_text("安全日誌を下書きする", industries="[construction]", departments="[施工]"))
+    adoption_service.settings_for(org.id).min_group = 3  # the smallest group the settings page allows
+    for colleague in colleagues:  # two colleagues of the same department adopted it before: three reach the threshold
+        trialfactory.trial(colleague, "shift-shitagaki", outcome=UsecaseTrial.ADOPTED, minutes_before=60,
+                           minutes_after=30, commit=False)
     db.session.commit()
     base = f"{server.url}/o/{org.id}"
 
@@ -53,7 +69,12 @@ def test_an_employee_picks_tries_and_reports_a_case_and_the_trainer_sees_it(
     open_menu(page)
     page.get_by_role("navigation").get_by_role("link", name="活用事例").click()
     page.wait_for_url(f"{base}/cases/")
-    page.get_by_role("link", name="シフト表の下書きを作る").click()
+    page.get_by_label("事例を探す").fill("ｼﾌﾄ")  # half-width katakana, as a phone keyboard may give
+    page.get_by_role("button", name="検索").click()
+    page.wait_for_url(f"{base}/cases/?q=%EF%BD%BC%EF%BE%8C%EF%BE%84")
+    # A title match ranks first (the other fixture case shares the shift template, so its body matches too).
+    assert page.locator(".cards .card h2").all_inner_texts()[0] == "シフト表の下書きを作る"
+    page.locator(".cards").get_by_role("link", name="シフト表の下書きを作る").click()
     page.wait_for_url(f"{base}/cases/shift-shitagaki")
 
     card = page.get_by_test_id("trial-card")
@@ -112,4 +133,21 @@ def test_an_employee_picks_tries_and_reports_a_case_and_the_trainer_sees_it(
     assert "佐藤 花子" in row.inner_text() and "90 → 30" in row.inner_text() and "そのまま使っている" in row.inner_text()
     assert_accessible(page)
     shot(page, "usecase-board-phone")
+    context.close()
+
+    # The executive: the case counted for the department (three people, the company's threshold), names never shown.
+    context = accessible_context(browser, **PHONE)
+    page = context.new_page()
+    sign_in(page, server.url, boss.email)
+    page.wait_for_load_state()
+    page.goto(f"{base}/adoption/")
+    section = page.get_by_test_id("usecases")
+    departments = section.get_by_test_id("table-usecase_departments")
+    store_row = departments.locator("tr", has_text="店舗").first.inner_text().split()
+    assert store_row[:5] == ["店舗", "3", "1", "3", "1"], store_row  # tried by 3, 1 case; adopted by 3, 1 case
+    assert "シフト表の下書きを作る" in section.get_by_test_id("table-usecases").inner_text()
+    html = page.content()
+    assert "佐藤 花子" not in html and "同僚" not in html and "手書きの希望表" not in html
+    assert_accessible(page)
+    shot(page, "usecase-executive-phone")
     context.close()
