@@ -25,7 +25,8 @@ from lms.audit.models import AuditEvent
 from lms.extensions import db
 from lms.usecases import catalog, catalog_import
 from lms.usecases.catalog import CatalogFileError
-from lms.usecases.models import CatalogImport, Usecase, UsecaseRevision
+from lms.usecases.search import search
+from lms.usecases.models import CatalogImport, Usecase, UsecaseRevision, UsecaseSearchDoc
 from tests.conftest import count, shared_path
 from tests.usecaseworld import PLAIN, load_cases
 
@@ -415,6 +416,8 @@ def test_a_10000_row_xlsx_catalog_imports(app: Flask) -> None:
     assert summary == catalog_import.ImportSummary(10_000, 0, 0, 0)
     assert count(Usecase, Usecase.origin == Usecase.IMPORT, Usecase.is_archived.is_(False)) == 10_000
     assert count(UsecaseRevision) == 10_000
+    assert count(UsecaseSearchDoc) == 10_000  # indexed in the same transaction: searchable at once
+    assert [hit.slug for hit in search("9999番目")] == ["gen-09999"]
 
 
 def test_a_file_full_of_errors_lists_the_first_problems_and_says_so(app: Flask) -> None:

@@ -173,12 +173,17 @@ def reindex(usecases: Collection[int | Usecase]) -> int:
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start:start + _BATCH]
         _delete(chunk)
-        rows = db.session.execute(
-            sa.select(Usecase, UsecaseRevision.parsed)
-            .join(UsecaseRevision, Usecase.current_revision_id == UsecaseRevision.id)
-            .where(Usecase.id.in_(chunk), Usecase.is_archived.is_(False))
-        ).all()
-        docs = [document(usecase, parsed or {}, label) for usecase, parsed in rows]
+        # Two lookups by primary key, not a join: inside the transaction that just wrote thousands of cases the
+        # planner's statistics still say the tables are empty, and PostgreSQL then joined by a nested loop over
+        # every revision for each batch (minutes for a 10,000-row import).
+        cases = list(db.session.scalars(
+            sa.select(Usecase).where(Usecase.id.in_(chunk), Usecase.is_archived.is_(False))))
+        revision_ids = [u.current_revision_id for u in cases if u.current_revision_id is not None]
+        parsed_of: dict[int, dict[str, Any]] = dict(db.session.execute(
+            sa.select(UsecaseRevision.id, UsecaseRevision.parsed).where(UsecaseRevision.id.in_(revision_ids))
+        ).all()) if revision_ids else {}
+        docs = [document(usecase, parsed_of[usecase.current_revision_id] or {}, label)
+                for usecase in cases if usecase.current_revision_id in parsed_of]
         _insert(docs)
         indexed += len(docs)
     return indexed
