@@ -240,7 +240,9 @@ def send_prompt(case_id: str) -> ResponseReturnValue:
     except llm.PersonalDataFound:
         return _try_page(usecase, trial, 422, prompt=text, form_errors=[ERRORS["personal_data"]()])
     except llm.LLMUnavailable:
-        flash(_("The AI model is not available for your company. Paste the answer from the tool you use."), "error")
+        # This page keeps no pasted answer (unlike the exercise player): the prompt goes to the company's own tool.
+        flash(_("The AI model is not available for your company. Copy your checked prompt into the AI tool your "
+                "company allows."), "error")
         return redirect(url_for("usecase_trials.try_it", case_id=usecase.slug))
     commit()
     return redirect(url_for("usecase_trials.try_it", case_id=usecase.slug, _anchor="answer"))
