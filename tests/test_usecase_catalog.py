@@ -153,3 +153,17 @@ def test_a_long_catalog_is_paged(app: Flask, client: Any, create_org: Any, creat
     assert f"事例{PAGE_SIZE:03d}を作る" in second and "事例000を作る" not in second
     beyond = client.get(f"/o/{org.id}/cases/?page=99999999999").get_data(as_text=True)
     assert "事例000を作る" in beyond  # a page number out of range shows the first page
+
+
+def test_facet_counts_follow_the_catalog_when_it_changes(app: Flask, create_org: Any, create_user: Any) -> None:
+    """The unfiltered counts are kept a process under the catalog's token: a sync must show in them at once."""
+    from lms.usecases import queries
+
+    catalog(create_org, create_user)
+    before = queries.live_cases(queries.Filters(), None)
+    assert before.total == 3 and before.facets["department"].get("経理") is None
+    assert queries.live_cases(queries.Filters(), None).facets == before.facets  # the same counts, kept
+    load_cases(shift_shitagaki=PLAIN, keihi=case_text("経費の仕訳を下書きする", industries="[all]", departments="[経理]"))
+    after = queries.live_cases(queries.Filters(), None)
+    assert after.total == 2  # the file set replaced: two live cases
+    assert after.facets["department"]["経理"] == 1 and "施工" not in after.facets["department"]

@@ -198,8 +198,8 @@ def test_reindex_all_rebuilds_the_same_index(catalog: dict[str, int]) -> None:
 
 
 def test_bigrams_over_match_and_the_app_drops_what_lacks_the_word(catalog: dict[str, int]) -> None:
-    candidates = {row.slug for row in db.session.execute(search_module._candidates(["議事録"]))}
-    assert candidates == {"gijiroku", "teirei-kaigi"}  # 議事 + 事録 (行事録画) without 議事録
+    candidates = set(db.session.execute(search_module._candidates(["議事録"])).scalars())
+    assert candidates == {catalog["gijiroku"], catalog["teirei-kaigi"]}  # 議事 + 事録 (行事録画) without 議事録
     assert ids("議事録") == ["gijiroku"]
 
 
@@ -374,3 +374,29 @@ def test_generated_cases_are_fictional_imports_that_file_sync_leaves_alone(app: 
     assert not any(u.is_archived for u in generated)
     assert generated[0].slug in ids(generated[0].title)
     assert set(ids("生成データ")) == {u.slug for u in generated}
+
+
+def test_a_process_reads_the_documents_again_only_after_the_catalog_changed(catalog: dict[str, int]) -> None:
+    reads: list[str] = []
+
+    def counted(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM usecase_search_docs" in statement and "body_key" not in statement:
+            reads.append(statement)
+
+    engine = db.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", counted)
+    try:
+        token = search_module.catalog_token()
+        assert ids("シフト") == SHIFT
+        assert ids("介護") and ids("シフト") == SHIFT
+        assert len(reads) <= 1  # at most once (another test may have left this token's copy)
+
+        changed = {**CASES, "kaigo-kinmu": CASES["kaigo-kinmu"].replace("title: ", "title: 深夜帯の", 1)}
+        sync_usecases([parsed(k, v) for k, v in changed.items()], author=Author(None, "test"))
+        assert search_module.catalog_token() != token
+        before = len(reads)
+        assert [(hit.slug, hit.title) for hit in search("深夜帯")] == [("kaigo-kinmu", "深夜帯の職員の勤務表を組む")]
+        assert ids("シフト") == SHIFT
+        assert len(reads) == before + 1
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", counted)

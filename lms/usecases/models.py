@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.clock import utcnow
-from lms.db import OrgOwnedMixin, TimestampMixin
+from lms.db import OrgOwnedMixin, TimestampMixin, UTCDateTime
 from lms.extensions import Model
 
 
@@ -207,3 +207,19 @@ class UsecaseSearchDoc(Model):
     codes_key: Mapped[str] = mapped_column(sa.Text)  # the codes as words; a query word must equal one
     body_key: Mapped[str] = mapped_column(sa.Text)
     facets: Mapped[str] = mapped_column(sa.Text)  # industries|departments|task type|tools|level, space-separated
+
+
+class CatalogVersion(Model):
+    """One row (id 1): a random token replaced whenever the search index changes (lms/usecases/search.py).
+
+    Each process keeps what it derives from the catalog (the search documents,
+    the facet counts of the unfiltered list) under the token it read, and
+    reads it again only when the token has changed. A random token, not a
+    counter: a change that is rolled back never hands its value to a later one.
+    """
+
+    __tablename__ = "usecase_catalog_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(sa.String(32))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

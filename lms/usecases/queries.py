@@ -7,7 +7,7 @@ cases and the same filters and the facet counts are applied to them in Python.
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -50,7 +50,7 @@ class Filters:
         return {"industry": self.industry, "department": self.department, "task_type": self.task_type,
                 "tool": self.tool, "level": self.level}
 
-    def admits(self, codes: dict[str, list[str]]) -> bool:
+    def admits(self, codes: Mapping[str, Sequence[str]]) -> bool:
         """Do a case's facet codes (search.Hit.facet) pass these filters (the same rules as the SQL of `live_cases`)?"""
         return ((not self.industry or self.industry in codes["industry"] or "all" in codes["industry"])
                 and (not self.department or self.department in codes["department"])
@@ -141,6 +141,35 @@ def _listed(filters: Filters, company_industry: str | None, page: int) -> CasePa
         where.append(Usecase.task_type == filters.task_type)
     if filters.level:
         where.append(Usecase.level == filters.level)
+    facets = _listed_facets(filters, where)
+    total = sum(facets["level"].values())
+    page, pages = _page_bounds(total, page)
+    order: list[sa.ColumnElement[object]] = []
+    if company_industry:
+        matches = _tagged(UsecaseTag.INDUSTRY, (company_industry, "all"))
+        order.append(sa.case((matches, 0), else_=1))
+    stmt = (sa.select(Usecase).where(*where).order_by(*order, Usecase.title, Usecase.slug)
+            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    cases = list(db.session.scalars(stmt)) if total else []
+    return CasePage(cases, total, page, pages, facets)
+
+
+# (catalog token, {filters: facet counts}): the counts change only with the catalog (lms/usecases/search.py's
+# version token), so each process keeps them per filter set until the token changes.
+_facet_cache: tuple[str, dict[Filters, dict[str, dict[str, int]]]] | None = None
+_FACET_CACHE_SIZE = 256  # filter sets kept a process; more are counted each time
+
+
+def _listed_facets(filters: Filters, where: list[sa.ColumnElement[bool]]) -> dict[str, dict[str, int]]:
+    """The facet counts of the live cases matching `filters` (and `where`, the same filters as SQL). Read-only."""
+    global _facet_cache
+    token = search.catalog_token()
+    cached = _facet_cache
+    if cached is None or token is None or cached[0] != token:
+        cached = (token, {}) if token is not None else None
+        _facet_cache = cached
+    if cached is not None and filters in cached[1]:
+        return cached[1][filters]
     # Every facet's counts in one statement: the columns, the tags, and the industry tags of "all" cases.
     matching = sa.select(Usecase.id).where(*where)
     also = aliased(UsecaseTag)
@@ -163,16 +192,9 @@ def _listed(filters: Filters, company_industry: str | None, page: int) -> CasePa
         facets[kinds.get(kind, kind)][code] = count
     both = facets.pop("both")
     facets["industry"] = _with_all(facets["industry"], facets["industry"].get("all", 0), both)
-    total = sum(facets["level"].values())
-    page, pages = _page_bounds(total, page)
-    order: list[sa.ColumnElement[object]] = []
-    if company_industry:
-        matches = _tagged(UsecaseTag.INDUSTRY, (company_industry, "all"))
-        order.append(sa.case((matches, 0), else_=1))
-    stmt = (sa.select(Usecase).where(*where).order_by(*order, Usecase.title, Usecase.slug)
-            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    cases = list(db.session.scalars(stmt)) if total else []
-    return CasePage(cases, total, page, pages, facets)
+    if cached is not None and len(cached[1]) < _FACET_CACHE_SIZE:
+        cached[1][filters] = facets
+    return facets
 
 
 def live_by_slugs(slugs: list[str]) -> list[Usecase]:
