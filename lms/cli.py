@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from alembic import command
-from alembic.config import Config
 from flask import Flask
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config  # imported on use: Alembic is among the slowest imports of a command's start
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -20,6 +24,8 @@ def alembic_config() -> Config:
 
 def upgrade_database(revision: str = "head") -> None:
     """Bring the schema to `revision` (inside an app context)."""
+    from alembic import command
+
     command.upgrade(alembic_config(), revision)
 
 
@@ -39,6 +45,8 @@ def register_cli(app: Flask) -> None:
     @click.option("-m", "--message", required=True)
     def db_revision(message: str) -> None:
         """Autogenerate a migration from the models (review it before committing)."""
+        from alembic import command
+
         command.revision(alembic_config(), message=message, autogenerate=True)
 
     @app.cli.command("demo")

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import phonenumbers
 
 from lms.core.text import fold, fold_with_map, original_span
 
@@ -303,6 +302,8 @@ class _Found:
     # -- numbers --
 
     def phones(self) -> None:
+        import phonenumbers  # imported on first scan, not at every command's start
+
         # Only where digits cluster: the matcher is the slowest part of a scan over ordinary prose.
         for region in _PHONE_REGION.finditer(self.text):
             for match in phonenumbers.PhoneNumberMatcher(region.group(), "JP"):

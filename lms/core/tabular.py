@@ -28,7 +28,6 @@ import io
 import string
 import unicodedata
 
-import openpyxl
 
 # Only the first columns of a sheet are read: a forged <dimension> can claim
 # 16384 columns and openpyxl would pad every row to that width.
@@ -150,6 +149,8 @@ def read_xlsx(data: bytes, max_rows: int, max_columns: int = MAX_COLUMNS) -> lis
     # openpyxl raises a zoo of exception types (BadZipFile, KeyError,
     # ValueError, XML parse errors...) for damaged files, hence the broad
     # catches; only openpyxl calls are inside them.
+    import openpyxl  # imported on use: among the slowest imports of every command's and worker's start
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
