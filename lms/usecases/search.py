@@ -314,9 +314,9 @@ def _catalog() -> _Catalog:
     if cached is not None and token is not None and cached.token == token:
         return cached
     doc = UsecaseSearchDoc.__table__.c  # Core columns: rows come back as plain tuples, no ORM loading
-    rows = db.session.connection().execute(
-        sa.select(doc.usecase_id, doc.slug, doc.title, doc.title_key, doc.tags_key, doc.codes_key, doc.facets)).all()
-    rows.sort(key=lambda row: (row[2], row[0]))
+    rows = sorted(db.session.connection().execute(
+        sa.select(doc.usecase_id, doc.slug, doc.title, doc.title_key, doc.tags_key, doc.codes_key, doc.facets)),
+        key=lambda row: (row[2], row[0]))
     catalog = _Catalog(
         token,
         {row[0]: (row[3], row[4], f" {row[5]} ", position) for position, row in enumerate(rows)},
