@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -70,9 +71,23 @@ def _tagged(kind: str, codes: tuple[str, ...]) -> sa.ColumnElement[bool]:
 PAGE_SIZE = 20  # cards a page: the catalog is read on phones
 
 
+class Card(NamedTuple):
+    """What a card of the list shows: the columns only, no entity (a page shows 20)."""
+
+    slug: str
+    title: str
+    summary: str
+    level: str
+    task_type: str
+    industries: list[str]
+
+
+_CARD = (Usecase.slug, Usecase.title, Usecase.summary, Usecase.level, Usecase.task_type, Usecase.industries)
+
+
 @dataclass(frozen=True)
 class CasePage:
-    cases: list[Usecase]
+    cases: list[Card]
     total: int
     page: int  # 1-based
     pages: int
@@ -120,7 +135,8 @@ def _searched(query: str, filters: Filters, page: int) -> CasePage:
     facets["industry"] = _with_all(facets["industry"], everywhere, both)
     page, pages = _page_bounds(len(hits), page)
     ids = [hit.id for hit in hits[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
-    rows = {u.id: u for u in db.session.scalars(sa.select(Usecase).where(Usecase.id.in_(ids)))} if ids else {}
+    rows = {row[0]: Card(*row[1:]) for row in db.session.execute(
+        sa.select(Usecase.id, *_CARD).where(Usecase.id.in_(ids)))} if ids else {}
     return CasePage([rows[i] for i in ids if i in rows], len(hits), page, pages, facets)
 
 
@@ -148,9 +164,9 @@ def _listed(filters: Filters, company_industry: str | None, page: int) -> CasePa
     if company_industry:
         matches = _tagged(UsecaseTag.INDUSTRY, (company_industry, "all"))
         order.append(sa.case((matches, 0), else_=1))
-    stmt = (sa.select(Usecase).where(*where).order_by(*order, Usecase.title, Usecase.slug)
+    stmt = (sa.select(*_CARD).where(*where).order_by(*order, Usecase.title, Usecase.slug)
             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    cases = list(db.session.scalars(stmt)) if total else []
+    cases = [Card(*row) for row in db.session.execute(stmt)] if total else []
     return CasePage(cases, total, page, pages, facets)
 
 

@@ -7,11 +7,12 @@ tool, level) that combine. Views load, then render (GET only).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from lms.accounts.roles import Role
@@ -28,6 +29,18 @@ LABELS = {
     "industries": INDUSTRIES, "levels": USECASE_LEVELS, "task_types": USECASE_TASK_TYPES, "tools": USECASE_TOOLS,
     "data_classes": DATA_CLASSES,
 }
+
+
+_LABELS: dict[tuple[str, int], dict[str, str]] = {}
+
+
+def _labels(table: Mapping[str, object]) -> dict[str, str]:
+    """A vocabulary's labels in the request's language, resolved once a process and language (the page lists ~50)."""
+    key = (str(get_locale()), id(table))
+    labels = _LABELS.get(key)
+    if labels is None:
+        labels = _LABELS[key] = {code: str(label) for code, label in table.items()}
+    return labels
 
 
 @bp.get("/")
@@ -51,19 +64,19 @@ def index() -> ResponseReturnValue:
 
     facets = []
     for name, heading, options in (
-        ("industry", _("Industry"), INDUSTRIES.items()), ("department", _("Department"), [(d, d) for d in DEPARTMENTS]),
-        ("task_type", _("Task type"), USECASE_TASK_TYPES.items()), ("tool", _("Tool"), USECASE_TOOLS.items()),
-        ("level", _("Level"), USECASE_LEVELS.items()),
+        ("industry", _("Industry"), _labels(INDUSTRIES).items()),
+        ("department", _("Department"), [(d, d) for d in DEPARTMENTS]),
+        ("task_type", _("Task type"), _labels(USECASE_TASK_TYPES).items()),
+        ("tool", _("Tool"), _labels(USECASE_TOOLS).items()), ("level", _("Level"), _labels(USECASE_LEVELS).items()),
     ):
         counts, selected = listing.facets[name], filters.args()[name]
         facets.append((name, heading, link(**{name: None}), not selected, [
-            (link(**{name: code}), str(label), counts.get(code, 0), code == selected)
+            (link(**{name: code}), label, counts.get(code, 0), code == selected)
             for code, label in options if counts.get(code) or code == selected]))
     return render_template(
         "usecases/index.html", listing=listing, cases=listing.cases, filters=filters, query=query,
         searched=bool(query.strip()), facets=facets, company_industry=org.industry,
-        levels={k: str(v) for k, v in USECASE_LEVELS.items()},
-        task_types={k: str(v) for k, v in USECASE_TASK_TYPES.items()},
+        levels=_labels(USECASE_LEVELS), task_types=_labels(USECASE_TASK_TYPES),
         case_base=url_for("usecases.case", case_id="x")[:-1],  # + the case id (a slug: nothing to escape)
         previous=link(page=listing.page - 1), following=link(page=listing.page + 1),
         recommended=recommend.for_person(current_user, org) if plain_first_page and current_user.org_id == org.id else [],
