@@ -1,9 +1,10 @@
 """Whether the shipped quizzes give their answers away by position or length (a report; always exits 0).
 
 Over every single-choice question: how often the right answer is option 1, 2, 3, ...; how often it is the
-longest option (by characters; a tie counts as longest). Over every multi-select question: how often all the
-wrong options come last. The limits the tests hold (tests/test_curricula.py): at most 40 % for any position,
-for the longest option and for wrong-options-last.
+longest option, and how often the shortest (by characters; a tie counts as longest, or as shortest: a fix
+that only lengthens the distractors swaps one tell for the other). Over every multi-select question: how
+often all the wrong options come last. The limits the tests hold (tests/test_curricula.py): at most 40 %
+for any position, for the longest option, for the shortest option and for wrong-options-last.
 
     .venv/bin/python scripts/quiz_balance.py [COURSES_DIR]    (default: courses/)
 """
@@ -30,9 +31,13 @@ def report(counts: QuizBalance, lessons: int) -> str:
     lines.append("single-choice, position of the right answer:")
     for position in range(1, max(counts.positions, default=0) + 1):
         lines.append(f"  {position}: {counts.positions.get(position, 0):4d}  {_percent(counts.position_share(position))}")
-    lines.append(f"single-choice, right answer is the longest option: {counts.longest:4d}  {_percent(counts.longest_share)}")
-    lines.append(f"multi-select, all wrong options last:            {counts.multi_wrong_last:4d}  "
-                 f"{_percent(counts.multi_wrong_last_share)}")
+    rows = [
+        ("single-choice, right answer is the longest option:", counts.longest, counts.longest_share),
+        ("single-choice, right answer is the shortest option:", counts.shortest, counts.shortest_share),
+        ("multi-select, all wrong options last:", counts.multi_wrong_last, counts.multi_wrong_last_share),
+    ]
+    width = max(len(label) for label, _, _ in rows)
+    lines.extend(f"{label:<{width}} {count:4d}  {_percent(share)}" for label, count, share in rows)
     return "\n".join(lines)
 
 

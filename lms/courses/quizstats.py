@@ -16,6 +16,12 @@ def right_is_longest(question: QuizQuestion) -> bool:
     return any(o.correct and len(o.text.strip()) == longest for o in question.options)
 
 
+def right_is_shortest(question: QuizQuestion) -> bool:
+    """A single-choice question's right option has the fewest characters (a tie counts as shortest)."""
+    shortest = min(len(o.text.strip()) for o in question.options)
+    return any(o.correct and len(o.text.strip()) == shortest for o in question.options)
+
+
 def wrong_all_last(question: QuizQuestion) -> bool:
     """A multi-select question lists every right option before every wrong one (e.g. x x _ _)."""
     flags = [o.correct for o in question.options]
@@ -30,6 +36,7 @@ class QuizBalance:
     single: int = 0
     positions: dict[int, int] = field(default_factory=dict)  # 1-based position of the right option -> questions
     longest: int = 0
+    shortest: int = 0
     multi: int = 0
     multi_wrong_last: int = 0
 
@@ -42,6 +49,7 @@ class QuizBalance:
         position = next(i for i, o in enumerate(question.options, start=1) if o.correct)
         self.positions[position] = self.positions.get(position, 0) + 1
         self.longest += right_is_longest(question)
+        self.shortest += right_is_shortest(question)
 
     def position_share(self, position: int) -> float:
         return self.positions.get(position, 0) / self.single if self.single else 0.0
@@ -53,6 +61,10 @@ class QuizBalance:
     @property
     def longest_share(self) -> float:
         return self.longest / self.single if self.single else 0.0
+
+    @property
+    def shortest_share(self) -> float:
+        return self.shortest / self.single if self.single else 0.0
 
     @property
     def multi_wrong_last_share(self) -> float:
