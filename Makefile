@@ -1,4 +1,4 @@
-.PHONY: run test test-sqlite lint bench i18n
+.PHONY: run test test-sqlite lint bench i18n quiz-balance
 
 run:            ## set up and serve the demo on http://127.0.0.1:5000
 	bash scripts/run.sh
@@ -20,3 +20,6 @@ i18n:           ## extract UI strings and merge them into both catalogs
 	.venv/bin/pybabel extract -F babel.cfg -k _l -o lms/translations/messages.pot --sort-output --no-location --project lms .
 	.venv/bin/pybabel update -i lms/translations/messages.pot -d lms/translations --width 100 --no-fuzzy-matching --ignore-obsolete
 	.venv/bin/pybabel compile -d lms/translations --statistics
+
+quiz-balance:   ## print where the right answers of the shipped quizzes sit and how often they are the longest option
+	.venv/bin/python scripts/quiz_balance.py courses

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from lms.accounts.models import User
 from lms.accounts.roles import Role
-from lms.courses.source import CourseSource, find_course_dirs, load_course
+from lms.courses.quizstats import balance, wrong_all_last
+from lms.courses.source import CourseSource, QuizQuestion, find_course_dirs, load_course, parse_quiz
 from lms.extensions import db
 from lms.orgs.models import Organization
 
@@ -80,3 +81,55 @@ def test_each_demo_company_sees_its_industry_and_not_the_others(app: Any) -> Non
             assert titles[slug] not in page, (org.name, slug)
         for industry, slug in WORKSHOPS.items():
             assert (titles[slug] in page) == (industry == org.industry), (org.name, slug)
+
+
+# --- Fair quizzes (issue 14): the text of a question must not give its answer away -------------------------------
+
+TELL_LIMIT = 0.4  # no position, and neither the longest nor the shortest option, may hold the answer more often
+
+
+def _shipped_questions(curricula: dict[str, CourseSource]) -> list[QuizQuestion]:
+    return [q for c in curricula.values() for m in c.modules for lesson in m.lessons for q in lesson.questions]
+
+
+def test_quizzes_do_not_give_the_answer_away(curricula: dict[str, CourseSource]) -> None:
+    counts = balance(_shipped_questions(curricula))
+    assert counts.single >= 60
+    shares = {position: f"{counts.position_share(position):.0%}" for position in sorted(counts.positions)}
+    hint = "rewrite or reorder options; `make quiz-balance` prints the figures"
+    assert counts.top_position_share <= TELL_LIMIT, f"right answer by position {shares}: {hint}"
+    assert counts.longest_share <= TELL_LIMIT, f"right answer is the longest option in {counts.longest_share:.0%}: {hint}"
+    assert counts.shortest_share <= TELL_LIMIT, f"right answer is the shortest option in {counts.shortest_share:.0%}: {hint}"
+
+
+def test_multi_select_quizzes_do_not_list_the_wrong_options_last(curricula: dict[str, CourseSource]) -> None:
+    counts = balance(_shipped_questions(curricula))
+    assert counts.multi >= 10
+    assert counts.multi_wrong_last_share <= TELL_LIMIT, (
+        f"all wrong options come last in {counts.multi_wrong_last} of {counts.multi} multi-select questions: "
+        "put a wrong option between the right ones"
+    )
+
+
+def test_the_quiz_balance_counts_catch_the_tells_of_the_first_edition() -> None:
+    block = "\n".join([
+        "? 生成AIに入力してはいけない情報はどれですか。",
+        "- [ ] 公開済みの製品カタログ",
+        "- [x] 顧客の氏名と電話番号が載った問い合わせメール",
+        "- [ ] 会議の議題",
+        "? 出力を使う前に確かめることを全て選んでください。",
+        "- [x] 数字や固有名詞",
+        "- [x] 社外秘の情報",
+        "- [ ] 文字数",
+        "? 同じ長さの選択肢では、どれも最長で最短です。",
+        "- [x] あ",
+        "- [ ] い",
+    ])
+    questions, errors = parse_quiz(block, path="quiz.md", first_line=1)
+    assert errors == []
+    counts = balance(questions)
+    assert (counts.single, counts.positions, counts.longest, counts.shortest) == (2, {2: 1, 1: 1}, 2, 1)
+    assert counts.top_position_share == 0.5 and counts.longest_share == 1.0 and counts.shortest_share == 0.5
+    assert (counts.multi, counts.multi_wrong_last, counts.multi_wrong_last_share) == (1, 1, 1.0)
+    reordered, _ = parse_quiz("? 選んでください。\n- [x] 一\n- [ ] 二\n- [x] 三", path="quiz.md", first_line=1)
+    assert not wrong_all_last(reordered[0])
