@@ -276,9 +276,9 @@ def test_every_kind_has_a_reason_with_a_placeholder():
 # Every finding in the shipped example prompts is a real (fictional) person's name:
 KNOWN_NAMES_IN_LESSONS = {
     # deliberate bad examples: what NOT to paste (悪い例 / 置き換える前)
-    ("courses/ai-kiso/02-nyuryoku-no-rule/02-okikaete-tsukau.md:63", "person_name", "鈴木"),
+    ("courses/ai-kiso/02-nyuryoku-no-rule/02-okikaete-tsukau.md:63", "person_name", "山田"),
     ("courses/ai-kiso/02-nyuryoku-no-rule/02-okikaete-tsukau.md:64", "person_name", "佐藤"),
-    ("courses/ai-kiso/02-nyuryoku-no-rule/02-okikaete-tsukau.md:64", "person_name", "高橋"),
+    ("courses/ai-kiso/02-nyuryoku-no-rule/02-okikaete-tsukau.md:64", "person_name", "小野"),
     ("courses/ws-shigyo/01-shuhi-to-yakuwari/01-shuhi-gimu-to-ai.md:37", "person_name", "高橋"),
     ("courses/ws-shigyo/01-shuhi-to-yakuwari/01-shuhi-gimu-to-ai.md:37", "person_name", "佐々木"),
 }
