@@ -116,19 +116,24 @@ def seats_short(tool: Tool, headcount: int) -> bool:
     return seats != CHECK and headcount < int(seats)
 
 
+def seats_uncertain(tool: Tool, headcount: int) -> bool:
+    """Short of the minimum, or the minimum is 要確認 (plans sold through sales often have a large one)."""
+    return tool.min_seats.value == CHECK or seats_short(tool, headcount)
+
+
 def _sort_key(tool: Tool, table: Table, answers: Answers, index: int) -> tuple[int, ...]:
     fit = budget_fit(tool, table, answers.budget)
     return (
         int(tool.type == "consumer"),
         int(tool.environment == "any"),
         int(fit != "free"),
-        int(seats_short(tool, answers.headcount)),
+        int(seats_uncertain(tool, answers.headcount)),
         int(fit in ("unknown", "partly")),
         index,
     )
 
 
-KEY_NAMES = ("type", "environment", "price", "min_seats", "price", "order")
+KEY_NAMES = ("type", "environment", "price", "min_seats", "price", "order")  # what each part of _sort_key weighs
 
 
 def candidates(answers: Answers, table: Table) -> list[Tool]:
@@ -160,7 +165,8 @@ def recommend(answers: Answers, table: Table) -> Recommendation:
     elif tool is None:
         advice.append(Message(N_("No tool in the table is meant for this data within this budget. Either set aside "
                                  "a budget for a business plan, or use AI only for public information for now.")))
-        runner_up = _cheapest_business_plan(answers, table)
+    if runner_up is None and not keep_out:
+        runner_up = _with_budget(answers, table, exclude=tool)
     if answers.data == "public" and tool is not None and tool.type == "consumer":
         advice.append(Message(N_("A general free version is only for public information. Turn off the setting "
                                  "that uses inputs for training, and switch to a business plan before anyone "
@@ -172,12 +178,11 @@ def recommend(answers: Answers, table: Table) -> Recommendation:
                           table.checked)
 
 
-def _cheapest_business_plan(answers: Answers, table: Table) -> Tool | None:
-    """What the company could choose with a budget: the best business plan if the budget were no limit."""
-    if answers.data == "sensitive":
-        return None
+def _with_budget(answers: Answers, table: Table, exclude: Tool | None) -> Tool | None:
+    """What the company could choose if it set aside a budget: the best other candidate with no budget limit."""
     with_budget = Answers(answers.environment, answers.data, answers.headcount, "more")
-    ranked = candidates(with_budget, table)
+    ranked = [t for t in candidates(with_budget, table) if t is not exclude and budget_fit(t, table, answers.budget)
+              == "over"]
     return ranked[0] if ranked else None
 
 
@@ -235,7 +240,7 @@ def _reasons(tool: Tool, answers: Answers, table: Table) -> list[Reason]:
 
 
 def _runner_up_reason(first: Tool | None, second: Tool, answers: Answers, table: Table) -> Reason:
-    if first is None:
+    if first is None or budget_fit(second, table, answers.budget) == "over":
         return Reason(Message(N_("The best fit if you set aside a budget: %(price)s."),
                               {"price": price_message(second, table)}), "budget", "price")
     index = {t.id: i for i, t in enumerate(table.tools)}
@@ -251,8 +256,11 @@ def _runner_up_reason(first: Tool | None, second: Tool, answers: Answers, table:
                              "tool for everyone regardless of the suite."))
         return Reason(message, "environment", "environment")
     if name == "min_seats":
-        message = Message(N_("Second because its minimum of %(seats)s seats is more than your %(people)d people."),
-                          {"seats": second.min_seats.value, "people": answers.headcount})
+        if second.min_seats.value == CHECK:
+            message = Message(N_("Second because its minimum number of seats is 要確認."))
+        else:
+            message = Message(N_("Second because its minimum of %(seats)s seats is more than your %(people)d people."),
+                              {"seats": second.min_seats.value, "people": answers.headcount})
         return Reason(message, "headcount", "min_seats")
     if name == "price":
         message = Message(N_("Second because of the price: %(price)s."), {"price": price_message(second, table)})
