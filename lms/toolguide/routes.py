@@ -52,7 +52,8 @@ def _say(message: Message) -> str:
 
 def _broken(invalid: TableInvalid) -> ResponseReturnValue:
     current_app.logger.error("the tool guide's table is invalid:\n%s", invalid)
-    return render_template("toolguide/broken.html", errors=invalid.errors), 503
+    errors = [(e.path, e.line, e.localized(_)) for e in invalid.errors[:20]]
+    return render_template("toolguide/broken.html", errors=errors), 503
 
 
 def _fact_rows(tool, table: Table) -> list[tuple[str, str, str, str, str]]:  # type: ignore[no-untyped-def]
