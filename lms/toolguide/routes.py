@@ -18,7 +18,7 @@ from lms.tenancy import org_blueprint
 from lms.toolguide import kit
 from lms.toolguide.forms import GuideForm
 from lms.toolguide.rules import Answers, Message, price_message, recommend
-from lms.toolguide.table import DEFAULT_PATH, Table, TableInvalid, cached_table
+from lms.toolguide.table import DEFAULT_PATH, Table, TableInvalid, Tool, cached_table
 
 bp = org_blueprint("toolguide", __name__, "/tool-guide")
 
@@ -56,7 +56,7 @@ def _broken(invalid: TableInvalid) -> ResponseReturnValue:
     return render_template("toolguide/broken.html", errors=errors), 503
 
 
-def _fact_rows(tool, table: Table) -> list[tuple[str, str, str, str, str]]:  # type: ignore[no-untyped-def]
+def _fact_rows(tool: Tool, table: Table) -> list[tuple[str, str, str, str, str]]:
     """(label, value, note, checked, source) for each field of `tool`, as shown in the result."""
     seats = tool.min_seats.value
     values = {
