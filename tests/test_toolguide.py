@@ -266,7 +266,8 @@ def test_no_budget_keeps_to_what_costs_nothing() -> None:
     # The runner-up is what a budget would buy, and says so.
     assert m365.runner_up is not None and m365.runner_up.id == "suite-office"
     assert m365.runner_up_reason is not None and m365.runner_up_reason.field == "price"
-    assert "set aside a budget" in m365.runner_up_reason.message.localized(str)
+    assert m365.runner_up_reason.message.localized(str) == ("The best fit if you set aside a budget: ¥4,000–4,500 "
+                                                            "per person per month.")
     none = recommend(Answers("none", "internal", 10, "none"), table)
     assert none.tool is None and not none.keep_out
     assert none.runner_up is not None and none.runner_up.id == "chat-business"
@@ -310,6 +311,19 @@ def test_the_shipped_table_recommends_for_each_environment() -> None:
     assert picks["m365"].environment == "m365"  # type: ignore[union-attr]
     assert picks["google"].environment == "google"  # type: ignore[union-attr]
     assert picks["none"].environment == "any" and picks["none"].type == "chat"  # type: ignore[union-attr]
+
+
+def test_a_missing_file_is_reported_not_crashed(tmp_path: Path) -> None:
+    from lms.toolguide.table import TableInvalid, cached_table
+
+    with pytest.raises(TableInvalid) as raised:
+        cached_table(tmp_path / "tools.yaml")
+    assert str(raised.value.errors[0]).startswith(f"{(tmp_path / 'tools.yaml').as_posix()}:1: cannot read the file")
+
+
+def test_the_tool_selection_course_links_the_guide() -> None:
+    overview = (ROOT / "courses" / "tool-sentei" / "course.md").read_text(encoding="utf-8")
+    assert "/o/【会社番号】/tool-guide/" in overview and "AIツール選定ガイド" in overview
 
 
 def test_answers_are_checked() -> None:

@@ -241,6 +241,8 @@ def _reasons(tool: Tool, answers: Answers, table: Table) -> list[Reason]:
 
 def _runner_up_reason(first: Tool | None, second: Tool, answers: Answers, table: Table) -> Reason:
     if first is None or budget_fit(second, table, answers.budget) == "over":
+        if second.price.value == CHECK:
+            return Reason(Message(N_("The best fit if you set aside a budget; its price is 要確認.")), "budget", "price")
         return Reason(Message(N_("The best fit if you set aside a budget: %(price)s."),
                               {"price": price_message(second, table)}), "budget", "price")
     index = {t.id: i for i, t in enumerate(table.tools)}
@@ -263,7 +265,10 @@ def _runner_up_reason(first: Tool | None, second: Tool, answers: Answers, table:
                               {"seats": second.min_seats.value, "people": answers.headcount})
         return Reason(message, "headcount", "min_seats")
     if name == "price":
-        message = Message(N_("Second because of the price: %(price)s."), {"price": price_message(second, table)})
+        if second.price.value == CHECK:
+            message = Message(N_("Second because its price is 要確認 in the table."))
+        else:
+            message = Message(N_("Second because of the price: %(price)s."), {"price": price_message(second, table)})
         return Reason(message, "budget", "price")
     return Reason(Message(N_("Second in the table's order for answers like yours; compare both in the pilot.")),
                   "environment", "environment")

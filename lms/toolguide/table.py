@@ -401,7 +401,10 @@ _CACHE: dict[Path, tuple[float, Table]] = {}
 
 def cached_table(path: Path = DEFAULT_PATH) -> Table:
     """`load_table`, read again only when the file changed (the web guide asks on every request)."""
-    mtime = path.stat().st_mtime
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return load_table(path)  # raises TableInvalid naming the file
     hit = _CACHE.get(path)
     if hit is not None and hit[0] == mtime:
         return hit[1]
