@@ -91,6 +91,26 @@ def test_the_menu_links_the_guide_for_admins_and_executives(app: Flask, people: 
         assert (f'href="{url(people["org"])}"' in html.split("</header>")[0]) == linked, who
 
 
+def test_the_whole_table_is_shown_with_dates_and_vendor_pages(app: Flask, people: dict[str, Any]) -> None:
+    from lms.toolguide.table import DEFAULT_PATH, load_table
+
+    client = app.test_client()
+    client.login(people["employee"].email)
+    html = client.get(url(people["org"])).get_data(as_text=True)
+    table = load_table(DEFAULT_PATH)
+    for tool in table.tools:
+        assert tool.name in html
+        for fact in tool.facts.values():
+            assert f'href="{fact.source}"' in html
+    assert "要確認" in html
+
+
+def test_trainers_find_the_guide_on_their_companies_page(app: Flask, people: dict[str, Any]) -> None:
+    client = app.test_client()
+    client.login(people["trainer"].email)
+    assert f'href="{url(people["org"])}"' in client.get("/trainer").get_data(as_text=True)
+
+
 def test_a_broken_table_stops_the_guide_and_names_the_line(app: Flask, people: dict[str, Any],
                                                           tmp_path: Path) -> None:
     bad = tmp_path / "tools.yaml"
