@@ -89,6 +89,7 @@ BLUEPRINTS = (
     "lms.usecases.trial_routes:bp",
     "lms.usecases.trial_routes:workshop_bp",
     "lms.usecases.catalog_routes:bp",
+    "lms.toolguide.routes:bp",
 )
 
 

@@ -62,6 +62,7 @@ def register_cli(app: Flask) -> None:
     from lms.exercises.cli import register as register_exercises
     from lms.llm.cli import register as register_llm
     from lms.scheduler.cli import register as register_scheduler
+    from lms.toolguide.cli import register as register_toolguide
     from lms.usecases.cli import register as register_usecases
 
     register_adoption(app)
@@ -69,6 +70,7 @@ def register_cli(app: Flask) -> None:
     register_exercises(app)
     register_llm(app)
     register_scheduler(app)
+    register_toolguide(app)
     register_usecases(app)
 
     @app.cli.command("create-admin")

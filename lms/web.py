@@ -107,6 +107,7 @@ def nav_items() -> list[NavItem]:
             entries.append((_l("Company overview"), "org_home.executive", {"org_id": user.org_id}))
         if roles & {Role.EXECUTIVE, Role.ORG_ADMIN}:
             entries.append((_l("AI adoption"), "adoption.index", {"org_id": user.org_id}))
+            entries.append((_l("AI tool guide"), "toolguide.index", {"org_id": user.org_id}))
         if Role.ORG_ADMIN in roles:
             entries.append((_l("Members"), "members.index", {"org_id": user.org_id}))
             entries.append((_l("Course progress"), "course_progress.courses_index", {"org_id": user.org_id}))
