@@ -131,7 +131,7 @@ def build(cohort: Cohort, *, now: datetime | None = None) -> HoursReport:
         .where(owned_by(CohortMember, cohort.org_id), CohortMember.cohort_id == cohort.id)
         .order_by(*User.name_order())
     ).all()
-    lesson_time = {user_id: (n, minutes) for user_id, n, minutes in db.session.execute(
+    lesson_time: dict[int, tuple[int, int]] = {user_id: (int(n), int(minutes or 0)) for user_id, n, minutes in db.session.execute(
         sa.select(LessonProgress.user_id, sa.func.count(), sa.func.coalesce(sa.func.sum(Lesson.minutes), 0))
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .where(owned_by(LessonProgress, cohort.org_id), LessonProgress.user_id.in_(members),
@@ -143,7 +143,7 @@ def build(cohort: Cohort, *, now: datetime | None = None) -> HoursReport:
         ExerciseAttemptRevision.attempt_id == ExerciseAttempt.id,
         ExerciseAttemptRevision.created_at >= since, ExerciseAttemptRevision.created_at < until,
     )
-    exercise_time = {user_id: (n, minutes) for user_id, n, minutes in db.session.execute(
+    exercise_time: dict[int, tuple[int, int]] = {user_id: (int(n), int(minutes or 0)) for user_id, n, minutes in db.session.execute(
         sa.select(ExerciseAttempt.user_id, sa.func.count(), sa.func.coalesce(sa.func.sum(Exercise.minutes), 0))
         .join(Exercise, Exercise.id == ExerciseAttempt.exercise_id)
         .where(owned_by(ExerciseAttempt, cohort.org_id), ExerciseAttempt.user_id.in_(members),
@@ -161,9 +161,8 @@ def build(cohort: Cohort, *, now: datetime | None = None) -> HoursReport:
     rows = [
         TraineeHours(
             user=user, department=department or "",
-            lessons_done=lesson_time.get(user.id, (0, 0))[0], lesson_minutes=int(lesson_time.get(user.id, (0, 0))[1]),
-            exercises_done=exercise_time.get(user.id, (0, 0))[0],
-            exercise_minutes=int(exercise_time.get(user.id, (0, 0))[1]),
+            lessons_done=lesson_time.get(user.id, (0, 0))[0], lesson_minutes=lesson_time.get(user.id, (0, 0))[1],
+            exercises_done=exercise_time.get(user.id, (0, 0))[0], exercise_minutes=exercise_time.get(user.id, (0, 0))[1],
             attended=attended.get(user.id, {}),
         )
         for user, department in people
