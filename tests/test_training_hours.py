@@ -330,3 +330,30 @@ def test_short_by_is_counted_against_ten_hours() -> None:
     assert hours.LINE_MINUTES == 600
     assert [hours.short_by(m) for m in (0, 599, 600, 601)] == [600, 1, 0, 0]
     assert hours.hours_and_minutes(630) == (10, 30)
+
+
+def test_the_report_costs_the_same_number_of_queries_for_three_members_or_thirty(
+    app: Any, world: dict[str, Any], create_user: Any,
+) -> None:
+    run_cohort(app, world)
+
+    def statements() -> int:
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            db.session.expire_all()
+            hours.build(world["cohort"])
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return sum(1 for statement in seen if statement.lstrip().upper().startswith("SELECT"))
+
+    few = statements()
+    more = [create_user(world["org"], email=f"more{i}@minato.example") for i in range(27)]
+    world["clock"].now = at(SESSIONS[2], 13)
+    service.add_members(world["cohort"], {u.id for u in more}, now=world["clock"].now)
+    for person in more:
+        mark_complete(person, world["weekly"][1])
+    db.session.commit()
+    assert len(hours.build(world["cohort"]).rows) == 30
+    assert statements() == few <= 13

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Iterable, Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 from flask_babel import format_date, gettext as _
 
 from lms.accounts.models import User
@@ -163,6 +164,7 @@ def sheet_of(cohort: Cohort, now: datetime | None = None) -> Sheet:
     members = db.session.scalars(
         sa.select(User).join(CohortMember, CohortMember.user_id == User.id)
         .where(owned_by(CohortMember, cohort.org_id), CohortMember.cohort_id == cohort.id).order_by(*User.name_order())
+        .options(lazyload(User.role_rows))  # roles are not shown
     ).all()
     rows = db.session.execute(
         in_org(sa.select(SessionAttendance.session_date, SessionAttendance.user_id, SessionAttendance.minutes),
