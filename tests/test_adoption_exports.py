@@ -57,6 +57,7 @@ def test_every_export_answers_no_store(app: Any, client: Any, company: dict[str,
     admin = create_user(None, roles=(Role.ADMIN,))
     urls = {
         "cohorts.hours_workbook": [f"/o/{org_id}/cohorts/{cohort.id}/hours.xlsx"],
+        "cohorts.hours_workbook_all": [f"/o/{org_id}/cohorts/hours.xlsx"],
         "adoption.export": [f"/o/{org_id}/adoption/export/{name}.csv" for name in TABLES],
         "adoption.workbook": [f"/o/{org_id}/adoption/export.xlsx"],
         "course_progress.course_progress_csv": [f"/o/{org_id}/courses/kiso/progress.csv"],

@@ -357,3 +357,27 @@ def test_the_report_costs_the_same_number_of_queries_for_three_members_or_thirty
     db.session.commit()
     assert len(hours.build(world["cohort"]).rows) == 30
     assert statements() == few <= 13
+
+
+def test_the_company_workbook_has_a_sheet_per_cohort_the_person_keeps(app: Any, world: dict[str, Any]) -> None:
+    import openpyxl
+
+    second = service.create_cohort(world["org"], service.CohortDraft(
+        name="2027年2月期 営業部AI研修", course_ids=[world["cohort"].courses[0].course_id], start_date=date(2027, 2, 1),
+        session_weekday=3, session_time=time(15), member_ids=[world["people"]["outsider"].id],
+        trainer_ids=[world["colleague"].id],
+    ), now=world["clock"].now)
+    db.session.commit()
+    url = f"/o/{world['org'].id}/cohorts/hours.xlsx"
+
+    def titles(email: str) -> list[str]:
+        response = signed_in(app, email).get(url)
+        assert response.status_code == 200, email
+        return [sheet.title for sheet in openpyxl.load_workbook(io.BytesIO(response.data)).worksheets]
+
+    assert titles("admin@minato.example") == [second.name, world["cohort"].name]
+    assert titles("trainer@provider.example") == [world["cohort"].name]
+    assert titles("colleague@provider.example") == [second.name]
+    assert signed_in(app, "exec@minato.example").get(url).status_code == 403
+    index = signed_in(app, "trainer@provider.example").get(f"/o/{world['org'].id}/cohorts/").get_data(as_text=True)
+    assert 'data-testid="hours-all-xlsx"' in index

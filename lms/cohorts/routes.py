@@ -62,7 +62,7 @@ def index() -> ResponseReturnValue:
     # The AI-model card is for the company's administrators only (lms.llm.routes).
     llm = llm_routes.settings_context(current_org()) if Role.ORG_ADMIN in current_org_roles() else {}
     return render_template("cohorts/index.html", cohorts=[(c, service.calendar_of(c), day) for c in cohorts],
-                           settings=_settings_form(), **llm)
+                           settings=_settings_form(), keeps_hours=any(_keeps_hours(c) for c in cohorts), **llm)
 
 
 def _settings_form() -> ReminderSettingsForm:
@@ -275,6 +275,21 @@ def hours_workbook(cohort_id: int) -> ResponseReturnValue:
     report = hours.build(cohort)
     name = _("Training hours %(cohort)s", cohort=cohort.name)
     return workbook_response(hours_export.sheets([report]), f"{name}.xlsx", title=name)
+
+
+@bp.get("/hours.xlsx")
+@require_org_role(*RUNNERS)
+def hours_workbook_all() -> ResponseReturnValue:
+    """Every cohort's record the person keeps (all of the company's for its admins), a sheet per cohort.
+
+    :raise 404: when there is none.
+    """
+    cohorts = [c for c in db.session.scalars(scoped(sa.select(Cohort)).order_by(Cohort.start_date.desc(), Cohort.id.desc()))
+               if _keeps_hours(c)]
+    if not cohorts:
+        abort(404)
+    name = _("Training hours %(cohort)s", cohort=current_org().name)
+    return workbook_response(hours_export.sheets(hours.build(c) for c in cohorts), f"{name}.xlsx", title=name)
 
 
 # --- per person: calendar feed, notification settings, unsubscribe ----------------------------
