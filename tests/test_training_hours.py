@@ -271,6 +271,10 @@ def test_a_bad_sheet_is_refused_with_a_clear_error_and_nothing_written(app: Any,
     assert expected in response.get_data(as_text=True)
     assert count(SessionAttendance) == 0  # the good tick in the same sheet is not saved either
     assert count(AuditEvent, AuditEvent.action == "cohort.attendance") == 0
+    page = response.get_data(as_text=True)
+    assert re.search(rf'value="{good}" checked', page), "what the trainer ticked is still ticked"
+    if case == "bad_minutes":
+        assert 'value="１８０分"' in page, "and what they typed is still there to correct"
 
 
 def test_only_the_cohorts_trainers_and_the_companys_admins_keep_attendance_and_see_hours(

@@ -155,7 +155,22 @@ class Sheet:
     sessions: list[tuple[int, date, bool]]  # (week, date, held by now)
     members: list[tuple[User, bool]]  # (person, still in the company)
     present: set[tuple[date, int]]
-    minutes: dict[date, int]  # recorded length per date (the cohort's session length where none)
+    minutes: dict[date, int | str]  # recorded length per date (the cohort's session length where none)
+
+    def as_posted(self, form: Mapping[str, str], present: Iterable[str]) -> Sheet:
+        """The sheet as the trainer sent it (a refused one), so nothing they ticked or typed is lost."""
+        ticked = set()
+        for value in present:
+            day_text, _sep, user_text = value.partition(":")
+            try:
+                ticked.add((date.fromisoformat(day_text), int(user_text)))
+            except ValueError:
+                continue
+        typed: dict[date, int | str] = dict(self.minutes)
+        for day, _held in ((d, h) for _w, d, h in self.sessions if h):
+            if MINUTES_FIELD + day.isoformat() in form:
+                typed[day] = form[MINUTES_FIELD + day.isoformat()][:10]
+        return Sheet(self.sessions, self.members, ticked, typed)
 
 
 def sheet_of(cohort: Cohort, now: datetime | None = None) -> Sheet:
@@ -170,7 +185,7 @@ def sheet_of(cohort: Cohort, now: datetime | None = None) -> Sheet:
         in_org(sa.select(SessionAttendance.session_date, SessionAttendance.user_id, SessionAttendance.minutes),
                cohort.org_id, SessionAttendance).where(SessionAttendance.cohort_id == cohort.id)
     ).all()
-    minutes = {day: cohort.session_minutes for _w, day, _s in session_dates(cohort)}
+    minutes: dict[date, int | str] = {day: cohort.session_minutes for _w, day, _s in session_dates(cohort)}
     minutes.update({day: m for day, _u, m in rows})
     return Sheet(
         sessions=[(week, day, start <= moment) for week, day, start in session_dates(cohort)],

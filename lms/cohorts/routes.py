@@ -232,10 +232,13 @@ def _hours_cohort(cohort_id: int) -> Cohort:
 
 @bp.get("/<int:cohort_id>/attendance")
 @require_org_role(*RUNNERS)
-def attendance_sheet(cohort_id: int) -> ResponseReturnValue:
-    """Sessions × members: who attended, and how long each session ran."""
+def attendance_sheet(cohort_id: int, posted: bool = False) -> ResponseReturnValue:
+    """Sessions × members: who attended, and how long each session ran (as posted, after a refusal)."""
     cohort = _hours_cohort(cohort_id)
-    return render_template("cohorts/attendance.html", cohort=cohort, sheet=attendance.sheet_of(cohort),
+    sheet = attendance.sheet_of(cohort)
+    if posted:
+        sheet = sheet.as_posted(request.form, request.form.getlist(attendance.PRESENT_FIELD))
+    return render_template("cohorts/attendance.html", cohort=cohort, sheet=sheet,
                            confirm=ConfirmForm(), minutes_field=attendance.MINUTES_FIELD,
                            days_off={start.date(): why for _w, start, why in service.sessions_on_days_off(cohort)})
 
@@ -253,7 +256,7 @@ def save_attendance(cohort_id: int) -> ResponseReturnValue:
     except attendance.AttendanceInvalid as invalid:
         db.session.rollback()
         flash(_("Nothing was saved: %(problem)s", problem=str(invalid)), "error")
-        return attendance_sheet(cohort_id), 422
+        return attendance_sheet(cohort_id, posted=True), 422
     commit()
     flash(_("Attendance saved.") if saved.anything else _("Attendance saved; nothing had changed."), "info")
     return redirect(url_for("cohorts.attendance_sheet", cohort_id=cohort.id))
