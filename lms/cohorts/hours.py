@@ -32,7 +32,8 @@ from lms.learning.models import LessonProgress
 from lms.orgs.models import Department, Organization
 from lms.tenancy import in_org, owned_by
 
-LINE_MINUTES = 10 * 60  # the training hours the 事業展開等リスキリング支援コース asks for; the report tells readers to confirm the current rule
+# The training hours the 事業展開等リスキリング支援コース asks for; the report tells readers to confirm the current rule.
+LINE_MINUTES = 10 * 60
 
 
 def hours_and_minutes(minutes: int) -> tuple[int, int]:
