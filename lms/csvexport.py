@@ -52,6 +52,7 @@ class Sheet:
     rows: Sequence[Sequence[Any]]
     formats: Sequence[str | None] = ()
     print_title: str = ""  # the page header when printed: company and period
+    preamble: Sequence[tuple[str, Any]] = ()  # (label, value) rows above the table, then a blank row
 
 
 def display_width(text: str) -> int:
@@ -75,9 +76,17 @@ def workbook_bytes(sheets: Iterable[Sheet], title: str = "") -> bytes:
     fill = PatternFill("solid", fgColor="DDE7F0")
     for spec in sheets:
         sheet = workbook.create_sheet(title=spec.title.translate(SHEET_NAME_FORBIDDEN)[:31])
+        for label, value in spec.preamble:
+            sheet.append([neutralize(label), neutralize(value)])
+            sheet.cell(row=sheet.max_row, column=1).font = bold
+        if spec.preamble:
+            sheet.append([])
+        header_row = len(spec.preamble) + 2 if spec.preamble else 1
         sheet.append([neutralize(h) for h in spec.header])
         widths = [display_width(str(h)) for h in spec.header]
-        for cell in sheet[1]:
+        if spec.preamble and widths:
+            widths[0] = max(widths[0], *(display_width(str(label)) for label, _value in spec.preamble))
+        for cell in sheet[header_row]:
             cell.font, cell.fill = bold, fill
             cell.alignment = Alignment(vertical="center", wrap_text=False)
         for values in spec.rows:
@@ -100,12 +109,12 @@ def workbook_bytes(sheets: Iterable[Sheet], title: str = "") -> bytes:
                     cell.number_format = number_format
                 elif isinstance(cell.value, date):
                     cell.number_format = "yyyy/mm/dd"
-        sheet.freeze_panes = "A2"
+        sheet.freeze_panes = f"A{header_row + 1}"
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = min(width + 2, MAX_WIDTH)
         if spec.print_title:
             sheet.oddHeader.center.text = spec.print_title.replace("&", "&&")
-        sheet.print_title_rows = "1:1"
+        sheet.print_title_rows = f"{header_row}:{header_row}"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -31,3 +31,11 @@ def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict_column
     """INSERT that silently does nothing when the unique key already exists (race-safe get-or-create)."""
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns))
+
+
+def insert_rows_ignoring_conflict(model: Any, rows: list[dict[str, Any]], conflict_columns: list[str]) -> None:
+    """One INSERT of many rows, skipping those whose unique key already exists (nothing for no rows)."""
+    if not rows:
+        return
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.session.execute(insert(model).values(rows).on_conflict_do_nothing(index_elements=conflict_columns))

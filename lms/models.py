@@ -5,7 +5,7 @@ from lms.mail.models import EmailMessage  # noqa: F401
 from lms.orgs.models import Department, Organization  # noqa: F401
 from lms.courses.models import Course, CourseAsset, CourseModule, Lesson, LessonRevision  # noqa: F401
 from lms.learning.models import CourseCompletion, LessonProgress, QuizAttempt  # noqa: F401
-from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer, ModuleOpening  # noqa: F401
+from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer, ModuleOpening, SessionAttendance  # noqa: F401
 from lms.scheduler.models import JobSlot  # noqa: F401
 from lms.adoption.models import AdoptionSettings, UsageBaseline, UsageCheckin, UsageCheckinRevision, UsageCount, UsageRollup  # noqa: F401
 from lms.exercises.models import Exercise, ExerciseRevision  # noqa: F401

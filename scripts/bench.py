@@ -39,7 +39,12 @@
    PostgreSQL server (scripts/postgres.sh) in a child run of this section.
    The catalog page's server CPU and SQL statements are in section 4 (pages), beside the lesson page.
 
-`--only sync|requests|adoption|pages|pii|rubric|usecases|catalog|search` runs one section (repeat it for several).
+10. The training-hours record (lms/cohorts/hours.py) of a cohort of 100 members (ai-kiso and
+    prompt-jissen, 8 weekly sessions; every member has done every lesson and exercise and attended
+    every session): p50 and p95 of building the report, its SQL statements, and of the XLSX download
+    request (server CPU, in this process).
+
+`--only sync|requests|adoption|pages|pii|rubric|usecases|catalog|search|hours` runs one section (repeat it for several).
 
 Everything runs against a throwaway SQLite database in a temporary folder,
 unless LMS_DATABASE_URL is set (e.g. by scripts/postgres.sh), in which case
@@ -264,7 +269,7 @@ def load(port: int, path: str, cookies: dict[str, str], seconds: float, threads:
     return len(latencies) / elapsed, statistics.median(latencies) * 1000, failures
 
 
-SECTIONS = ("sync", "requests", "adoption", "pages", "pii", "rubric", "usecases", "catalog", "search")
+SECTIONS = ("sync", "requests", "adoption", "pages", "pii", "rubric", "usecases", "catalog", "search", "hours")
 
 
 def bench_sync(env: dict[str, str], work: Path) -> None:
@@ -567,6 +572,126 @@ def bench_pages(env: dict[str, str], args: argparse.Namespace) -> None:
         statements, commits = sql[name]
         print(f"  {name:24s} {ms:6.2f} ms   ×{ms / bare_ms:5.1f} the bare route   {statements:2d} SQL statements, {commits} COMMIT")
     print(f"  bare route / lesson page: {bare_ms / statistics.median(cpu['lesson page']):.2f}", flush=True)
+
+
+def _hours_world(app, members: int) -> tuple[int, int, str]:  # type: ignore[no-untyped-def]
+    """A company with a cohort of `members` who did everything; (org id, cohort id, an org admin's email)."""
+    from datetime import datetime, time as clock, timedelta, timezone
+
+    import sqlalchemy as sa
+
+    from lms.accounts.models import User
+    from lms.accounts.roles import Role
+    from lms.cohorts.models import Cohort, CohortCourse, CohortMember, SessionAttendance
+    from lms.cohorts.service import calendar_of, lessons_in_order, cohort_modules, today
+    from lms.courses.models import Course
+    from lms.exercises.models import Exercise, ExerciseAttempt, ExerciseAttemptRevision
+    from lms.extensions import db
+    from lms.learning.models import LessonProgress
+    from lms.orgs.models import Organization
+    from lms.tenancy import in_org
+
+    with app.app_context():
+        now = datetime.now(timezone.utc)
+        org = Organization(name=f"計測用 研修時間 {now:%H%M%S}", industry="manufacturing", employee_band="100-299",
+                           prefecture=22)
+        db.session.add(org)
+        db.session.flush()
+        admin = User(org_id=org.id, email=f"hours.admin.{org.id}@bench.example", display_name="計測 管理者", locale="ja")
+        admin.set_password(EXECUTIVE_PASSWORD)
+        admin.set_roles({Role.ORG_ADMIN})
+        people = [User(org_id=org.id, email=f"hours.{org.id}.{i}@bench.example", display_name=f"計測 受講者{i:03d}",
+                       password_hash=admin.password_hash) for i in range(members)]
+        for person in people:
+            person.set_roles({Role.EMPLOYEE})
+        db.session.add_all([admin, *people])
+        db.session.flush()
+        courses = list(db.session.scalars(sa.select(Course).where(Course.slug.in_(["ai-kiso", "prompt-jissen"]))))
+        start = today(now - timedelta(weeks=9))
+        cohort = Cohort(org_id=org.id, name="計測用 研修時間", start_date=start, session_weekday=start.weekday(),
+                        session_time=clock(10), session_minutes=90, weeks=8)
+        db.session.add(cohort)
+        db.session.flush()
+        db.session.add_all(CohortCourse(org_id=org.id, cohort_id=cohort.id, course_id=c.id, position=i)
+                           for i, c in enumerate(courses))
+        db.session.add_all(CohortMember(org_id=org.id, cohort_id=cohort.id, user_id=p.id, joined_week=1, added_at=now)
+                           for p in people)
+        db.session.flush()
+        db.session.refresh(cohort)
+        lessons = lessons_in_order(cohort_modules(cohort))
+        done_at = datetime.combine(start + timedelta(days=3), clock(3), tzinfo=timezone.utc)
+        db.session.execute(sa.insert(LessonProgress), [
+            {"org_id": org.id, "user_id": p.id, "lesson_id": l.id, "state": "completed", "started_at": done_at,
+             "first_completed_at": done_at, "attempts": 0, "last_activity_at": done_at}
+            for p in people for l in lessons
+        ])
+        exercises = list(db.session.scalars(sa.select(Exercise).where(Exercise.slug.in_({l.exercise for l in lessons if l.exercise}))))
+        for exercise in exercises:
+            db.session.execute(sa.insert(ExerciseAttempt), [
+                {"org_id": org.id, "user_id": p.id, "exercise_id": exercise.id, "status": "writing", "revisions_count": 1,
+                 "blocked_count": 0, "answers": [], "self_check": [], "trainer_comment": "", "good_example": False,
+                 "created_at": done_at} for p in people
+            ])
+        attempts = db.session.execute(
+            in_org(sa.select(ExerciseAttempt.id, ExerciseAttempt.exercise_id), org.id, ExerciseAttempt)).all()
+        revision_of = {e.id: e.current_revision_id for e in exercises}
+        if attempts:
+            db.session.execute(sa.insert(ExerciseAttemptRevision), [
+                {"org_id": org.id, "attempt_id": a, "number": 1, "exercise_revision_id": revision_of[e], "prompt": "計測",
+                 "score": 80, "passed": True, "blocked": False, "result": {}, "created_at": done_at} for a, e in attempts
+            ])
+        db.session.execute(sa.insert(SessionAttendance), [
+            {"org_id": org.id, "cohort_id": cohort.id, "session_date": s.date(), "user_id": p.id, "minutes": 90,
+             "recorded_at": now, "recorded_by_id": admin.id}
+            for p in people for _w, s, _e in calendar_of(cohort).sessions()
+        ])
+        db.session.commit()
+        ids = (org.id, cohort.id, admin.email)
+        db.session.remove()
+    return ids
+
+
+def bench_hours(env: dict[str, str], args: argparse.Namespace) -> None:
+    flask(env, "exercises", "sync", str(ROOT / "exercises"))
+    flask(env, "courses", "sync", str(ROOT / "courses"))
+    app = _in_process_app(env)
+    from lms.cohorts import hours
+    from lms.cohorts.models import Cohort
+    from lms.extensions import db
+
+    org_id, cohort_id, email = _hours_world(app, args.hours_members)
+    with app.app_context():
+        engine = db.engine
+    meter = WsgiMeter(app.wsgi_app, engine)
+    build_ms: list[float] = []
+    with app.test_request_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        report = hours.build(cohort)  # warm-up
+        meter.reset()
+        for _ in range(args.hours_runs):
+            started = time.perf_counter()
+            report = hours.build(cohort)
+            build_ms.append((time.perf_counter() - started) * 1000)
+        statements = meter.statements // args.hours_runs
+        total = sum(r.total for r in report.rows)
+        db.session.remove()
+    app.wsgi_app = meter  # type: ignore[method-assign]
+    client = _signed_in(app, email)
+    url = f"/o/{org_id}/cohorts/{cohort_id}/hours.xlsx"
+    client.get(url)
+    cpu = []
+    for _ in range(max(5, args.hours_runs // 3)):
+        meter.reset()
+        answer = client.get(url)
+        if answer.status_code != 200:
+            sys.exit(f"{url} answered {answer.status_code}")
+        cpu.append(meter.cpu * 1000)
+    build_ms.sort()
+    print(f"\ntraining-hours record, cohort of {len(report.rows)} members, {len(report.session_dates)} sessions "
+          f"({total // 60 // max(1, len(report.rows))} h each on average):\n"
+          f"  build p50 {statistics.median(build_ms):.1f} ms, p95 {build_ms[int(len(build_ms) * 0.95) - 1]:.1f} ms, "
+          f"{statements} SQL statements; XLSX request {statistics.median(cpu):.1f} ms server CPU "
+          f"({len(answer.data):,d} bytes)", flush=True)
 
 
 SEARCH_QUERIES = (
@@ -920,6 +1045,8 @@ def main() -> None:
     parser.add_argument("--rubric-chars", type=int, default=4000, help="prompt length in the rubric section (default: 4000)")
     parser.add_argument("--search-cases", type=int, default=10_000, help="generated cases in the search section (default: 10000)")
     parser.add_argument("--search-rounds", type=int, default=10, help="rounds of the 30 queries in the search section (default: 10)")
+    parser.add_argument("--hours-members", type=int, default=100, help="cohort members in the hours section (default: 100)")
+    parser.add_argument("--hours-runs", type=int, default=30, help="reports built in the hours section (default: 30)")
     parser.add_argument("--search-no-postgres", action="store_true", help="search section: SQLite only (used by its own child run)")
     args = parser.parse_args()
     sections = args.only or list(SECTIONS)
@@ -954,6 +1081,8 @@ def main() -> None:
             bench_catalog(env, work)
         if "search" in sections:
             bench_search(env, args)
+        if "hours" in sections:
+            bench_hours(env, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

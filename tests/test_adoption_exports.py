@@ -42,10 +42,22 @@ def test_every_export_answers_no_store(app: Any, client: Any, company: dict[str,
                                        create_user: Callable[..., User]) -> None:
     from lms.adoption.exports import TABLES
 
-    sync_course()
+    from datetime import time
+
+    from lms.cohorts.service import CohortDraft, create_cohort
+    from lms.core.clock import today
+
+    course = sync_course()
     org_id = company["org"].id
+    cohort = create_cohort(company["org"], CohortDraft(
+        name="2027年1月期", course_ids=[course.id], start_date=today(), session_weekday=2, session_time=time(10),
+        member_ids=[company["people"][0].id],
+    ))
+    db.session.commit()
     admin = create_user(None, roles=(Role.ADMIN,))
     urls = {
+        "cohorts.hours_workbook": [f"/o/{org_id}/cohorts/{cohort.id}/hours.xlsx"],
+        "cohorts.hours_workbook_all": [f"/o/{org_id}/cohorts/hours.xlsx"],
         "adoption.export": [f"/o/{org_id}/adoption/export/{name}.csv" for name in TABLES],
         "adoption.workbook": [f"/o/{org_id}/adoption/export.xlsx"],
         "course_progress.course_progress_csv": [f"/o/{org_id}/courses/kiso/progress.csv"],

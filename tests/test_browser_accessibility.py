@@ -82,6 +82,7 @@ def world(app: Any) -> dict[str, Any]:
             "cohort-grid": f"{o}/cohorts/{cohort.id}/", "cohorts": f"{o}/cohorts/", "new-cohort": f"{o}/cohorts/new",
             "nudge": f"{o}/cohorts/{cohort.id}/nudge", "course-progress": f"{o}/courses/{course.slug}/progress",
             "lesson-editor": f"/authoring/lessons/{reading.id}/edit",
+            "attendance": f"{o}/cohorts/{cohort.id}/attendance", "hours-record": f"{o}/cohorts/{cohort.id}/hours",
         },
         _email(org, Role.EXECUTIVE): {"adoption-dashboard": f"{o}/adoption/"},
         _email(org, Role.ORG_ADMIN): {"roster": f"{o}/members/", "roster-import": f"{o}/members/import",

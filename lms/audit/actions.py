@@ -37,6 +37,7 @@ LABELS = {
     "cohort.open_module": _l("Module opened early"),
     "cohort.nudge": _l("Reminder sent to members behind"),
     "cohort.meeting_url": _l("Meeting URL changed"),
+    "cohort.attendance": _l("Session attendance recorded"),
     "mail.unsubscribe": _l("Unsubscribed from a mail"),
     "calendar.new_url": _l("Calendar URL issued"),
     "calendar.revoke": _l("Calendar URL revoked"),

@@ -34,6 +34,10 @@ class Cohort(OrgOwnedMixin, TimestampMixin, Model):
     def __repr__(self) -> str:
         return f"<Cohort {self.id} {self.name!r}>"
 
+    def is_run_by(self, user_id: int) -> bool:
+        """Whether the person is one of the cohort's own trainers."""
+        return any(t.trainer_id == user_id for t in self.trainers)
+
 
 class CohortCourse(OrgOwnedMixin, Model):
     __tablename__ = "cohort_courses"
@@ -77,3 +81,22 @@ class ModuleOpening(OrgOwnedMixin, Model):
     module_id: Mapped[int] = mapped_column(sa.ForeignKey("course_modules.id", ondelete="CASCADE"), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class SessionAttendance(OrgOwnedMixin, Model):
+    """A member attended one of the cohort's weekly sessions (no row: not there), as the trainer recorded it.
+
+    Evidence of off-the-job training hours (lms/cohorts/hours.py): `minutes` is how long that
+    session actually ran, the cohort's session length unless the trainer said otherwise.
+    """
+
+    __tablename__ = "session_attendance"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "session_date", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"))
+    session_date: Mapped[date]  # the session's local (Japan) date, one of the cohort calendar's
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    minutes: Mapped[int]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

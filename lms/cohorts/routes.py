@@ -10,11 +10,12 @@ from flask_login import current_user, login_required
 from lms.forms import ConfirmForm, number_of
 from lms.accounts.models import TrainerAssignment, User, UserRole
 from lms.accounts.roles import Role
-from lms.cohorts import ical, jobs, queries, service
+from lms.cohorts import attendance, hours, hours_export, ical, jobs, queries, service
 from lms.cohorts.forms import (
     AddMembersForm, CohortForm, MeetingUrlForm, NotificationsForm, NudgeForm, ReminderSettingsForm,
 )
 from lms.cohorts.models import Cohort
+from lms.csvexport import workbook_response
 from lms.mail.links import PREFERENCES, read_unsubscribe_token
 from lms.courses.models import CourseModule
 from lms.extensions import csrf, db
@@ -61,7 +62,7 @@ def index() -> ResponseReturnValue:
     # The AI-model card is for the company's administrators only (lms.llm.routes).
     llm = llm_routes.settings_context(current_org()) if Role.ORG_ADMIN in current_org_roles() else {}
     return render_template("cohorts/index.html", cohorts=[(c, service.calendar_of(c), day) for c in cohorts],
-                           settings=_settings_form(), **llm)
+                           settings=_settings_form(), keeps_hours=any(_keeps_hours(c) for c in cohorts), **llm)
 
 
 def _settings_form() -> ReminderSettingsForm:
@@ -133,6 +134,7 @@ def show(cohort_id: int, meeting_form: MeetingUrlForm | None = None) -> Response
     add_form.member_ids.choices = [(u.id, u.display_name) for u in _people() if u.id not in members]
     return render_template(
         "cohorts/show.html", cohort=cohort, report=report, calendar=service.calendar_of(cohort),
+        keeps_hours=_keeps_hours(cohort),
         add_form=add_form, confirm=ConfirmForm(), today=clock.today(),
         days_off={week: why for week, _start, why in service.sessions_on_days_off(cohort)},
         meeting_form=meeting_form or MeetingUrlForm(formdata=None, meeting_url=cohort.meeting_url or ""),
@@ -209,6 +211,88 @@ def nudge(cohort_id: int) -> ResponseReturnValue:
         preview = render_template("mail/reminder.txt", link="…", unsubscribe_url="…", **jobs.reminder_context(
             cohort, behind[0], report.week, note=form.note.data or "", sender=current_user))
     return render_template("cohorts/nudge.html", cohort=cohort, behind=behind, form=form, preview=preview)
+
+
+# --- attendance and the training-hours report ----------------------------------------------
+
+
+def _keeps_hours(cohort: Cohort) -> bool:
+    """Attendance and training hours are for the cohort's own trainers and the company's admins."""
+    roles = current_org_roles()
+    return Role.ORG_ADMIN in roles or (Role.TRAINER in roles and cohort.is_run_by(current_user.id))
+
+
+def _hours_cohort(cohort_id: int) -> Cohort:
+    """:raise 404: another company's or a missing cohort. :raise 403: a trainer of another cohort."""
+    cohort = get_in_org_or_404(Cohort, cohort_id)
+    if not _keeps_hours(cohort):
+        abort(403)
+    return cohort
+
+
+@bp.get("/<int:cohort_id>/attendance")
+@require_org_role(*RUNNERS)
+def attendance_sheet(cohort_id: int, posted: bool = False) -> ResponseReturnValue:
+    """Sessions × members: who attended, and how long each session ran (as posted, after a refusal)."""
+    cohort = _hours_cohort(cohort_id)
+    sheet = attendance.sheet_of(cohort)
+    if posted:
+        sheet = sheet.as_posted(request.form, request.form.getlist(attendance.PRESENT_FIELD))
+    return render_template("cohorts/attendance.html", cohort=cohort, sheet=sheet,
+                           confirm=ConfirmForm(), minutes_field=attendance.MINUTES_FIELD,
+                           days_off={start.date(): why for _w, start, why in service.sessions_on_days_off(cohort)})
+
+
+@bp.post("/<int:cohort_id>/attendance")
+@require_org_role(*RUNNERS)
+def save_attendance(cohort_id: int) -> ResponseReturnValue:
+    """Saves the whole sheet: the shown sessions' attendance becomes exactly what was ticked."""
+    cohort = _hours_cohort(cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        sheet = attendance.read_sheet(request.form, request.form.getlist(attendance.PRESENT_FIELD))
+        saved = attendance.save_attendance(cohort, sheet, actor=current_user)
+    except attendance.AttendanceInvalid as invalid:
+        db.session.rollback()
+        flash(_("Nothing was saved: %(problem)s", problem=str(invalid)), "error")
+        return attendance_sheet(cohort_id, posted=True), 422
+    commit()
+    flash(_("Attendance saved.") if saved.anything else _("Attendance saved; nothing had changed."), "info")
+    return redirect(url_for("cohorts.attendance_sheet", cohort_id=cohort.id))
+
+
+@bp.get("/<int:cohort_id>/hours")
+@require_org_role(*RUNNERS)
+def hours_report(cohort_id: int) -> ResponseReturnValue:
+    """The printable training-hours record: per trainee, lessons, exercises and sessions against 10 hours."""
+    cohort = _hours_cohort(cohort_id)
+    return render_template("cohorts/hours.html", report=hours.build(cohort), text=hours_export, line=hours.LINE_MINUTES)
+
+
+@bp.get("/<int:cohort_id>/hours.xlsx")
+@require_org_role(*RUNNERS)
+def hours_workbook(cohort_id: int) -> ResponseReturnValue:
+    """The same record as an Excel workbook, one sheet with a header block."""
+    cohort = _hours_cohort(cohort_id)
+    report = hours.build(cohort)
+    name = _("Training hours %(cohort)s", cohort=cohort.name)
+    return workbook_response(hours_export.sheets([report]), f"{name}.xlsx", title=name)
+
+
+@bp.get("/hours.xlsx")
+@require_org_role(*RUNNERS)
+def hours_workbook_all() -> ResponseReturnValue:
+    """Every cohort's record the person keeps (all of the company's for its admins), a sheet per cohort.
+
+    :raise 404: when there is none.
+    """
+    cohorts = [c for c in db.session.scalars(scoped(sa.select(Cohort)).order_by(Cohort.start_date.desc(), Cohort.id.desc()))
+               if _keeps_hours(c)]
+    if not cohorts:
+        abort(404)
+    name = _("Training hours %(cohort)s", cohort=current_org().name)
+    return workbook_response(hours_export.sheets(hours.build(c) for c in cohorts), f"{name}.xlsx", title=name)
 
 
 # --- per person: calendar feed, notification settings, unsubscribe ----------------------------

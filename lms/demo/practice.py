@@ -6,7 +6,8 @@ are the exercise's own お手本, a vague request, and the お手本 with the
 customer's phone number pasted in (which the guard stops). One member was
 stopped once and fixed the prompt, one submitted and waits for review, one was
 reviewed and shared as a good example. The trainer's queue and the executives'
-practice table are therefore not empty. Needs the exercises and courses loaded
+practice table are therefore not empty; the sessions held so far have their attendance
+recorded, so the cohort's training-hours record is not empty either. Needs the exercises and courses loaded
 (`flask courses sync`); without them it does nothing. Running it again adds nothing.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import User, UserRole
 from lms.accounts.roles import Role
-from lms.cohorts import service as cohort_service
+from lms.cohorts import attendance, service as cohort_service
 from lms.cohorts.models import Cohort
 from lms.core.clock import today, utcnow
 from lms.courses.models import Course, CourseModule, Lesson
@@ -76,6 +77,7 @@ def add_demo_practice(progress: Callable[[str], None] = lambda _: None, now: dat
             trainer_ids=[trainer.id],
         ), now=started)
         db.session.commit()
+    _attendance(cohort, employees, trainer, moment)
     model = queries.source_of(exercise.current_revision, exercise.slug).model_prompt
     written = 0
     for number, user in enumerate(employees):
@@ -88,6 +90,16 @@ def add_demo_practice(progress: Callable[[str], None] = lambda _: None, now: dat
     db.session.commit()
     progress(f"{COMPANY}: prompt practice of {written} people")
     return written
+
+
+def _attendance(cohort: Cohort, employees: list[User], trainer: User, moment: datetime) -> None:
+    """The sessions held so far, as the trainer recorded them: every fourth person missed one (the training-hours record)."""
+    members = {m.user_id for m in cohort.members}
+    sheet = {
+        day: attendance.SessionMarks(None, {u.id for i, u in enumerate(employees) if (i + n) % 4} & members)
+        for n, day in enumerate(attendance.held_dates(cohort, moment))
+    }
+    attendance.save_attendance(cohort, sheet, actor=trainer, now=moment)
 
 
 def _practise(user: User, attempt: ExerciseAttempt, number: int, model: str, trainer: User, at: datetime) -> None:
