@@ -549,6 +549,9 @@ def parse_rows(rows: list[Row], kind: str, today: date) -> ParsedUsage:
         raise UsageFileError([UsageProblem("empty_file")])
     header_row, headers = rows[0]
     headers = [h.strip() for h in headers]
+    while headers and not headers[-1]:
+        headers.pop()  # XLSX rows come padded to the sheet's width
+    rows = [(number, cells[:len(headers)]) for number, cells in rows]
     detected = detect(headers)
     if kind == "auto":
         if detected is None:

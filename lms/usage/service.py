@@ -1,0 +1,187 @@
+"""Vendor usage imports: stage (read, match, plan; nothing written but the staged file) then apply all or nothing.
+
+The web pages and `flask usage import` call the same functions. People are
+matched by folded email within the one company; an address of anyone else
+(another company's employee, someone unknown) is listed as unmatched and never
+written. Row problems block the whole import. Applying the same file again
+writes nothing ("nothing new"): telemetry rows are unique per (company, person,
+week, source) and an unchanged week is left as it is.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.audit.service import record
+from lms.core.clock import today, utcnow
+from lms.core.tabular import TabularError, read_table
+from lms.extensions import db
+from lms.orgs.models import Organization
+from lms.tenancy import in_org
+from lms.usage.models import UsageImport, UsageTelemetry
+from lms.usage.sources import MAX_ROWS, ParsedUsage, UsageFileError, UsageProblem, fold_email, parse_rows
+
+PREVIEW_ROWS = 20
+UNMATCHED_LISTED = 50
+NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+
+
+class UsageAlreadyApplied(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    new: int
+    changed: int
+    unchanged: int
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.new == 0 and self.changed == 0
+
+
+def read_file(data: bytes, filename: str, kind: str, *, on: date | None = None) -> tuple[ParsedUsage, str]:
+    """Read an uploaded export as `kind` ("auto" detects it); raises UsageFileError for problems with the file."""
+    try:
+        rows, encoding = read_table(data, filename, MAX_ROWS)
+    except TabularError as exc:
+        raise UsageFileError([UsageProblem(exc.code, exc.row_number)]) from None
+    return parse_rows(rows, kind, on or today()), encoding
+
+
+def reread(staged: UsageImport, *, on: date | None = None) -> ParsedUsage:
+    """Parse a kept import again from its raw rows (after a parser fix, or to apply it)."""
+    rows = [(1, list(staged.headers))] + [(int(number), list(cells)) for number, cells in staged.raw_rows]
+    return parse_rows(rows, staged.source, on or today())
+
+
+def _people(org: Organization) -> dict[str, int]:
+    """The company's people by folded email."""
+    rows = db.session.execute(in_org(sa.select(User.id, User.email), org))
+    return {fold_email(email): user_id for user_id, email in rows}
+
+
+def _existing(org: Organization, source: str, user_ids: set[int], weeks: set[date]) -> dict[tuple[int, date], UsageTelemetry]:
+    if not user_ids:
+        return {}
+    stmt = in_org(sa.select(UsageTelemetry), org).where(
+        UsageTelemetry.source == source, UsageTelemetry.user_id.in_(user_ids), UsageTelemetry.week_start.in_(weeks))
+    return {(t.user_id, t.week_start): t for t in db.session.scalars(stmt)}
+
+
+def _status(existing: UsageTelemetry | None, days: int, detail: dict[str, int]) -> str:
+    if existing is None:
+        return NEW
+    return UNCHANGED if existing.active_days == days and existing.detail == detail else CHANGED
+
+
+def plan(org: Organization, parsed: ParsedUsage) -> dict[str, Any]:
+    """What applying `parsed` to `org` would do: matched and unmatched people, row problems, new/changed weeks."""
+    people = _people(org)
+    matched = [(people[w.email], w) for w in parsed.weeks if w.email in people]
+    unmatched: dict[str, list[int]] = {}
+    for week in parsed.weeks:
+        if week.email not in people:
+            unmatched.setdefault(week.email, []).extend(r for r in week.rows if r not in unmatched.get(week.email, []))
+    existing = _existing(org, parsed.kind, {u for u, _ in matched}, {w.week for _, w in matched})
+    counts = {NEW: 0, CHANGED: 0, UNCHANGED: 0}
+    preview = []
+    for user_id, week in matched:
+        status = _status(existing.get((user_id, week.week)), week.active_days, week.detail)
+        counts[status] += 1
+        if len(preview) < PREVIEW_ROWS:
+            preview.append({"email": week.email, "week": week.week.isoformat(), "days": week.active_days,
+                            "status": status})
+    return {
+        "source": parsed.kind, "rows": len(parsed.raw), "weeks": len(parsed.weeks),
+        "matched_people": len({u for u, _ in matched}), "matched_weeks": len(matched),
+        "unmatched_people": len(unmatched),
+        "unmatched": [{"email": e, "rows": rows[:10]} for e, rows in sorted(unmatched.items())[:UNMATCHED_LISTED]],
+        "problems": [problem_dict(p) for p in parsed.problems],
+        **counts, "preview": preview,
+        "period": [min(w.week for w in parsed.weeks).isoformat(), max(w.week for w in parsed.weeks).isoformat()]
+        if parsed.weeks else None,
+    }
+
+
+def problem_dict(problem: UsageProblem) -> dict[str, Any]:
+    return {"code": problem.code, "row": problem.row, "column": problem.column, "value": problem.value,
+            "source": problem.source}
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def applied_before(org: Organization, digest: str) -> UsageImport | None:
+    """The earlier applied import of the very same file, if any."""
+    stmt = in_org(sa.select(UsageImport), org).where(
+        UsageImport.content_hash == digest, UsageImport.status == UsageImport.APPLIED).order_by(UsageImport.id)
+    return db.session.scalars(stmt).first()
+
+
+def stage_import(org: Organization, data: bytes, filename: str, kind: str, *, actor: User | None) -> UsageImport:
+    """Read, match and plan an uploaded export, and keep it (raw rows included) for the preview.
+
+    :raise UsageFileError: the file cannot be read, is no known export, is another vendor's, or hides names.
+    """
+    parsed, encoding = read_file(data, filename, kind)
+    digest = content_hash(data)
+    summary = plan(org, parsed)
+    earlier = applied_before(org, digest)
+    summary["applied_before"] = earlier.id if earlier is not None else None
+    staged = UsageImport(
+        org_id=org.id, created_by_id=actor.id if actor is not None else None, source=parsed.kind,
+        filename=filename[:255], encoding=encoding, content_hash=digest, headers=parsed.headers,
+        raw_rows=[[n, cells] for n, cells in zip(parsed.row_numbers, parsed.raw, strict=True)], summary=summary,
+    )
+    db.session.add(staged)
+    db.session.flush()
+    return staged
+
+
+def apply_import(org: Organization, staged: UsageImport, *, actor: User | None) -> ImportResult:
+    """Write a staged import, read and matched again as things are now. The caller commits; flushes only.
+
+    :raise UsageAlreadyApplied:
+    :raise UsageFileError: the file has row problems (nothing is written).
+    """
+    if staged.status == UsageImport.APPLIED:
+        raise UsageAlreadyApplied()
+    parsed = reread(staged)
+    if parsed.problems:
+        raise UsageFileError(parsed.problems)
+    people = _people(org)
+    matched = [(people[w.email], w) for w in parsed.weeks if w.email in people]
+    existing = _existing(org, parsed.kind, {u for u, _ in matched}, {w.week for _, w in matched})
+    counts = {NEW: 0, CHANGED: 0, UNCHANGED: 0}
+    now = utcnow()
+    for user_id, week in matched:
+        row = existing.get((user_id, week.week))
+        status = _status(row, week.active_days, week.detail)
+        counts[status] += 1
+        if row is None:
+            db.session.add(UsageTelemetry(org_id=org.id, user_id=user_id, week_start=week.week, source=parsed.kind,
+                                          active_days=week.active_days, detail=week.detail, import_id=staged.id,
+                                          updated_at=now))
+        elif status == CHANGED:
+            row.active_days, row.detail, row.import_id, row.updated_at = week.active_days, week.detail, staged.id, now
+    staged.status = UsageImport.APPLIED
+    staged.applied_at = now
+    db.session.flush()
+    result = ImportResult(counts[NEW], counts[CHANGED], counts[UNCHANGED])
+    record("usage.imported", actor=actor, org_id=org.id, subject=staged.filename[:200], source=parsed.kind,
+           new=result.new, changed=result.changed, unchanged=result.unchanged,
+           unmatched=staged.summary.get("unmatched_people", 0))
+    return result
+
+
+def recent_imports(org: Organization, limit: int = 20) -> list[UsageImport]:
+    stmt = in_org(sa.select(UsageImport), org).order_by(UsageImport.id.desc()).limit(limit)
+    return list(db.session.scalars(stmt))
