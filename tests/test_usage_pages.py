@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from flask import Flask
 
 from lms.accounts.models import User
 from lms.accounts.roles import Role

@@ -91,7 +91,7 @@ def plan(org: Organization, parsed: ParsedUsage) -> dict[str, Any]:
             unmatched.setdefault(week.email, []).extend(r for r in week.rows if r not in unmatched.get(week.email, []))
     existing = _existing(org, parsed.kind, {u for u, _ in matched}, {w.week for _, w in matched})
     counts = {NEW: 0, CHANGED: 0, UNCHANGED: 0}
-    preview = []
+    preview: list[dict[str, Any]] = []
     for user_id, week in matched:
         status = _status(existing.get((user_id, week.week)), week.active_days, week.detail)
         counts[status] += 1

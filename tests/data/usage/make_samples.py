@@ -23,7 +23,8 @@ M365_API = ["reportRefreshDate", "reportPeriod", "userPrincipalName", "displayNa
             "loopCopilotLastActivityDate", "copilotChatLastActivityDate"]
 M365_ROWS = [
     # sato: Word on Tuesday, Teams on Thursday, chat on Thursday: 2 known days in the week of 11-23
-    ["2026-11-29", "7", "sato.hanako@example.co.jp", "佐藤 花子", "2026-11-26", "2026-11-26", "2026-11-24", "", "", "", "", "", "2026-11-26"],
+    ["2026-11-29", "7", "sato.hanako@example.co.jp", "佐藤 花子", "2026-11-26", "2026-11-26", "2026-11-24",
+     "", "", "", "", "", "2026-11-26"],
     # suzuki: upper case address, one day
     ["2026-11-29", "7", "Suzuki.Ichiro@Example.co.jp", "鈴木 一郎", "2026-11-27", "", "", "2026-11-27", "", "", "", "", ""],
     # tanaka: licensed, last active long ago: inactive this week
@@ -137,7 +138,8 @@ GEMINI_ROWS = [
     ["2026-11-29T15:30:00.000Z", "gemini_in_workspace_apps", "sato.hanako@example.co.jp", "feature_utilization", "docs", "generate_text"],
     ["2026-11-24T01:00:00.000Z", "gemini_in_workspace_apps", "sato.hanako@example.co.jp", "feature_utilization", "docs", "generate_text"],
     ["2026-11-24T03:00:00.000Z", "gemini_in_workspace_apps", "sato.hanako@example.co.jp", "feature_utilization", "gmail", "summarize"],
-    ["2026-11-25T02:00:00.000Z", "gemini_in_workspace_apps", "suzuki.ichiro@example.co.jp", "feature_utilization", "sheets", "conversation"],
+    ["2026-11-25T02:00:00.000Z", "gemini_in_workspace_apps", "suzuki.ichiro@example.co.jp", "feature_utilization",
+     "sheets", "conversation"],
 ]
 
 
