@@ -300,16 +300,18 @@ class _Reader:
     def __init__(self, headers: list[str], problems: list[UsageProblem]) -> None:
         self.headers = headers
         self.index = _index(headers)
+        self.positions: dict[str, int | None] = {}
         self.problems = problems
         self.row = 0
         self.cells: list[str] = []
 
     def column(self, key: str) -> int | None:
-        for k in (key, *ALIASES.get(key, ())):
-            position = self.index.get(_compact(k))
-            if position is not None:
-                return position
-        return None
+        if key in self.positions:
+            return self.positions[key]
+        position = next((self.index[_compact(k)] for k in (key, *ALIASES.get(key, ())) if _compact(k) in self.index),
+                        None)
+        self.positions[key] = position
+        return position
 
     def text(self, key: str) -> str:
         position = self.column(key)
