@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from lms.accounts.models import User
+from lms.adoption import service as adoption_service
 from lms.audit.service import record
 from lms.core.clock import today, utcnow
 from lms.core.tabular import TabularError, read_table
@@ -175,6 +176,9 @@ def apply_import(org: Organization, staged: UsageImport, *, actor: User | None) 
     staged.status = UsageImport.APPLIED
     staged.applied_at = now
     db.session.flush()
+    changed_weeks = {week.week for user_id, week in matched}
+    if counts[NEW] or counts[CHANGED]:
+        adoption_service.telemetry_imported(org.id, changed_weeks)
     result = ImportResult(counts[NEW], counts[CHANGED], counts[UNCHANGED])
     record("usage.imported", actor=actor, org_id=org.id, subject=staged.filename[:200], source=parsed.kind,
            new=result.new, changed=result.changed, unchanged=result.unchanged,
