@@ -197,3 +197,54 @@ def test_cli_names_the_team_plan_and_the_wrong_vendor(app: Flask, company: dict[
 def test_cli_unknown_company(app: Flask) -> None:
     result = run(app, "--org", "999999", str(DATA / "gemini_activity.csv"))
     assert result.exit_code != 0 and "no company with id 999999" in result.stderr
+
+
+# --- a company's own format ----------------------------------------------------------------------
+
+OWN = "社員番号,メールアドレス,利用日,回数\r\n1,sato.hanako@example.co.jp,2026/11/24,3\r\n" \
+      "1,sato.hanako@example.co.jp,2026/11/26,1\r\n2,suzuki.ichiro@example.co.jp,2026/11/24,0\r\n"
+
+
+def test_own_format_is_mapped_once_then_read_the_same_way(app: Flask, company: dict[str, Any]) -> None:
+    org = company["org"]
+    with pytest.raises(UsageFileError) as caught:
+        service.stage_import(org, OWN.encode("cp932"), "own.csv", "auto", actor=None)
+    assert service.wants_columns(caught.value, "auto")
+    staged = service.stage_unmapped(org, OWN.encode("cp932"), "own.csv", actor=company["admin"],
+                                    hint=caught.value.problems[0])
+    assert staged.status == UsageImport.UNMAPPED and staged.headers == ["社員番号", "メールアドレス", "利用日", "回数"]
+    with pytest.raises(UsageFileError):
+        service.apply_import(org, staged, actor=None)  # not before its columns are chosen
+    service.map_columns(org, staged, sources.ColumnMapping("メールアドレス", "利用日", "回数"), actor=company["admin"])
+    assert (staged.source, staged.summary["matched_people"], staged.summary["new"]) == (sources.GENERIC, 2, 2)
+    service.apply_import(org, staged, actor=None)
+    db.session.commit()
+    assert telemetry(org)[("sato.hanako@example.co.jp", WEEK, sources.GENERIC)] == 2
+    # Next time the saved choice reads a file with the same columns, in the browser and the shell alike.
+    again = service.stage_import(org, OWN.encode("utf-8"), "own2.csv", "auto", actor=None)
+    assert again.source == sources.GENERIC and again.mapping == {"email": "メールアドレス", "date": "利用日",
+                                                                  "activity": "回数"}
+    assert service.apply_import(org, again, actor=None).nothing_new
+
+
+def test_another_companys_saved_choice_is_not_used(app: Flask, company: dict[str, Any], create_org: Any) -> None:
+    other = create_org("他社")
+    staged = service.stage_unmapped(other, OWN.encode(), "own.csv", actor=None)
+    service.map_columns(other, staged, sources.ColumnMapping("メールアドレス", "利用日", "回数"), actor=None)
+    db.session.commit()
+    with pytest.raises(UsageFileError):
+        service.stage_import(company["org"], OWN.encode(), "own.csv", "auto", actor=None)
+
+
+def test_cli_generic_needs_a_saved_choice(app: Flask, company: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "own.csv"
+    path.write_bytes(OWN.encode())
+    result = run(app, "--org", str(company["org"].id), "--source", "generic", str(path))
+    assert result.exit_code == 1 and "No saved column choice fits this file" in result.stderr
+    staged = service.stage_unmapped(company["org"], OWN.encode(), "own.csv", actor=None)
+    service.map_columns(company["org"], staged, sources.ColumnMapping("メールアドレス", "利用日"), actor=None)
+    db.session.commit()
+    result = run(app, "--org", str(company["org"].id), "--source", "generic", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "source: Your own format (saved column choice) (generic)" in result.output
+    assert "imported: 2 new" in result.output

@@ -89,3 +89,21 @@ def test_upload_needs_the_csrf_token(client: Any, org: Organization) -> None:
     response = client.post(f"/o/{org.id}/usage/", data={"source": "auto", "file": (io.BytesIO(b"x"), "x.csv")})
     assert response.status_code == 400
     assert count(UsageImport) == 0
+
+
+def test_own_format_columns_are_chosen_once(client: Any, org: Organization) -> None:
+    client.login("admin@example.co.jp")
+    data = "メールアドレス,利用日\r\nsato.hanako@example.co.jp,2026/11/24\r\nsato.hanako@example.co.jp,2026/11/25\r\n"
+    response = client.submit(f"/o/{org.id}/usage/", {"source": "auto", "file": (io.BytesIO(data.encode()), "own.csv")})
+    columns_url = response.headers["Location"]
+    assert columns_url.endswith("/columns")
+    page = client.get(columns_url).get_data(as_text=True)
+    assert "メールアドレス" in page and "sato.hanako@example.co.jp" in page
+    response = client.submit(columns_url, {"email": "メールアドレス", "date": "メールアドレス", "activity": ""})
+    assert response.status_code == 200  # the same column twice is refused
+    response = client.submit(columns_url, {"email": "メールアドレス", "date": "利用日", "activity": ""})
+    preview_url = response.headers["Location"]
+    assert client.submit(preview_url, {}).status_code == 302
+    assert count(UsageTelemetry) == 1
+    response = client.submit(f"/o/{org.id}/usage/", {"source": "auto", "file": (io.BytesIO(data.encode()), "again.csv")})
+    assert not response.headers["Location"].endswith("/columns")  # the saved choice reads it

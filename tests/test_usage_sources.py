@@ -224,3 +224,45 @@ def test_raw_rows_are_kept_as_read() -> None:
     with (DATA / "gemini_activity.csv").open(encoding="utf-8", newline="") as handle:
         expected = list(csv.reader(io.StringIO(handle.read())))[1:]
     assert parsed.raw == expected and parsed.row_numbers == [2, 3, 4, 5, 6]
+
+
+# --- a company's own format ----------------------------------------------------------------------
+
+
+def test_own_format_with_japanese_headers_counts_days_with_activity() -> None:
+    mapping = sources.ColumnMapping(email="メールアドレス", date="利用日", activity="回数")
+    rows = table(["社員番号", "メールアドレス", "利用日", "回数"],
+                 ["1", "sato.hanako@example.co.jp", "2026/11/24", "3"],
+                 ["1", "sato.hanako@example.co.jp", "2026/11/25", "0"],
+                 ["1", "sato.hanako@example.co.jp", "2026/11/26", "1"],
+                 ["2", "suzuki.ichiro@example.co.jp", "2026-11-24", "0"])
+    parsed = parse_rows(rows, "auto", TODAY, mapping)
+    assert parsed.kind == sources.GENERIC and parsed.problems == []
+    assert weeks(parsed) == {("sato.hanako@example.co.jp", WEEK): 2, ("suzuki.ichiro@example.co.jp", WEEK): 0}
+
+
+def test_own_format_without_activity_column_counts_rows_and_utc_times_are_japan_dates() -> None:
+    mapping = sources.ColumnMapping(email="user", date="timestamp")
+    rows = table(["user", "timestamp"], ["a@example.co.jp", "2026-11-29T15:30:00Z"],
+                 ["a@example.co.jp", "2026-11-29T14:00:00Z"])
+    assert weeks(parse_rows(rows, sources.GENERIC, TODAY, mapping)) == {
+        ("a@example.co.jp", date(2026, 11, 30)): 1, ("a@example.co.jp", WEEK): 1}
+
+
+def test_a_vendors_export_is_never_read_through_a_mapping() -> None:
+    mapping = sources.ColumnMapping(email="PersonId", date="MetricDate")
+    assert parse("viva_person_query_cleaned.csv").kind == sources.VIVA
+    assert parse_rows(rows_of("viva_person_query_cleaned.csv"), "auto", TODAY, mapping).kind == sources.VIVA
+
+
+def test_own_format_problems_name_the_column() -> None:
+    mapping = sources.ColumnMapping(email="mail", date="day", activity="count")
+    assert [(p.code, p.column) for p in problems(table(["mail", "day"], ["a@example.co.jp", "2026-11-24"]),
+                                                 sources.GENERIC)] == [("no_mapping", None)]
+    with pytest.raises(UsageFileError) as caught:
+        parse_rows(table(["mail", "day"], ["a@example.co.jp", "2026-11-24"]), sources.GENERIC, TODAY, mapping)
+    assert [(p.code, p.column) for p in caught.value.problems] == [("missing_column", "count")]
+    parsed = parse_rows(table(["mail", "day", "count"], ["a@example.co.jp", "yesterday", "1"],
+                              ["a@example.co.jp", "2026-11-24", "many"]), sources.GENERIC, TODAY, mapping)
+    assert [(p.code, p.row, p.column) for p in parsed.problems] == [("invalid_date", 2, "day"),
+                                                                   ("invalid_value", 3, "count")]

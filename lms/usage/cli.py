@@ -7,7 +7,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from lms.usage.sources import KINDS
+from lms.usage.sources import GENERIC, KINDS
 
 
 def register(app: Flask) -> None:
@@ -17,8 +17,9 @@ def register(app: Flask) -> None:
 
     @usage.command("import")
     @click.option("--org", "org_id", type=int, required=True, help="The company's id.")
-    @click.option("--source", "kind", type=click.Choice(["auto", *KINDS]), default="auto", show_default=True,
-                  help="Which vendor's export FILE is; auto detects it from the header.")
+    @click.option("--source", "kind", type=click.Choice(["auto", *KINDS, GENERIC]), default="auto", show_default=True,
+                  help="Which vendor's export FILE is; auto detects it from the header; generic reads the "
+                       "company's own format with a column choice saved in the browser.")
     @click.option("--check", is_flag=True, help="Read, match and report only; write nothing.")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def import_command(org_id: int, kind: str, check: bool, file: Path) -> None:

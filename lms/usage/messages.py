@@ -14,6 +14,7 @@ SOURCE_LABELS = {
     sources.CHATGPT: _l("ChatGPT Enterprise/Edu user engagement"),
     sources.CLAUDE: _l("Claude Enterprise analytics"),
     sources.GEMINI: _l("Gemini for Workspace activity"),
+    sources.GENERIC: _l("Your own format (saved column choice)"),
 }
 
 _MESSAGES = {
@@ -37,6 +38,9 @@ _MESSAGES = {
         "The user names in this file are concealed (for example “%(value)s” in the column “%(column)s”), so nobody can "
         "be matched. In the Microsoft 365 admin center, open Settings > Org settings > Services > Reports, clear "
         "“Display concealed user, group, and site names in all reports”, save, and download the report again."),
+    "no_mapping": _l(
+        "No saved column choice fits this file. Upload it once on the AI usage data page and pick its email, date "
+        "and activity columns; files with the same columns are then read the same way."),
     "missing_value": _l("Row %(row)d, column “%(column)s”: this value is required."),
     "invalid_email": _l("Row %(row)d, column “%(column)s”: “%(value)s” is not an email address."),
     "invalid_date": _l("Row %(row)d, column “%(column)s”: “%(value)s” is not a date (write it as 2026-11-30)."),

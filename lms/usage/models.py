@@ -17,6 +17,7 @@ class UsageImport(OrgOwnedMixin, TimestampMixin, Model):
 
     __tablename__ = "usage_imports"
 
+    UNMAPPED = "unmapped"  # a format no vendor's: waits for the admin to pick its columns
     STAGED = "staged"
     APPLIED = "applied"
 
@@ -31,8 +32,24 @@ class UsageImport(OrgOwnedMixin, TimestampMixin, Model):
     raw_rows: Mapped[list[Any]] = mapped_column(sa.JSON)
     # What applying would do, decided at staging time (see lms.usage.service.plan).
     summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # The columns a company's own format was read with (lms.usage.sources.ColumnMapping), None for vendors' exports.
+    mapping: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
     status: Mapped[str] = mapped_column(sa.String(16), default=STAGED)
     applied_at: Mapped[datetime | None]
+
+
+class UsageMapping(OrgOwnedMixin, TimestampMixin, Model):
+    """A company's own usage format: the columns its admin picked once, used again for files that have them."""
+
+    __tablename__ = "usage_mappings"
+    __table_args__ = (sa.UniqueConstraint("org_id", "email_column", "date_column", "activity_column",
+                                          name="uq_usage_mappings_org_id_columns"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    email_column: Mapped[str] = mapped_column(sa.String(200))
+    date_column: Mapped[str] = mapped_column(sa.String(200))
+    activity_column: Mapped[str] = mapped_column(sa.String(200), default="")  # "": every row is a day of use
 
 
 class UsageTelemetry(OrgOwnedMixin, Model):

@@ -24,8 +24,10 @@ from lms.core.tabular import TabularError, read_table
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.tenancy import in_org
-from lms.usage.models import UsageImport, UsageTelemetry
-from lms.usage.sources import MAX_ROWS, ParsedUsage, UsageFileError, UsageProblem, fold_email, parse_rows
+from lms.usage.models import UsageImport, UsageMapping, UsageTelemetry
+from lms.usage.sources import (
+    GENERIC, MAX_ROWS, ColumnMapping, ParsedUsage, Row, UsageFileError, UsageProblem, fold_email, header_row, parse_rows,
+)
 
 PREVIEW_ROWS = 20
 UNMATCHED_LISTED = 50
@@ -47,19 +49,97 @@ class ImportResult:
         return self.new == 0 and self.changed == 0
 
 
-def read_file(data: bytes, filename: str, kind: str, *, on: date | None = None) -> tuple[ParsedUsage, str]:
-    """Read an uploaded export as `kind` ("auto" detects it); raises UsageFileError for problems with the file."""
+def read_rows(data: bytes, filename: str) -> tuple[list[Row], str]:
+    """The numbered rows of an upload and its encoding; raises UsageFileError when it cannot be read."""
     try:
-        rows, encoding = read_table(data, filename, MAX_ROWS)
+        return read_table(data, filename, MAX_ROWS)
     except TabularError as exc:
         raise UsageFileError([UsageProblem(exc.code, exc.row_number)]) from None
-    return parse_rows(rows, kind, on or today()), encoding
+
+
+def read_file(org: Organization, data: bytes, filename: str, kind: str, *,
+              on: date | None = None) -> tuple[ParsedUsage, str, ColumnMapping | None]:
+    """Read an upload as `kind` ("auto" detects it; a saved mapping of `org` reads its own format)."""
+    rows, encoding = read_rows(data, filename)
+    mapping = saved_mapping(org, header_row(rows)) if kind in ("auto", GENERIC) else None
+    return parse_rows(rows, kind, on or today(), mapping), encoding, mapping
+
+
+def _kept_rows(staged: UsageImport) -> list[Row]:
+    return [(1, list(staged.headers))] + [(int(number), list(cells)) for number, cells in staged.raw_rows]
 
 
 def reread(staged: UsageImport, *, on: date | None = None) -> ParsedUsage:
     """Parse a kept import again from its raw rows (after a parser fix, or to apply it)."""
-    rows = [(1, list(staged.headers))] + [(int(number), list(cells)) for number, cells in staged.raw_rows]
-    return parse_rows(rows, staged.source, on or today())
+    mapping = ColumnMapping(**staged.mapping) if staged.mapping else None
+    return parse_rows(_kept_rows(staged), staged.source, on or today(), mapping)
+
+
+# --- a company's own format ----------------------------------------------------------------------
+
+
+def saved_mapping(org: Organization, headers: list[str]) -> ColumnMapping | None:
+    """The company's most recent saved column mapping whose columns are all in `headers`."""
+    stmt = in_org(sa.select(UsageMapping), org).order_by(UsageMapping.id.desc())
+    for saved in db.session.scalars(stmt):
+        mapping = ColumnMapping(saved.email_column, saved.date_column, saved.activity_column)
+        if not mapping.missing(headers):
+            return mapping
+    return None
+
+
+def stage_unmapped(org: Organization, data: bytes, filename: str, *, actor: User | None,
+                   hint: UsageProblem | None = None) -> UsageImport:
+    """Keep a file no vendor's header matches, so its admin can pick the columns; raises UsageFileError.
+
+    `hint` (the vendor the file most resembles, and what it lacks) is shown beside the column choice.
+    """
+    rows, encoding = read_rows(data, filename)
+    headers = header_row(rows)
+    if len(rows) < 2:
+        raise UsageFileError([UsageProblem("no_rows")])
+    staged = UsageImport(
+        org_id=org.id, created_by_id=actor.id if actor is not None else None, source=GENERIC,
+        filename=filename[:255], encoding=encoding, content_hash=content_hash(data), headers=headers,
+        raw_rows=[[n, cells[:len(headers)]] for n, cells in rows[1:]],
+        summary={"problems": [], "hint": problem_dict(hint) if hint is not None else None},
+        status=UsageImport.UNMAPPED,
+    )
+    db.session.add(staged)
+    db.session.flush()
+    return staged
+
+
+def map_columns(org: Organization, staged: UsageImport, mapping: ColumnMapping, *, actor: User | None) -> None:
+    """Read a kept file with the columns its admin picked, save the mapping for next time, and plan the import.
+
+    :raise UsageFileError: the file has no rows (nothing is saved).
+    """
+    parsed = parse_rows(_kept_rows(staged), GENERIC, today(), mapping)
+    exists = db.session.scalar(in_org(sa.select(UsageMapping.id), org).where(
+        UsageMapping.email_column == mapping.email, UsageMapping.date_column == mapping.date,
+        UsageMapping.activity_column == mapping.activity))
+    if exists is None:
+        db.session.add(UsageMapping(org_id=org.id, created_by_id=actor.id if actor is not None else None,
+                                    email_column=mapping.email, date_column=mapping.date,
+                                    activity_column=mapping.activity))
+    staged.mapping = mapping.as_dict()
+    staged.summary = _summary(org, parsed, staged.content_hash)
+    staged.status = UsageImport.STAGED
+    db.session.flush()
+
+
+def wants_columns(error: UsageFileError, kind: str) -> bool:
+    """Whether a refused upload is a company's own format the admin may describe by its columns."""
+    codes = {p.code for p in error.problems}
+    return kind in ("auto", GENERIC) and codes in ({"unknown_source"}, {"no_mapping"})
+
+
+def _summary(org: Organization, parsed: ParsedUsage, digest: str) -> dict[str, Any]:
+    summary = plan(org, parsed)
+    earlier = applied_before(org, digest)
+    summary["applied_before"] = earlier.id if earlier is not None else None
+    return summary
 
 
 def _people(org: Organization) -> dict[str, int]:
@@ -132,15 +212,13 @@ def stage_import(org: Organization, data: bytes, filename: str, kind: str, *, ac
 
     :raise UsageFileError: the file cannot be read, is no known export, is another vendor's, or hides names.
     """
-    parsed, encoding = read_file(data, filename, kind)
+    parsed, encoding, mapping = read_file(org, data, filename, kind)
     digest = content_hash(data)
-    summary = plan(org, parsed)
-    earlier = applied_before(org, digest)
-    summary["applied_before"] = earlier.id if earlier is not None else None
     staged = UsageImport(
         org_id=org.id, created_by_id=actor.id if actor is not None else None, source=parsed.kind,
         filename=filename[:255], encoding=encoding, content_hash=digest, headers=parsed.headers,
-        raw_rows=[[n, cells] for n, cells in zip(parsed.row_numbers, parsed.raw, strict=True)], summary=summary,
+        raw_rows=[[n, cells] for n, cells in zip(parsed.row_numbers, parsed.raw, strict=True)],
+        summary=_summary(org, parsed, digest), mapping=mapping.as_dict() if parsed.kind == GENERIC and mapping else None,
     )
     db.session.add(staged)
     db.session.flush()
@@ -155,6 +233,8 @@ def apply_import(org: Organization, staged: UsageImport, *, actor: User | None) 
     """
     if staged.status == UsageImport.APPLIED:
         raise UsageAlreadyApplied()
+    if staged.status == UsageImport.UNMAPPED:
+        raise UsageFileError([UsageProblem("no_mapping")])
     parsed = reread(staged)
     if parsed.problems:
         raise UsageFileError(parsed.problems)

@@ -41,6 +41,7 @@ CHATGPT = "chatgpt"
 CLAUDE = "claude"
 GEMINI = "gemini"
 KINDS = (M365, VIVA, CHATGPT, CLAUDE, GEMINI)
+GENERIC = "generic"  # a company's own format, read through a saved ColumnMapping (never detected)
 
 JST = ZoneInfo("Asia/Tokyo")
 MAX_ROWS = 100_000
@@ -89,7 +90,7 @@ class ParsedUsage:
 # --- headers -----------------------------------------------------------------------------------
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_NON_WORD = re.compile(r"[^0-9a-z]+")
+_NON_WORD = re.compile(r"[\W_]+")  # letters and digits of any script stay (Japanese headers of own formats)
 
 
 def header_key(text: str) -> str:
@@ -536,25 +537,96 @@ def parse_gemini(reader: _Reader, rows: list[Row], today: date) -> list[UsageWee
     return weeks.result()
 
 
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which columns of a company's own format hold the email, the date and (optionally) an activity count.
+
+    Without an activity column every row is a day of use; with one, a day counts when its number is above 0.
+    Dates may carry a time: with an offset or Z they are turned into Japan dates.
+    """
+
+    email: str
+    date: str
+    activity: str = ""
+
+    def columns(self) -> list[str]:
+        return [c for c in (self.email, self.date, self.activity) if c]
+
+    def missing(self, headers: list[str]) -> list[str]:
+        index = _index(headers)
+        return [c for c in self.columns() if _compact(header_key(c)) not in index]
+
+    def as_dict(self) -> dict[str, str]:
+        return {"email": self.email, "date": self.date, "activity": self.activity}
+
+
+def _japan_date(text: str) -> date | None:
+    text = text.strip()
+    if len(text) > 10 and (text.endswith(("Z", "z")) or "+" in text[10:] or "-" in text[10:]):
+        return parse_time(text).astimezone(JST).date()
+    return parse_date(text)
+
+
+def parse_generic(reader: _Reader, rows: list[Row], today: date, mapping: ColumnMapping) -> list[UsageWeek]:
+    weeks = _Weeks()
+    email_key, date_key = header_key(mapping.email), header_key(mapping.date)
+    activity_key = header_key(mapping.activity) if mapping.activity else ""
+    for reader.row, reader.cells in rows:
+        email = reader.email(email_key)
+        day = reader.value(date_key, _japan_date, "invalid_date")
+        amount = reader.value(activity_key, parse_count) if activity_key else 1
+        if email is None or amount is None:
+            continue
+        if day is None:
+            if reader.text(date_key) == "":
+                reader.problem("missing_value", date_key)
+            continue
+        if day > today:
+            reader.problem("date_outside_period", date_key, day.isoformat())
+            continue
+        if amount > 0:
+            weeks.add_day(email, day, reader.row)
+        else:
+            weeks.week(email, japan_week(day), reader.row)
+    return weeks.result()
+
+
 PARSERS: dict[str, Callable[[_Reader, list[Row], date], list[UsageWeek]]] = {
     M365: parse_m365, VIVA: parse_viva, CHATGPT: parse_chatgpt, CLAUDE: parse_claude, GEMINI: parse_gemini,
 }
 
 
-def parse_rows(rows: list[Row], kind: str, today: date) -> ParsedUsage:
-    """Read a table (header first) as `kind` ("auto" detects it); raises UsageFileError for file-level problems.
-
-    Row problems (a bad date, an address that is not one, a date outside the
-    period) are returned in `problems`, every one of them, not raised.
-    """
+def header_row(rows: list[Row]) -> list[str]:
+    """The header cells of a table, trailing blanks dropped (XLSX rows come padded to the sheet's width)."""
     if not rows:
         raise UsageFileError([UsageProblem("empty_file")])
-    header_row, headers = rows[0]
-    headers = [h.strip() for h in headers]
+    headers = [h.strip() for h in rows[0][1]]
     while headers and not headers[-1]:
-        headers.pop()  # XLSX rows come padded to the sheet's width
+        headers.pop()
+    return headers
+
+
+def parse_rows(rows: list[Row], kind: str, today: date, mapping: ColumnMapping | None = None) -> ParsedUsage:
+    """Read a table (header first) as `kind` ("auto" detects it); raises UsageFileError for file-level problems.
+
+    `mapping` reads a company's own format (kind GENERIC, or "auto" when no vendor's
+    header matches). Row problems (a bad date, an address that is not one, a date
+    outside the period) are returned in `problems`, every one of them, not raised.
+    """
+    headers = header_row(rows)
+    header_number = rows[0][0]
     rows = [(number, cells[:len(headers)]) for number, cells in rows]
     detected = detect(headers)
+    if kind == "auto" and detected is None and mapping is not None and not mapping.missing(headers):
+        kind = GENERIC
+    if kind == GENERIC:
+        if mapping is None:
+            raise UsageFileError([UsageProblem("no_mapping", header_number)])
+        missing = mapping.missing(headers)
+        if missing:
+            raise UsageFileError([UsageProblem("missing_column", header_number, column=m, source=GENERIC)
+                                  for m in missing])
+        return _parse(GENERIC, headers, rows[1:], lambda r, d, t: parse_generic(r, d, t, mapping), today)
     if kind == "auto":
         if detected is None:
             raise UsageFileError([_unknown(headers)])
@@ -563,18 +635,22 @@ def parse_rows(rows: list[Row], kind: str, today: date) -> ParsedUsage:
         raise ValueError(kind)
     elif detected != kind:
         if detected is not None:
-            raise UsageFileError([UsageProblem("wrong_source", header_row, value=kind, source=detected)])
+            raise UsageFileError([UsageProblem("wrong_source", header_number, value=kind, source=detected)])
         problem = _unknown(headers)
         missing = closest_missing(headers, kind)
         raise UsageFileError([problem] if problem.code == "claude_team_plan" else
-                             [UsageProblem("missing_column", header_row, column=m, source=kind) for m in missing])
-    data = rows[1:]
+                             [UsageProblem("missing_column", header_number, column=m, source=kind) for m in missing])
+    return _parse(kind, headers, rows[1:], PARSERS[kind], today)
+
+
+def _parse(kind: str, headers: list[str], data: list[Row],
+           parser: Callable[[_Reader, list[Row], date], list[UsageWeek]], today: date) -> ParsedUsage:
     if not data:
         raise UsageFileError([UsageProblem("no_rows", source=kind)])
     if len(data) > MAX_ROWS:
         raise UsageFileError([UsageProblem("too_many_rows", source=kind)])
     problems: list[UsageProblem] = []
-    weeks = PARSERS[kind](_Reader(headers, problems), data, today)
+    weeks = parser(_Reader(headers, problems), data, today)
     concealed = [p for p in problems if p.code == "concealed_name"]
     if concealed:
         # One explanation for the whole file, not one per row: it is a tenant setting.

@@ -1,4 +1,4 @@
-"""Vendor usage imports: staged files with their raw rows, and telemetry active days per person per week
+"""Vendor usage imports: staged files with their raw rows, saved column mappings, and telemetry active days per person per week
 
 Revision ID: 0019_usage_imports
 Revises: 0018_session_attendance
@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('headers', sa.JSON(), nullable=False),
     sa.Column('raw_rows', sa.JSON(), nullable=False),
     sa.Column('summary', sa.JSON(), nullable=False),
+    sa.Column('mapping', sa.JSON(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('applied_at', lms.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('org_id', sa.Integer(), nullable=False),
@@ -36,6 +37,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('usage_imports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_usage_imports_org_id'), ['org_id'], unique=False)
+
+    op.create_table('usage_mappings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('email_column', sa.String(length=200), nullable=False),
+    sa.Column('date_column', sa.String(length=200), nullable=False),
+    sa.Column('activity_column', sa.String(length=200), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', lms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_usage_mappings_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_usage_mappings_org_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_usage_mappings')),
+    sa.UniqueConstraint('org_id', 'email_column', 'date_column', 'activity_column', name='uq_usage_mappings_org_id_columns')
+    )
+    with op.batch_alter_table('usage_mappings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_usage_mappings_org_id'), ['org_id'], unique=False)
 
     op.create_table('usage_telemetry',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -69,6 +86,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_usage_telemetry_import_id'))
 
     op.drop_table('usage_telemetry')
+    with op.batch_alter_table('usage_mappings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_usage_mappings_org_id'))
+
+    op.drop_table('usage_mappings')
     with op.batch_alter_table('usage_imports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_usage_imports_org_id'))
 
