@@ -75,10 +75,10 @@ def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_c
     from tests.practiceworld import GOOD, attempt, example_exercise
 
     practice = attempt(employee, example_exercise(), GOOD)
-    from lms.usage.service import stage_import
+    from lms.usage.service import stage_unmapped
 
-    usage_import = stage_import(org, f"PersonId,MetricDate,Total_Copilot_active_days\r\nemp@{tag}.example,2026-11-22,2\r\n"
-                                .encode(), "viva.csv", "auto", actor=None)
+    # A file in the company's own format, waiting for its columns: the preview and the column choice both answer.
+    usage_import = stage_unmapped(org, f"mail,day\r\nemp@{tag}.example,2026-11-24\r\n".encode(), "own.csv", actor=None)
     db.session.commit()
     return Company(
         org=org,

@@ -99,6 +99,10 @@ def test_own_format_columns_are_chosen_once(client: Any, org: Organization) -> N
     assert columns_url.endswith("/columns")
     page = client.get(columns_url).get_data(as_text=True)
     assert "メールアドレス" in page and "sato.hanako@example.co.jp" in page
+    waiting = client.get(columns_url.removesuffix("/columns")).get_data(as_text=True)
+    assert "列の選択" in waiting and "confirm-import" not in waiting
+    client.submit(columns_url.removesuffix("/columns"), {})
+    assert count(UsageTelemetry) == 0
     response = client.submit(columns_url, {"email": "メールアドレス", "date": "メールアドレス", "activity": ""})
     assert response.status_code == 200  # the same column twice is refused
     response = client.submit(columns_url, {"email": "メールアドレス", "date": "利用日", "activity": ""})

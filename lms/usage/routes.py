@@ -58,8 +58,6 @@ def upload() -> ResponseReturnValue:
 def preview(usage_import_id: int) -> ResponseReturnValue:
     """What an import will do; confirming writes all of it or none of it."""
     staged = get_in_org_or_404(UsageImport, usage_import_id)
-    if staged.status == UsageImport.UNMAPPED:
-        return redirect(url_for("usage.columns", usage_import_id=staged.id))
     form = ConfirmForm()
     problems = [problem_message(p) for p in staged.summary["problems"]]
     if form.validate_on_submit() and staged.status == UsageImport.STAGED and not problems:
