@@ -266,3 +266,10 @@ def test_own_format_problems_name_the_column() -> None:
                               ["a@example.co.jp", "2026-11-24", "many"]), sources.GENERIC, TODAY, mapping)
     assert [(p.code, p.row, p.column) for p in parsed.problems] == [("invalid_date", 2, "day"),
                                                                    ("invalid_value", 3, "count")]
+
+
+def test_a_missing_required_date_is_named() -> None:
+    header = ["PersonId", "MetricDate", "Total_Copilot_active_days"]
+    parsed = parse_rows(table(header, ["a@example.co.jp", "", "1"], ["b@example.co.jp", "null", "1"]), "auto", TODAY)
+    assert [(p.code, p.row, p.column) for p in parsed.problems] == [("missing_value", 2, "MetricDate"),
+                                                                   ("missing_value", 3, "MetricDate")]

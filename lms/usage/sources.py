@@ -345,9 +345,10 @@ class _Reader:
         return email
 
     def required_date(self, key: str) -> date | None:
-        value = self.value(key, parse_date, "invalid_date")
-        if value is None and not any(p.row == self.row and p.code == "invalid_date" for p in self.problems[-1:]):
+        if self.text(key).lower() in ("", "null", "none"):
             self.problem("missing_value", key)
+            return None
+        value: date | None = self.value(key, parse_date, "invalid_date")
         return value
 
 
