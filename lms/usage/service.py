@@ -166,10 +166,10 @@ def plan(org: Organization, parsed: ParsedUsage) -> dict[str, Any]:
     """What applying `parsed` to `org` would do: matched and unmatched people, row problems, new/changed weeks."""
     people = _people(org)
     matched = [(people[w.email], w) for w in parsed.weeks if w.email in people]
-    unmatched: dict[str, list[int]] = {}
+    unmatched: dict[str, set[int]] = {}
     for week in parsed.weeks:
         if week.email not in people:
-            unmatched.setdefault(week.email, []).extend(r for r in week.rows if r not in unmatched.get(week.email, []))
+            unmatched.setdefault(week.email, set()).update(week.rows)
     existing = _existing(org, parsed.kind, {u for u, _ in matched}, {w.week for _, w in matched})
     counts = {NEW: 0, CHANGED: 0, UNCHANGED: 0}
     preview: list[dict[str, Any]] = []
@@ -183,7 +183,7 @@ def plan(org: Organization, parsed: ParsedUsage) -> dict[str, Any]:
         "source": parsed.kind, "rows": len(parsed.raw), "weeks": len(parsed.weeks),
         "matched_people": len({u for u, _ in matched}), "matched_weeks": len(matched),
         "unmatched_people": len(unmatched),
-        "unmatched": [{"email": e, "rows": rows[:10]} for e, rows in sorted(unmatched.items())[:UNMATCHED_LISTED]],
+        "unmatched": [{"email": e, "rows": sorted(rows)[:10]} for e, rows in sorted(unmatched.items())[:UNMATCHED_LISTED]],
         "problems": [problem_dict(p) for p in parsed.problems],
         **counts, "preview": preview,
         "period": [min(w.week for w in parsed.weeks).isoformat(), max(w.week for w in parsed.weeks).isoformat()]
