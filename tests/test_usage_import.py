@@ -248,3 +248,14 @@ def test_cli_generic_needs_a_saved_choice(app: Flask, company: dict[str, Any], t
     assert result.exit_code == 0, result.stderr
     assert "source: Your own format (saved column choice) (generic)" in result.output
     assert "imported: 2 new" in result.output
+
+
+def test_pseudonymised_people_outside_microsoft_365_get_no_admin_center_advice(
+        app: Flask, company: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "viva.csv"
+    path.write_bytes(b"PersonId,MetricDate,Total_Copilot_active_days\r\n9F86D081884C7D659A2FEAA0C55AD015,2026-11-22,2\r\n")
+    result = run(app, "--org", str(company["org"].id), str(path))
+    assert result.exit_code == 1
+    assert "pseudonymised" in result.stderr and "admin center" not in result.stderr
+    concealed = run(app, "--org", str(company["org"].id), str(DATA / "m365_copilot_concealed.csv"))
+    assert "Microsoft 365 admin center" in concealed.stderr

@@ -41,6 +41,9 @@ _MESSAGES = {
     "no_mapping": _l(
         "No saved column choice fits this file. Upload it once on the AI usage data page and pick its email, date "
         "and activity columns; files with the same columns are then read the same way."),
+    "concealed_names_other": _l(
+        "The people in this file are pseudonymised (for example “%(value)s” in the column “%(column)s”), so nobody "
+        "can be matched. Export it again with people's email addresses in that column."),
     "missing_value": _l("Row %(row)d, column “%(column)s”: this value is required."),
     "invalid_email": _l("Row %(row)d, column “%(column)s”: “%(value)s” is not an email address."),
     "invalid_date": _l("Row %(row)d, column “%(column)s”: “%(value)s” is not a date (write it as 2026-11-30)."),
@@ -61,9 +64,12 @@ def source_label(kind: str | None) -> str:
 
 def problem_message(problem: dict[str, Any]) -> str:
     """A problem (as kept in an import's summary, see lms.usage.service.problem_dict) in words."""
-    template = _MESSAGES.get(problem["code"])
+    code = problem["code"]
+    if code == "concealed_names" and problem.get("source") != sources.M365:
+        code = "concealed_names_other"  # the admin-center setting is Microsoft 365's only
+    template = _MESSAGES.get(code)
     if template is None:
-        return _("Row %(row)s: %(code)s", row=problem.get("row") or "-", code=problem["code"])
+        return _("Row %(row)s: %(code)s", row=problem.get("row") or "-", code=code)
     return str(template) % {
         "row": problem.get("row") or 0, "column": problem.get("column") or "", "value": problem.get("value") or "",
         "source": source_label(problem.get("source")), "chosen": source_label(problem.get("value")),
