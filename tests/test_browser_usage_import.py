@@ -54,3 +54,34 @@ def test_an_org_admin_imports_a_copilot_report_on_a_phone(
     assert count(UsageTelemetry) == 3
     assert violations == []
     context.close()
+
+
+def test_an_org_admin_picks_the_columns_of_an_own_format_on_a_phone(
+    app: Any, browser: Any, server: Any, create_org: Any, create_user: Any, tmp_path: Path
+) -> None:
+    org = create_org("例示商事株式会社")
+    create_user(org, email="sato.hanako@example.co.jp")
+    admin = create_user(org, roles=(Role.ORG_ADMIN,), email="admin@example.co.jp")
+    own = tmp_path / "社内ログ.csv"
+    own.write_bytes("メールアドレス,利用日,回数\r\nsato.hanako@example.co.jp,2026/11/24,2\r\n".encode("cp932"))
+    context = accessible_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda msg: "Content Security Policy" in msg.text and violations.append(msg.text))
+    sign_in(page, server.url, admin.email)
+    page.goto(f"{server.url}/o/{org.id}/usage/")
+    page.get_by_label("利用データのファイル（CSVまたはExcelの.xlsx）").set_input_files(str(own))
+    page.get_by_role("button", name="ファイルを確認する").click()
+    page.wait_for_url(f"{server.url}/o/{org.id}/usage/*/columns")
+    assert_accessible(page)
+    page.get_by_label("メールアドレスの列").select_option("メールアドレス")
+    page.get_by_label("日付の列").select_option("利用日")
+    page.get_by_label("利用回数の列（数値。0より大きい日を利用日として数えます）").select_option("回数")
+    page.get_by_role("button", name="この列でファイルを読み取る").click()
+    assert "自社の形式（保存した列の選択）" in page.get_by_test_id("detected-source").inner_text()
+    page.get_by_test_id("confirm-import").click()
+    page.wait_for_url(f"{server.url}/o/{org.id}/usage/")
+    db.session.rollback()
+    assert count(UsageTelemetry) == 1
+    assert violations == []
+    context.close()
