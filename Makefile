@@ -12,7 +12,7 @@ test-sqlite:    ## quick: the suite on SQLite only (after one `make test`)
 lint:           ## ruff over the repository and mypy over lms/, printing only problems (`make test` and CI run it too)
 	bash scripts/lint.sh
 
-bench:          ## print benchmark figures: course sync, req/s under gunicorn, executive-dashboard latency and the rollup job's longest write lock at 3 and 300 companies; server CPU and SQL statements per lesson page, exercise page, course page and employee home against a bare route; time of the personal-data guard over a 4,000-character prompt and its findings in the shipped lessons; sync of 1,000 use-case files; import and export of a 10,000-row catalog spreadsheet; the use-case catalog page beside the lesson page; use-case search p50/p95 at 10,000 generated cases on SQLite and PostgreSQL
+bench:          ## print benchmark figures: course sync, req/s under gunicorn, executive-dashboard latency and the rollup job's longest write lock at 3 and 300 companies; server CPU and SQL statements per lesson page, exercise page, course page and employee home against a bare route; time of the personal-data guard over a 4,000-character prompt and its findings in the shipped lessons; sync of 1,000 use-case files; import and export of a 10,000-row catalog spreadsheet; the use-case catalog page beside the lesson page; use-case search p50/p95 at 10,000 generated cases on SQLite and PostgreSQL; `flask usage import` of 5,000-row vendor exports
 	bash scripts/setup.sh
 	.venv/bin/python scripts/bench.py
 

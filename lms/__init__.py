@@ -74,6 +74,7 @@ BLUEPRINTS = (
     "lms.home.routes:bp",
     "lms.home.routes:org_bp",
     "lms.members.routes:bp",
+    "lms.usage.routes:bp",
     "lms.cohorts.routes:bp",
     "lms.cohorts.routes:public_bp",
     "lms.exercises.review_routes:bp",

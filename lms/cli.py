@@ -63,6 +63,7 @@ def register_cli(app: Flask) -> None:
     from lms.llm.cli import register as register_llm
     from lms.scheduler.cli import register as register_scheduler
     from lms.toolguide.cli import register as register_toolguide
+    from lms.usage.cli import register as register_usage
     from lms.usecases.cli import register as register_usecases
 
     register_adoption(app)
@@ -71,6 +72,7 @@ def register_cli(app: Flask) -> None:
     register_llm(app)
     register_scheduler(app)
     register_toolguide(app)
+    register_usage(app)
     register_usecases(app)
 
     @app.cli.command("create-admin")

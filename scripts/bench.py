@@ -44,7 +44,12 @@
     every session): p50 and p95 of building the report, its SQL statements, and of the XLSX download
     request (server CPU, in this process).
 
-`--only sync|requests|adoption|pages|pii|rubric|usecases|catalog|search|hours` runs one section (repeat it for several).
+11. Vendor usage imports (lms/usage): a company of 1,000 employees, then `flask usage import` of a generated
+    5,000-row Claude Enterprise analytics CSV (1,000 people x 5 days) and a 5,000-row Viva Insights person
+    query (1,000 people x 5 weeks): --check (read + detect + match), the import (one transaction), and a
+    re-import of the same file (nothing new); wall time including the interpreter and app start.
+
+`--only sync|requests|adoption|pages|pii|rubric|usecases|catalog|search|hours|usage` runs one section (repeat it for several).
 
 Everything runs against a throwaway SQLite database in a temporary folder,
 unless LMS_DATABASE_URL is set (e.g. by scripts/postgres.sh), in which case
@@ -269,7 +274,7 @@ def load(port: int, path: str, cookies: dict[str, str], seconds: float, threads:
     return len(latencies) / elapsed, statistics.median(latencies) * 1000, failures
 
 
-SECTIONS = ("sync", "requests", "adoption", "pages", "pii", "rubric", "usecases", "catalog", "search", "hours")
+SECTIONS = ("sync", "requests", "adoption", "pages", "pii", "rubric", "usecases", "catalog", "search", "hours", "usage")
 
 
 def bench_sync(env: dict[str, str], work: Path) -> None:
@@ -395,6 +400,95 @@ def bench_catalog(env: dict[str, str], work: Path) -> None:
         rendered = time.perf_counter() - started
     print(f"  in this process: read + validate {checked:.2f} s; Markdown rendering of the cases' body and points "
           f"(what a write renders) {rendered:.2f} s", flush=True)
+
+
+def _usage_company(app, people: int) -> int:  # type: ignore[no-untyped-def]
+    """A company of `people` employees with addresses u00000@usage.bench.example ...; its id."""
+    from datetime import datetime, timezone
+
+    import sqlalchemy as sa
+
+    from lms.accounts.models import User, UserRole
+    from lms.accounts.roles import Role
+    from lms.extensions import db
+    from lms.orgs.models import Organization
+
+    with app.app_context():
+        org = Organization(name=f"計測用 利用データ {datetime.now(timezone.utc):%H%M%S}", industry="manufacturing",
+                           employee_band="1000+", prefecture=13)
+        db.session.add(org)
+        db.session.flush()
+        db.session.execute(sa.insert(User), [
+            {"org_id": org.id, "email": f"u{n:05d}.{org.id}@usage.bench.example", "display_name": f"計測 {n}",
+             "name_key": f"けいそく {n:05d}", "locale": "ja"} for n in range(people)])
+        ids = db.session.scalars(sa.select(User.id).where(User.email.like(f"%.{org.id}@usage.bench.example")))
+        db.session.execute(sa.insert(UserRole), [{"user_id": i, "role": Role.EMPLOYEE.value} for i in ids])
+        db.session.commit()
+        return int(org.id)
+
+
+def _usage_files(work: Path, org_id: int) -> tuple[Path, Path]:
+    """A 5,000-row Claude analytics CSV (1,000 people x 5 days) and a 5,000-row Viva person query (x 5 weeks)."""
+    import csv
+    from datetime import date, timedelta
+
+    claude = work / f"claude-{org_id}.csv"
+    with claude.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["date", "user.email_address", "chat_metrics.distinct_conversation_count",
+                         "chat_metrics.message_count", "web_search_count"])
+        for n in range(1000):
+            for day in range(5):
+                writer.writerow([f"2026-11-{23 + day}", f"u{n:05d}.{org_id}@usage.bench.example", day % 3,
+                                 (n + day) % 7, day % 2])
+    viva = work / f"viva-{org_id}.csv"
+    with viva.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["PersonId", "MetricDate", "Total Copilot active days", "Days of active Copilot usage in Word",
+                         "Days of active Copilot chat (work) usage", "Organization"])
+        for n in range(1000):
+            for week in range(5):
+                sunday = date(2026, 10, 25) + timedelta(weeks=week)  # Viva weeks start on Sunday
+                writer.writerow([f"u{n:05d}.{org_id}@usage.bench.example", sunday.isoformat(), (n + week) % 6,
+                                 week % 3, n % 2, "営業部"])
+    return claude, viva
+
+
+def bench_usage(env: dict[str, str], work: Path) -> None:
+    app = _in_process_app(env)
+    org_id = _usage_company(app, 1000)
+    claude, viva = _usage_files(work, org_id)
+    startup, _ = flask(env, "usage", "--help")
+    print(f"\nvendor usage import into a company of 1,000 employees (wall time, including {startup:.2f} s of "
+          f"interpreter and app start):")
+    for name, file in (("Claude analytics, 5,000 rows", claude), ("Viva person query, 5,000 rows", viva)):
+        org = str(org_id)
+        check, check_line = flask(env, "usage", "import", "--org", org, "--check", str(file))
+        cold, cold_line = flask(env, "usage", "import", "--org", org, str(file))
+        noop, noop_line = flask(env, "usage", "import", "--org", org, str(file))
+        print(f"  {name}:")
+        print(f"    read + detect + match (--check) {check:6.2f} s   {check_line}")
+        print(f"    import (one transaction)        {cold:6.2f} s   {cold_line}")
+        print(f"    the same file again             {noop:6.2f} s   {noop_line}", flush=True)
+    # In this process, into a fresh company: staging (read, parse, match, plan) apart from applying (telemetry
+    # rows and the adoption rollups of the weeks), without the interpreter's start.
+    fresh = _usage_company(app, 1000)
+    _, viva = _usage_files(work, fresh)
+    with app.app_context():
+        from lms.extensions import db
+        from lms.orgs.models import Organization
+        from lms.usage import service
+
+        org_row = db.session.get(Organization, fresh)
+        started = time.perf_counter()
+        staged = service.stage_import(org_row, viva.read_bytes(), viva.name, "auto", actor=None)
+        staging = time.perf_counter() - started
+        started = time.perf_counter()
+        service.apply_import(org_row, staged, actor=None)
+        db.session.commit()
+        applying = time.perf_counter() - started
+    print(f"  in this process, Viva 5,000 rows into a fresh company: stage (read + parse + match + plan) "
+          f"{staging:.2f} s, apply (5,000 telemetry rows + rollups) {applying:.2f} s", flush=True)
 
 
 def bench_requests(env: dict[str, str], work: Path, args: argparse.Namespace) -> None:
@@ -1083,6 +1177,8 @@ def main() -> None:
             bench_search(env, args)
         if "hours" in sections:
             bench_hours(env, args)
+        if "usage" in sections:
+            bench_usage(env, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -33,6 +33,7 @@ class Company:
     employee: User
     department: Department
     roster_import: RosterImport
+    usage_import_id: int
     course_slug: str  # a course only this company's industry sees
     cohort_id: int
     module_id: int
@@ -45,6 +46,7 @@ class Company:
             "user_id": self.employee.id,
             "department_id": self.department.id,
             "import_id": self.roster_import.id,
+            "usage_import_id": self.usage_import_id,
             "course_slug": self.course_slug,
             "module_slug": "hajimeni",
             "lesson_slug": "renshu",  # an exercise lesson: its practice pages take the same arguments
@@ -73,6 +75,11 @@ def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_c
     from tests.practiceworld import GOOD, attempt, example_exercise
 
     practice = attempt(employee, example_exercise(), GOOD)
+    from lms.usage.service import stage_unmapped
+
+    # A file in the company's own format, waiting for its columns: the preview and the column choice both answer.
+    usage_import = stage_unmapped(org, f"mail,day\r\nemp@{tag}.example,2026-11-24\r\n".encode(), "own.csv", actor=None)
+    db.session.commit()
     return Company(
         org=org,
         executive=create_user(org, roles=(Role.EXECUTIVE,), email=f"exec@{tag}.example"),
@@ -80,6 +87,7 @@ def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_c
         employee=employee,
         department=dept,
         roster_import=staged,
+        usage_import_id=usage_import.id,
         course_slug=course.slug,
         cohort_id=cohort.id,
         module_id=course.modules[0].id,

@@ -22,6 +22,7 @@ from lms.exercises import queries as exercise_queries
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
 from lms.tenancy import owned_by
+from lms.usage.models import UsageTelemetry
 from lms.usecases import stats as usecase_stats
 
 CHART_WEEKS = rules.CHART_WEEKS
@@ -62,6 +63,20 @@ class PracticeRow:
     blocked_people: int | None  # people stopped at least once
 
 
+@dataclass(frozen=True)
+class SourceComparison:
+    """Last week, for the employees with vendor telemetry: the two sources side by side, aggregates only.
+
+    Every figure is None below the company's small-group threshold (on `people`).
+    """
+
+    people: int  # employees with telemetry that week
+    telemetry_active: float | None  # share active by telemetry
+    self_active: float | None  # share of the same people who reported 1+ days
+    telemetry_only: int | None  # active by telemetry, no use reported (or no check-in)
+    self_only: int | None  # use reported, none in the telemetry
+
+
 @dataclass
 class Dashboard:
     org: Organization
@@ -87,6 +102,7 @@ class Dashboard:
     practice: list[PracticeRow] = field(default_factory=list)  # per department, then the whole company
     # Adoption by use case, from workshop trials (measured minutes only); see lms.usecases.stats.
     usecases: usecase_stats.CompanyUsecases | None = None
+    sources: SourceComparison | None = None  # None: no telemetry imported for last week
 
 
 def build(org: Organization, now: datetime | None = None) -> Dashboard:
@@ -170,6 +186,36 @@ def build(org: Organization, now: datetime | None = None) -> Dashboard:
         monthly_hours=monthly_hours, costs=costs, training_return=ret,
         cohorts=_cohort_rows(org.id, now, t), survey=_survey_rows(), practice=_practice_rows(org, names, t),
         usecases=usecase_stats.company_usecases(org, t, names),
+        sources=source_comparison(org.id, week, t),
+    )
+
+
+def source_comparison(org_id: int, week: date, t: rules.Thresholds) -> SourceComparison | None:
+    """Self-report beside vendor telemetry for `week`, over the employees who have telemetry for it."""
+    employees = service.employee_ids(org_id)
+    telemetry = db.session.execute(
+        sa.select(UsageTelemetry.user_id, sa.func.max(UsageTelemetry.active_days))
+        .where(owned_by(UsageTelemetry, org_id), UsageTelemetry.week_start == week).group_by(UsageTelemetry.user_id)
+    ).all()
+    seen = {user_id: days for user_id, days in telemetry if user_id in employees}
+    if not seen:
+        return None
+    said = dict(db.session.execute(
+        sa.select(UsageCheckin.user_id, UsageCheckin.days_used)
+        .where(owned_by(UsageCheckin, org_id), UsageCheckin.week == week, UsageCheckin.user_id.in_(seen))
+    ).all())
+    found = [rules.agreement(said.get(user_id), days) for user_id, days in seen.items()]
+    people = len(seen)
+
+    def share(*kinds: rules.Agreement) -> float:
+        return sum(1 for a in found if a in kinds) / people
+
+    return SourceComparison(
+        people=people,
+        telemetry_active=rules.shown(people, share(rules.Agreement.BOTH_ACTIVE, rules.Agreement.TELEMETRY_ONLY), t),
+        self_active=rules.shown(people, share(rules.Agreement.BOTH_ACTIVE, rules.Agreement.SELF_ONLY), t),
+        telemetry_only=rules.shown(people, found.count(rules.Agreement.TELEMETRY_ONLY), t),  # type: ignore[arg-type]
+        self_only=rules.shown(people, found.count(rules.Agreement.SELF_ONLY), t),  # type: ignore[arg-type]
     )
 
 

@@ -60,6 +60,32 @@ def week_use(days_used: int | None, t: Thresholds = Thresholds()) -> WeekUse:
     return WeekUse.REGULAR if days_used >= t.regular_days else WeekUse.ACTIVE
 
 
+def active_by_either(days_used: int | None, telemetry_days: int | None) -> bool:
+    """A person's week counts as active when the self-report says 1+ days or a vendor's telemetry does."""
+    return bool(days_used) or bool(telemetry_days)
+
+
+class Agreement(enum.Enum):
+    """How a person's self-report and the vendors' telemetry compare for one week."""
+
+    BOTH_ACTIVE = "both_active"
+    BOTH_INACTIVE = "both_inactive"
+    TELEMETRY_ONLY = "telemetry_only"  # the vendor saw use the person did not report (or no check-in)
+    SELF_ONLY = "self_only"  # reported use the vendor did not see (another tool, or the lower bound of a snapshot)
+
+
+def agreement(days_used: int | None, telemetry_days: int | None) -> Agreement | None:
+    """Compare the two sources for one person-week; None when there is no telemetry for it."""
+    if telemetry_days is None:
+        return None
+    said, seen = bool(days_used), telemetry_days > 0
+    if said and seen:
+        return Agreement.BOTH_ACTIVE
+    if said:
+        return Agreement.SELF_ONLY
+    return Agreement.TELEMETRY_ONLY if seen else Agreement.BOTH_INACTIVE
+
+
 def _active_in_window(active_weeks: Iterable[date], current: date, weeks: int) -> int:
     window = set(weeks_back(current, weeks))
     return sum(1 for w in {week_start(d) for d in active_weeks} if w in window)

@@ -5,7 +5,7 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Collection, Mapping
 
 import sqlalchemy as sa
 
@@ -25,6 +25,7 @@ from lms.transaction import commit
 from lms.core import clock
 from lms.orgs.models import Organization
 from lms.tenancy import in_org, owned_by
+from lms.usage.models import UsageTelemetry
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,19 @@ def save_checkin(user: User, week: date, draft: CheckinDraft, now: datetime | No
     return checkin
 
 
+def telemetry_imported(org_id: int, weeks: Collection[date], now: datetime | None = None) -> None:
+    """Rebuild the rollups a vendor-usage import changed: its weeks and the weeks after them (the habit
+    windows), back to the dashboard's first week at most. Same transaction; takes the company's lock."""
+    if not weeks:
+        return
+    current = this_week(now)
+    first = max(min(weeks), current - timedelta(weeks=rules.CHART_WEEKS - 1))
+    if first > current:
+        return
+    settings = _lock_company(org_id)
+    rebuild_weeks(org_id, [first + timedelta(weeks=n) for n in range((current - first).days // 7 + 1)], settings)
+
+
 def _ordered(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
@@ -198,6 +212,11 @@ def _employees(org_id: int) -> sa.Select[int, int | None]:
         sa.select(User.id, User.department_id).join(UserRole, UserRole.user_id == User.id)
         .where(owned_by(User, org_id), User.is_active.is_(True), UserRole.role == Role.EMPLOYEE.value)
     )
+
+
+def employee_ids(org_id: int) -> set[int]:
+    """The company's active employees (the people the rollups count)."""
+    return {user_id for user_id, _ in db.session.execute(_employees(org_id))}
 
 
 def rebuild_week(org_id: int, week: date, settings: AdoptionSettings | None = None) -> None:
@@ -235,12 +254,27 @@ def _tally_weeks(org_id: int, weeks: list[date], settings: AdoptionSettings) -> 
         if row.days_used > 0:
             active_weeks[row.user_id].add(row.week)
         by_week[row.week][row.user_id] = row
+    # A week a vendor's export shows as active counts as active too (docs/adoption-rules.md).
+    seen_by_week: dict[date, set[int]] = defaultdict(set)
+    for user_id, week in db.session.execute(_telemetry_active(org_id, first, last)):
+        if user_id in department_of:
+            active_weeks[user_id].add(week)
+            seen_by_week[week].add(user_id)
     # The habit rules count only the weeks of their window ending with `week`.
     def habit(week: date) -> Callable[[int], tuple[bool, bool]]:
         return lambda user_id: (rules.is_habitual(active_weeks[user_id], week, t),
                                 rules.is_established(active_weeks[user_id], week, t))
 
-    return [(week, tally_week(department_of, by_week.get(week, {}), habit(week), t)) for week in weeks]
+    return [(week, tally_week(department_of, by_week.get(week, {}), habit(week), t, seen_by_week.get(week, set())))
+            for week in weeks]
+
+
+def _telemetry_active(org_id: int, first: date, last: date) -> sa.Select[int, date]:
+    """(user id, week) of the weeks in first..last that any vendor's telemetry shows as active."""
+    return (sa.select(UsageTelemetry.user_id, UsageTelemetry.week_start)
+            .where(owned_by(UsageTelemetry, org_id), UsageTelemetry.week_start >= first,
+                   UsageTelemetry.week_start <= last, UsageTelemetry.active_days > 0)
+            .distinct())
 
 
 def _write_weeks(org_id: int, tallied: list[tuple[date, WeekTally]]) -> None:
@@ -255,18 +289,22 @@ def _write_weeks(org_id: int, tallied: list[tuple[date, WeekTally]]) -> None:
 
 
 def _fingerprint(org_id: int, first: date, last: date) -> tuple[Any, ...]:
-    """What a rebuild of weeks `first`..`last` depends on, in two aggregate reads: the check-ins
-    (how many, last changed) and the employees (who, in which department)."""
+    """What a rebuild of weeks `first`..`last` depends on, in three aggregate reads: the check-ins
+    and the vendor telemetry (how many, last changed) and the employees (who, in which department)."""
     answers = db.session.execute(
         sa.select(sa.func.count(), sa.func.max(UsageCheckin.updated_at))
         .where(owned_by(UsageCheckin, org_id), UsageCheckin.week >= first, UsageCheckin.week <= last)
+    ).one()
+    telemetry = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(UsageTelemetry.updated_at))
+        .where(owned_by(UsageTelemetry, org_id), UsageTelemetry.week_start >= first, UsageTelemetry.week_start <= last)
     ).one()
     people = _employees(org_id).subquery()
     staff = db.session.execute(sa.select(
         sa.func.count(), sa.func.sum(people.c.id),
         sa.func.sum(people.c.id * sa.func.coalesce(people.c.department_id, 0)),
     )).one()
-    return (*answers, *staff)
+    return (*answers, *telemetry, *staff)
 
 
 ROLLUP_FIELDS = ("people", "responses", "active", "regular", "habitual", "established")
@@ -295,20 +333,23 @@ class WeekTally:
 
 def tally_week(
     department_of: Mapping[int, int | None], answers: Mapping[int, Any],
-    habit: Callable[[int], tuple[bool, bool]], t: rules.Thresholds,
+    habit: Callable[[int], tuple[bool, bool]], t: rules.Thresholds, seen: Collection[int] = (),
 ) -> WeekTally:
     """Count one week: `answers` by user id (objects with the check-in's fields), `habit(user_id)`
-    → (habitual, established). Shared by `rebuild_week` and the data generator."""
+    → (habitual, established), `seen`: people active that week by vendor telemetry. Shared by
+    `rebuild_week` and the data generator."""
     tally = WeekTally()
     for user_id, department_id in department_of.items():
         key = department_id or 0
         group = tally.groups[key]
         group["people"] += 1
         answer = answers.get(user_id)
-        if answer is not None:
+        if answer is None:
+            group["active"] += user_id in seen
+        else:
             group["responses"] += 1
             use = rules.week_use(answer.days_used, t)
-            group["active"] += use >= rules.WeekUse.ACTIVE
+            group["active"] += use >= rules.WeekUse.ACTIVE or user_id in seen
             group["regular"] += use >= rules.WeekUse.REGULAR
             tally.minutes[key] += rules.minutes_midpoint(answer.minutes_bucket)
             tally.named.update(("task", c) for c in answer.tasks)

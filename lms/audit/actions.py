@@ -24,6 +24,7 @@ LABELS = {
     "member.updated": _l("Member details changed"),
     "roster.imported": _l("Roster imported"),
     "usecases.catalog_imported": _l("Use-case catalog imported from a spreadsheet"),
+    "usage.imported": _l("AI usage data imported from a vendor export"),
     # companies and staff
     "org.created": _l("Company added"),
     "org.updated": _l("Company details changed"),

@@ -1,0 +1,40 @@
+"""Forms of the usage import pages."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import SelectField
+from wtforms.validators import ValidationError
+
+from lms.forms import Form, SelectChoice, choices
+from lms.usage.messages import SOURCE_LABELS
+
+
+def source_choices() -> list[SelectChoice]:
+    return choices([("auto", _l("Detect from the file's columns")), *SOURCE_LABELS.items()])
+
+
+def column_choices(headers: list[str], none_label: str | None = None) -> list[SelectChoice]:
+    pairs = [(h, h) for h in headers if h]
+    return choices([("", none_label), *pairs] if none_label else pairs)
+
+
+class UsageUploadForm(Form):
+    source = SelectField(_l("Source"), default="auto", validate_choice=True)
+    file = FileField(
+        _l("Usage export (CSV or Excel .xlsx)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["csv", "xlsx"], _l("Only CSV and Excel (.xlsx) files can be imported.")),
+        ],
+    )
+
+
+class UsageColumnsForm(Form):
+    email = SelectField(_l("Email address column"), validate_choice=True)
+    date = SelectField(_l("Date column"), validate_choice=True)
+    activity = SelectField(_l("Activity column (a number; a day counts when it is above 0)"), validate_choice=True)
+
+    def validate_date(self, field: SelectField) -> None:
+        if field.data == self.email.data:
+            raise ValidationError(_l("Choose different columns for the email address and the date."))
