@@ -100,6 +100,10 @@ def _register_blueprints(app: Flask) -> None:
         module_name, attr = spec.split(":")
         app.register_blueprint(getattr(import_module(module_name), attr))
 
+    from lms.api import routes as api_routes
+
+    api_routes.init_app(app)  # flask-smorest registers the API's blueprint itself, to document it
+
 
 def _init_web(app: Flask) -> None:
     from lms import web
