@@ -9,6 +9,7 @@ import math
 from functools import wraps
 from typing import Any, Callable
 
+import marshmallow as ma
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 from flask_smorest import Api, Blueprint
@@ -101,6 +102,11 @@ def requires(area: str, access: str) -> Callable[[Callable[..., Any]], Callable[
     return decorator
 
 
+def query(schema: type[ma.Schema]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Query parameters by `schema`; any other parameter is refused (webargs would drop it silently)."""
+    return blp.arguments(schema, location="query", unknown=ma.RAISE)
+
+
 def documented(*codes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Document the error answers an operation may give (all in the one error shape)."""
 
@@ -128,7 +134,7 @@ def _select_page(stmt: sa.Select[Any], args: dict[str, int]) -> tuple[list[Any],
 
 @blp.route("/adoption/summary")
 @requires("adoption", "read")
-@blp.arguments(schemas.NoQuery, location="query")
+@query(schemas.NoQuery)
 @blp.response(200, schemas.AdoptionSummarySchema)
 @documented(*ERRORS)
 def adoption_summary(_args: dict[str, Any]) -> dict[str, Any]:
@@ -151,7 +157,7 @@ def adoption_summary(_args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/cohorts")
 @requires("cohorts", "read")
-@blp.arguments(schemas.PageQuery, location="query")
+@query(schemas.PageQuery)
 @blp.response(200, schemas.CohortPage)
 @documented(*ERRORS)
 def cohorts(args: dict[str, int]) -> dict[str, Any]:
@@ -173,7 +179,7 @@ def cohorts(args: dict[str, int]) -> dict[str, Any]:
 
 @blp.route("/users")
 @requires("users", "read")
-@blp.arguments(schemas.PageQuery, location="query")
+@query(schemas.PageQuery)
 @blp.response(200, schemas.UserPage)
 @documented(*ERRORS)
 def users(args: dict[str, int]) -> dict[str, Any]:
@@ -192,7 +198,7 @@ def users(args: dict[str, int]) -> dict[str, Any]:
 
 @blp.route("/catalog")
 @requires("catalog", "read")
-@blp.arguments(schemas.PageQuery, location="query")
+@query(schemas.PageQuery)
 @blp.response(200, schemas.UsecasePage)
 @documented(*ERRORS)
 def catalog(args: dict[str, int]) -> dict[str, Any]:
@@ -208,7 +214,7 @@ def catalog(args: dict[str, int]) -> dict[str, Any]:
 
 @blp.route("/exercises")
 @requires("catalog", "read")
-@blp.arguments(schemas.PageQuery, location="query")
+@query(schemas.PageQuery)
 @blp.response(200, schemas.ExercisePage)
 @documented(*ERRORS)
 def exercises(args: dict[str, int]) -> dict[str, Any]:
@@ -226,7 +232,7 @@ def exercises(args: dict[str, int]) -> dict[str, Any]:
 
 @blp.route("/checkins", methods=["POST"])
 @requires("checkins", "write")
-@blp.arguments(schemas.NoQuery, location="query")
+@query(schemas.NoQuery)
 @blp.arguments(schemas.CheckinInSchema)
 @blp.response(201, schemas.CheckinOutSchema)
 @documented(*ERRORS)
