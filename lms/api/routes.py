@@ -5,28 +5,22 @@ path parameter), so `lms.tenancy.scoped` reads only that company. No cookie is r
 """
 from __future__ import annotations
 
-import math
 from functools import wraps
 from typing import Any, Callable
 
 import marshmallow as ma
-import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 
 from lms.accounts.models import User
-from lms.adoption import dashboard, rules, service as adoption_service
-from lms.api import schemas, service
+from lms.adoption import dashboard, service as adoption_service
+from lms.api import queries, schemas, service
 from lms.api.errors import ApiError, http_error
-from lms.cohorts import queries as cohort_queries
-from lms.core import clock
-from lms.exercises.models import Exercise
 from lms.extensions import csrf, db
-from lms.orgs.models import Department, Organization
-from lms.tenancy import current_org, get_in_org, scoped
+from lms.orgs.models import Organization
+from lms.tenancy import current_org, get_in_org
 from lms.transaction import commit
-from lms.usecases.models import Usecase
 
 PREFIX = "/api/v1"
 ERRORS = (400, 401, 403, 404, 422, 429)
@@ -118,18 +112,6 @@ def documented(*codes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return decorator
 
 
-def _page(total: int, args: dict[str, int], rows: list[Any]) -> dict[str, Any]:
-    per_page = args["per_page"]
-    return {"items": rows, "page": args["page"], "per_page": per_page, "total": total,
-            "pages": math.ceil(total / per_page) if total else 0}
-
-
-def _select_page(stmt: sa.Select[Any], args: dict[str, int]) -> tuple[list[Any], int]:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = list(db.session.scalars(stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])))
-    return rows, total
-
-
 # --- adoption ------------------------------------------------------------------------------------
 
 @blp.route("/adoption/summary")
@@ -162,17 +144,7 @@ def adoption_summary(_args: dict[str, Any]) -> dict[str, Any]:
 @documented(*ERRORS)
 def cohorts(args: dict[str, int]) -> dict[str, Any]:
     """The company's cohorts, newest first, with their progress (aggregates only)."""
-    org = current_org()
-    t = adoption_service.thresholds(adoption_service.settings_for(org.id))
-    summaries = cohort_queries.cohort_summaries(org.id)
-    start = (args["page"] - 1) * args["per_page"]
-    today = clock.today()
-    rows = [{
-        "id": s.cohort.id, "name": s.cohort.name, "start_date": s.cohort.start_date, "ends_on": s.ends_on,
-        "finished": today > s.ends_on, "members": s.members,
-        "completion": rules.shown(s.members, s.completions / s.enrolments if s.enrolments else None, t),
-    } for s in summaries[start:start + args["per_page"]]]
-    return _page(len(summaries), args, rows)
+    return queries.cohorts(current_org(), args["page"], args["per_page"])
 
 
 # --- users ---------------------------------------------------------------------------------------
@@ -184,14 +156,7 @@ def cohorts(args: dict[str, int]) -> dict[str, Any]:
 @documented(*ERRORS)
 def users(args: dict[str, int]) -> dict[str, Any]:
     """The company's people in 五十音 order (never a password hash)."""
-    people, total = _select_page(scoped(sa.select(User)).order_by(User.name_key, User.id), args)
-    names = dict(db.session.execute(scoped(sa.select(Department.id, Department.name), Department)).all())
-    rows = [{
-        "id": u.id, "display_name": u.display_name, "email": u.email,
-        "department": names.get(u.department_id) if u.department_id else None,
-        "roles": sorted(r.value for r in u.company_roles), "is_active": u.is_active,
-    } for u in people]
-    return _page(total, args, rows)
+    return queries.users(current_org(), args["page"], args["per_page"])
 
 
 # --- catalog -------------------------------------------------------------------------------------
@@ -203,13 +168,7 @@ def users(args: dict[str, int]) -> dict[str, Any]:
 @documented(*ERRORS)
 def catalog(args: dict[str, int]) -> dict[str, Any]:
     """The provider's use cases (the same for every company), by id."""
-    cases, total = _select_page(sa.select(Usecase).where(Usecase.is_archived.is_(False)).order_by(Usecase.slug), args)
-    rows = [{
-        "id": c.slug, "title": c.title, "summary": c.summary, "industries": c.industries,
-        "departments": c.departments, "task_type": c.task_type, "tools": c.tools, "level": c.level,
-        "minutes": c.minutes,
-    } for c in cases]
-    return _page(total, args, rows)
+    return queries.usecases(args["page"], args["per_page"])
 
 
 @blp.route("/exercises")
@@ -219,13 +178,7 @@ def catalog(args: dict[str, int]) -> dict[str, Any]:
 @documented(*ERRORS)
 def exercises(args: dict[str, int]) -> dict[str, Any]:
     """The provider's prompt-practice exercises, by id."""
-    found, total = _select_page(
-        sa.select(Exercise).where(Exercise.is_archived.is_(False)).order_by(Exercise.slug), args)
-    rows = [{
-        "id": e.slug, "title": e.title, "summary": e.summary, "minutes": e.minutes, "level": e.level,
-        "industries": e.industries, "department": e.department, "pass_score": e.pass_score,
-    } for e in found]
-    return _page(total, args, rows)
+    return queries.exercises(args["page"], args["per_page"])
 
 
 # --- check-ins -----------------------------------------------------------------------------------
