@@ -228,15 +228,15 @@ def test_a_checkin_the_form_would_refuse_names_the_fields_and_saves_nothing(clie
     secret = make_token(company["org"], company["admin"], scopes=["checkins:write"])
     person = company["people"][0]
     response = client.post("/api/v1/checkins", headers=bearer(secret), json={
-        "user_id": person.id, "days_used": 2, "tools": ["NotOnTheList"], "barriers": ["nope"],
+        "user_id": person.id, "days_used": 2, "tools": ["NotOnTheList"], "tasks": ["custom:nope"],
     })
     body = assert_error(response, 422, "invalid")
-    assert {d["field"] for d in body["details"]} == {"tools", "barriers"}
+    assert {d["field"] for d in body["details"]} == {"tools", "tasks"}
     assert count(UsageCheckin) == 0
     schema_refused = client.post("/api/v1/checkins", headers=bearer(secret), json={
-        "user_id": person.id, "days_used": 9, "extra": 1, "comment": "a\x00b"})
+        "user_id": person.id, "days_used": 9, "extra": 1, "comment": "a\x00b", "barriers": ["nope"]})
     body = assert_error(schema_refused, 422, "invalid")
-    assert {d["field"] for d in body["details"]} == {"days_used", "extra", "comment"}
+    assert {d["field"] for d in body["details"]} == {"days_used", "extra", "comment", "barriers.0"}
 
 
 def test_only_employees_answer_checkins(client: Any, company: dict[str, Any], create_user: Callable[..., User]) -> None:

@@ -7,8 +7,18 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from lms import textrule
+from lms.adoption.rules import MINUTES_BUCKETS
+from lms.adoption.service import COMMENT_MAX
+from lms.core.vocab import BARRIERS
 
 MAX_PER_PAGE = 100
+
+
+# The input rule (lms.textrule) as a documented pattern, so generated clients and schemathesis know it;
+# the rule itself still decides (tests/test_api_schema.py checks that both agree on every character).
+_REFUSED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff\ufffe\uffff"
+ONE_LINE_PATTERN = rf"^[^{_REFUSED}\t\n\r]*$"
+MULTI_LINE_PATTERN = rf"^[^{_REFUSED}]*$"
 
 
 def _acceptable_line(value: str) -> None:
@@ -19,6 +29,10 @@ def _acceptable_line(value: str) -> None:
 def _acceptable_text(value: str) -> None:
     if not textrule.is_acceptable(value, multiline=True):
         raise ma.ValidationError("Contains a character that is not allowed.")
+
+
+def _line() -> fields.String:
+    return fields.String(validate=[validate.Length(max=100), _acceptable_line], metadata={"pattern": ONE_LINE_PATTERN})
 
 
 class Strict(ma.Schema):
@@ -163,14 +177,15 @@ class CheckinInSchema(Strict):
     user_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     week = fields.String(load_default="current", validate=validate.OneOf(["current", "previous"]))
     days_used = fields.Integer(required=True, validate=validate.Range(min=0, max=7))
-    minutes_bucket = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100))
-    tasks = fields.List(fields.String(validate=[validate.Length(max=100), _acceptable_line]), load_default=list,
-                        validate=validate.Length(max=50))
-    tools = fields.List(fields.String(validate=[validate.Length(max=100), _acceptable_line]), load_default=list,
-                        validate=validate.Length(max=50))
-    barriers = fields.List(fields.String(validate=[validate.Length(max=100), _acceptable_line]), load_default=list,
-                           validate=validate.Length(max=50))
-    comment = fields.String(load_default="", validate=_acceptable_text)
+    minutes_bucket = fields.Integer(load_default=0, validate=validate.Range(min=0, max=len(MINUTES_BUCKETS) - 1))
+    tasks = fields.List(_line(), load_default=list, validate=validate.Length(max=50), metadata={
+        "description": "Task codes: the standard list, or the company's own as custom:<name>"})
+    tools = fields.List(_line(), load_default=list, validate=validate.Length(max=50), metadata={
+        "description": "Tool names from the company's list"})
+    barriers = fields.List(fields.String(validate=validate.OneOf(list(BARRIERS))), load_default=list,
+                           validate=validate.Length(max=len(BARRIERS)))
+    comment = fields.String(load_default="", validate=[validate.Length(max=COMMENT_MAX), _acceptable_text],
+                            metadata={"pattern": MULTI_LINE_PATTERN})
 
 
 class CheckinOutSchema(ma.Schema):
