@@ -304,3 +304,12 @@ def test_the_count_is_one_row_per_token_and_window_and_old_windows_go(app: Any, 
     second = service.admit(secret, window_seconds=60, now=now)
     assert (first.requests, second.requests) == (1, 2)
     assert count(ApiRateWindow) == 1
+
+
+def test_rule_messages_follow_accept_language_not_a_session(client: Any, company: dict[str, Any]) -> None:
+    secret = make_token(company["org"], company["admin"], scopes=["checkins:write"])
+    data = {"user_id": company["people"][0].id, "days_used": 1, "tools": ["NotOnTheList"]}
+    japanese = client.post("/api/v1/checkins", headers=bearer(secret), json=data).get_json()
+    english = client.post("/api/v1/checkins", headers={**bearer(secret), "Accept-Language": "en"}, json=data).get_json()
+    assert english["details"] == [{"field": "tools", "message": "Choose tools from your company's list."}]
+    assert japanese["details"][0]["message"] != english["details"][0]["message"]
