@@ -24,6 +24,8 @@ LABELS = {
     "member.updated": _l("Member details changed"),
     "roster.imported": _l("Roster imported"),
     "usecases.catalog_imported": _l("Use-case catalog imported from a spreadsheet"),
+    "api_token.create": _l("API token created"),
+    "api_token.revoke": _l("API token revoked"),
     # companies and staff
     "org.created": _l("Company added"),
     "org.updated": _l("Company details changed"),
