@@ -116,6 +116,7 @@ def test_missing_or_unknown_tokens_are_refused(client: Any, company: dict[str, A
     response = client.get("/api/v1/users", headers=headers)
     assert_error(response, 401, "unauthorized")
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "Set-Cookie" not in response.headers
 
 
 def test_a_signed_in_browser_session_does_not_open_the_api(client: Any, company: dict[str, Any]) -> None:
@@ -158,7 +159,7 @@ def test_users_are_paginated_without_password_hashes(client: Any, company: dict[
     first = client.get("/api/v1/users?per_page=5", headers=bearer(secret)).get_json()
     assert (first["total"], first["pages"], first["page"], len(first["items"])) == (7, 2, 1, 5)
     second = client.get("/api/v1/users?per_page=5&page=2", headers=bearer(secret)).get_json()
-    assert len(second["items"]) == 2
+    assert len(second["items"]) == 2 and "Set-Cookie" not in client.get("/api/v1/users", headers=bearer(secret)).headers
     ids = {p["id"] for p in first["items"]} | {p["id"] for p in second["items"]}
     assert len(ids) == 7
     item = second["items"][0] if second["items"][0]["department"] else first["items"][0]
