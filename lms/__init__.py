@@ -91,6 +91,7 @@ BLUEPRINTS = (
     "lms.usecases.trial_routes:workshop_bp",
     "lms.usecases.catalog_routes:bp",
     "lms.toolguide.routes:bp",
+    "lms.api.token_routes:bp",
 )
 
 
@@ -100,6 +101,10 @@ def _register_blueprints(app: Flask) -> None:
     for spec in BLUEPRINTS:
         module_name, attr = spec.split(":")
         app.register_blueprint(getattr(import_module(module_name), attr))
+
+    from lms.api import routes as api_routes
+
+    api_routes.init_app(app)  # flask-smorest registers the API's blueprint itself, to document it
 
 
 def _init_web(app: Flask) -> None:

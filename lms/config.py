@@ -94,6 +94,9 @@ def load_settings(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]
         "LMS_LOGIN_WINDOW_MINUTES": int(env.get("LMS_LOGIN_WINDOW_MINUTES", "15")),
         "LMS_LOGIN_MAX_PER_ACCOUNT": int(env.get("LMS_LOGIN_MAX_PER_ACCOUNT", "5")),
         "LMS_LOGIN_MAX_PER_ADDRESS": int(env.get("LMS_LOGIN_MAX_PER_ADDRESS", "30")),
+        # The JSON API: requests per token per fixed window, counted in the database (shared by every host).
+        "LMS_API_RATE_LIMIT": int(env.get("LMS_API_RATE_LIMIT", "120")),
+        "LMS_API_RATE_WINDOW_SECONDS": int(env.get("LMS_API_RATE_WINDOW_SECONDS", "60")),
         "LMS_RESET_TOKEN_HOURS": int(env.get("LMS_RESET_TOKEN_HOURS", "2")),
         "LMS_INVITE_TOKEN_DAYS": int(env.get("LMS_INVITE_TOKEN_DAYS", "14")),
         **llm,

@@ -12,3 +12,4 @@ from lms.exercises.models import Exercise, ExerciseRevision  # noqa: F401
 from lms.llm.models import LLMRequest, LLMUsage  # noqa: F401
 from lms.usecases.models import Usecase, UsecaseRevision, UsecaseTag  # noqa: F401
 from lms.usage.models import UsageImport, UsageMapping, UsageTelemetry  # noqa: F401
+from lms.api.models import ApiRateWindow, ApiToken  # noqa: F401

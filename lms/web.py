@@ -40,6 +40,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
+        if request.path.startswith("/api/"):  # never an HTML page on the API, whatever went wrong
+            from lms.api.errors import http_error
+
+            return http_error(error)
         return _error_response(error.code or 500, lambda: _http_message(app, error.code or 500))
 
     @app.context_processor

@@ -5,7 +5,8 @@
    Flask route under the same gunicorn settings, in the same run.
 3. The executive adoption dashboard: `flask adoption generate` of 3, then 300 companies
    of 100 employees with 104 weeks of check-ins (about 3 million at most), and the
-   median and p95 latency of the signed-in dashboard at each size, in-process.
+   median and p95 latency of the signed-in dashboard at each size, in-process, and of the JSON
+   API's adoption summary (GET /api/v1/adoption/summary with a bearer token) beside it.
    At each size, the `refresh_rollups` job too: its run time, and the longest time any of its
    transactions held the write lock (from its first INSERT/UPDATE/DELETE to its COMMIT).
 
@@ -914,6 +915,42 @@ def _dashboard_latency(app, executives: list[tuple[int, str]], requests: int) ->
     return statistics.median(latencies), p95
 
 
+def _api_latency(app, executives: list[tuple[int, str]], requests: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(median, p95) in ms of GET /api/v1/adoption/summary with a bearer token, round-robin, after one warm-up each."""
+    import sqlalchemy as sa
+
+    from lms.accounts.models import User
+    from lms.api import service
+    from lms.extensions import db
+    from lms.orgs.models import Organization
+
+    app.config["LMS_API_RATE_LIMIT"] = 10**9  # measured here, not refused
+    secrets = []
+    with app.app_context():
+        for org_id, email in executives:
+            actor = db.session.scalar(sa.select(User).where(User.email == email))
+            _, secret = service.create_token(db.session.get(Organization, org_id), name="bench",
+                                             scopes=["adoption:read"], days=1, actor=actor)
+            secrets.append(secret)
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    for secret in secrets:
+        answer = client.get("/api/v1/adoption/summary", headers={"Authorization": f"Bearer {secret}"})
+        if answer.status_code != 200:
+            sys.exit(f"/api/v1/adoption/summary answered {answer.status_code}")
+    latencies = []
+    for i in range(requests):
+        started = time.perf_counter()
+        answer = client.get("/api/v1/adoption/summary", headers={"Authorization": f"Bearer {secrets[i % len(secrets)]}"})
+        answer.get_data()
+        latencies.append((time.perf_counter() - started) * 1000)
+        if answer.status_code != 200:
+            sys.exit(f"/api/v1/adoption/summary answered {answer.status_code}")
+    p95 = statistics.quantiles(latencies, n=20, method="inclusive")[18] if len(latencies) > 1 else latencies[0]
+    return statistics.median(latencies), p95
+
+
 def _database_figures(app) -> tuple[list[int], int, int, int]:  # type: ignore[no-untyped-def]
     """Generated companies: (their ids, oldest first; employees; check-ins; rollup rows)."""
     import sqlalchemy as sa
@@ -1000,7 +1037,7 @@ def bench_adoption(env: dict[str, str], args: argparse.Namespace) -> None:
           f"  {employees} employees a company, {weeks} weeks of check-ins ending last week; {requests} requests "
           f"round-robin over the first {measured} companies (the same at every size), after one warm-up each.")
     print(f"  {'companies':>9} {'employees':>10} {'check-ins':>10} {'rollups':>9}  {'generation':>11} {'(in generator)':>15}"
-          f"  {'median':>9} {'p95':>9}", flush=True)
+          f"  {'median':>9} {'p95':>9}  {'API median':>10} {'API p95':>9}", flush=True)
     app = _in_process_app(env)
     existing = 0
     refreshes: list[tuple[int, int, float, list[float]]] = []
@@ -1013,16 +1050,18 @@ def bench_adoption(env: dict[str, str], args: argparse.Namespace) -> None:
         existing = len(ids)
         executives = _executives(app, ids[:measured])
         median, p95 = _dashboard_latency(app, executives, requests)
+        api_median, api_p95 = _api_latency(app, executives, requests)
         with app.app_context():
             from lms.extensions import db
 
             db.engine.dispose()  # no connection left open while the next size is generated
         in_generator = f"({inner.group(1)} s)" if inner else "(?)"
         print(f"  {size:9,d} {people:10,d} {checkins:10,d} {rollups:9,d}  {wall:9.1f} s {in_generator:>15}"
-              f"  {median:6.1f} ms {p95:6.1f} ms", flush=True)
+              f"  {median:6.1f} ms {p95:6.1f} ms  {api_median:7.1f} ms {api_p95:6.1f} ms", flush=True)
         refreshes.append((size, *_refresh_rollups(app)))
     print("  (generation: wall time of `flask adoption generate` for the companies added at that size,\n"
-          "   including interpreter and app start; in brackets, the generator's own time)")
+          "   including interpreter and app start; in brackets, the generator's own time;\n"
+          "   API: GET /api/v1/adoption/summary with a bearer token, the same companies and request count)")
     print("\nrefresh_rollups job (every 10 minutes; rebuilds this and last week of every company with recent\n"
           "  check-ins), in this process; write lock held = first INSERT/UPDATE/DELETE of a transaction to its end:")
     print(f"  {'companies':>9} {'refreshed':>10} {'job':>9} {'transactions':>13} {'lock held: median':>18} {'p95':>9}"

@@ -16,6 +16,7 @@ from flask import Flask
 
 from lms.accounts.models import RosterImport, TrainerAssignment, User
 from lms.accounts.roles import Role
+from lms.api import service as api_service
 from lms.cohorts import service as cohort_service
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
@@ -38,6 +39,8 @@ class Company:
     cohort_id: int
     module_id: int
     attempt_id: int  # a cohort member's prompt-practice attempt
+    token_id: int  # an API token of the company
+    api_secret: str  # its secret, with every scope
 
     def ids(self) -> dict[str, int | str]:
         """Values for every argument a company route may take."""
@@ -53,6 +56,7 @@ class Company:
             "cohort_id": self.cohort_id,
             "module_id": self.module_id,
             "attempt_id": self.attempt_id,
+            "token_id": self.token_id,
             "name": "departments",
             "fmt": "csv",
             "case_id": "shift-shitagaki",  # provider content: the same case in every company
@@ -79,11 +83,13 @@ def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_c
 
     # A file in the company's own format, waiting for its columns: the preview and the column choice both answer.
     usage_import = stage_unmapped(org, f"mail,day\r\nemp@{tag}.example,2026-11-24\r\n".encode(), "own.csv", actor=None)
+    org_admin = create_user(org, roles=(Role.ORG_ADMIN, Role.EMPLOYEE), email=f"admin@{tag}.example")
+    token, secret = api_service.create_token(org, name="HR", scopes=list(api_service.SCOPES), days=30, actor=org_admin)
     db.session.commit()
     return Company(
         org=org,
         executive=create_user(org, roles=(Role.EXECUTIVE,), email=f"exec@{tag}.example"),
-        org_admin=create_user(org, roles=(Role.ORG_ADMIN, Role.EMPLOYEE), email=f"admin@{tag}.example"),
+        org_admin=org_admin,
         employee=employee,
         department=dept,
         roster_import=staged,
@@ -92,6 +98,8 @@ def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_c
         cohort_id=cohort.id,
         module_id=course.modules[0].id,
         attempt_id=practice.id,
+        token_id=token.id,
+        api_secret=secret,
     )
 
 
@@ -136,10 +144,12 @@ def _fill(pattern: str, ids: dict[str, int | str]) -> str:
 VOCABULARY_ARGS = {"name", "fmt", "case_id"}
 
 
-def fingerprint() -> str:
-    """A digest of every row of every table: equal before and after means nothing changed."""
+def fingerprint(skip: frozenset[str] = frozenset()) -> str:
+    """A digest of every row of every table (but `skip`): equal before and after means nothing changed."""
     digest = hashlib.sha256()
     for table in db.metadata.sorted_tables:
+        if table.name in skip:
+            continue
         rows = db.session.execute(sa.select(table)).all()
         for row in sorted(repr(tuple(row)) for row in rows):
             digest.update(row.encode())
@@ -208,6 +218,37 @@ def test_the_own_company_walk_reaches_real_pages(app: Flask, world: dict[str, An
         if "GET" in rule.methods:
             statuses = [c.get(_fill(rule.rule, a.ids())).status_code for c in clients]
             assert 200 in statuses, f"{rule.rule}: nobody of company A reaches it ({statuses})"
+
+
+# The API's own bookkeeping: every request counts against its token and notes its last use.
+API_BOOKKEEPING = frozenset({"api_tokens", "api_rate_windows"})
+
+
+def api_rules(app: Flask) -> list[Any]:
+    return sorted((r for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")), key=lambda r: r.rule)
+
+
+def test_the_api_answers_only_about_the_tokens_company(app: Flask, world: dict[str, Any]) -> None:
+    a, b = world["a"], world["b"]
+    rules = api_rules(app)
+    # The token fixes the company: no route takes an argument that could name another company's rows.
+    assert len(rules) >= 6 and all(not r.arguments for r in rules), "an API route takes a path argument"
+    client = app.test_client()
+    for reader, other in ((a, b), (b, a)):
+        headers = {"Authorization": f"Bearer {reader.api_secret}"}
+        before = fingerprint(API_BOOKKEEPING)
+        for rule in rules:
+            if "GET" in rule.methods:
+                response = client.get(rule.rule, headers=headers)
+                assert response.status_code == 200, f"{rule.rule}: {response.status_code}"
+                text = response.get_data(as_text=True)
+                for leak in (other.employee.email, other.org_admin.email, other.org.name):
+                    assert leak.encode("unicode_escape").decode() not in text and leak not in text, (
+                        f"{rule.rule} with {reader.org.name}'s token shows {leak}")
+            if "POST" in rule.methods:
+                response = client.post(rule.rule, headers=headers, json={"user_id": other.employee.id, "days_used": 1})
+                assert response.status_code == 404, f"POST {rule.rule} for another company's person: {response.status_code}"
+        assert fingerprint(API_BOOKKEEPING) == before, f"{reader.org.name}'s token changed data"
 
 
 def test_a_trainer_sees_only_assigned_companies(app: Flask, world: dict[str, Any]) -> None:

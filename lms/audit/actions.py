@@ -25,6 +25,8 @@ LABELS = {
     "roster.imported": _l("Roster imported"),
     "usecases.catalog_imported": _l("Use-case catalog imported from a spreadsheet"),
     "usage.imported": _l("AI usage data imported from a vendor export"),
+    "api_token.create": _l("API token created"),
+    "api_token.revoke": _l("API token revoked"),
     # companies and staff
     "org.created": _l("Company added"),
     "org.updated": _l("Company details changed"),
