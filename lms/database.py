@@ -1,7 +1,7 @@
 """Engine tuning per database."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,10 +27,14 @@ def init_engine_events(app: Flask) -> None:
         cursor.close()
 
 
-def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict_columns: list[str]) -> None:
-    """INSERT that silently does nothing when the unique key already exists (race-safe get-or-create)."""
+def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict_columns: list[str]) -> bool:
+    """INSERT that silently does nothing when the unique key already exists (race-safe get-or-create).
+
+    Returns whether this call inserted the row.
+    """
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns))
+    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns))
+    return cast(sa.CursorResult[Any], result).rowcount == 1
 
 
 def insert_rows_ignoring_conflict(model: Any, rows: list[dict[str, Any]], conflict_columns: list[str]) -> None:

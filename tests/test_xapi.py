@@ -1,0 +1,172 @@
+"""xAPI statements: the pure builders, and recording them in the transaction of the event (no LRS here)."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+from typing import Any, Callable
+
+import pytest
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.extensions import db
+from lms.mail.models import EmailMessage
+from lms.orgs.models import Organization
+from lms.xapi import statements as st
+from lms.xapi.models import XapiStatement
+from tests.conftest import count
+from tests.xapiworld import RUN_VERBS, cohort_run
+
+SITE = st.Site(home_page="https://lms.example.jp", iri_base="https://lms.example.jp/xapi")
+WHEN = datetime(2026, 12, 1, 1, 2, 3, 456789, tzinfo=timezone.utc)
+
+
+def event(**fields: Any) -> st.Event:
+    values: dict[str, Any] = {"id": "3f2b8c1e-0000-4000-8000-000000000001", "verb": "passed", "actor_id": "a-1",
+                              "activity": st.quiz_activity("kiso", "tesuto", "確認テスト"), "timestamp": WHEN}
+    values.update(fields)
+    return st.Event(**values)
+
+
+# --- the builders -----------------------------------------------------------------------------------
+
+def test_the_actor_is_an_account_on_the_installation_and_never_an_email() -> None:
+    statement = st.build(SITE, event())
+    assert statement["actor"] == {"objectType": "Agent",
+                                  "account": {"homePage": "https://lms.example.jp", "name": "a-1"}}
+    assert "mbox" not in str(statement) and "@" not in str(statement)
+
+
+def test_a_passed_quiz_carries_its_score_and_the_adl_verb() -> None:
+    statement = st.build(SITE, event(score=st.Score(80), success=True))
+    assert statement["id"] == "3f2b8c1e-0000-4000-8000-000000000001"
+    assert statement["verb"] == {"id": "http://adlnet.gov/expapi/verbs/passed",
+                                 "display": {"ja-JP": "合格した", "en-US": "passed"}}
+    assert statement["result"] == {"score": {"scaled": 0.8, "raw": 80, "min": 0, "max": 100}, "success": True}
+    assert statement["object"] == {
+        "objectType": "Activity", "id": "https://lms.example.jp/xapi/activities/lesson/kiso/tesuto/quiz",
+        "definition": {"type": "http://adlnet.gov/expapi/activities/assessment", "name": {"ja-JP": "確認テスト"}},
+    }
+    assert statement["timestamp"] == "2026-12-01T01:02:03.456Z"
+
+
+def test_the_registration_is_the_cohorts_uuid_and_parents_are_context_activities() -> None:
+    cohort = st.cohort_activity("c0ffee00-0000-4000-8000-000000000002", "2026年11月期")
+    statement = st.build(SITE, event(verb="experienced", activity=st.lesson_activity("kiso", "towa", "生成AIとは"),
+                                     registration="c0ffee00-0000-4000-8000-000000000002",
+                                     parents=(st.course_activity("kiso", "生成AIの基礎"), cohort)))
+    assert statement["context"]["registration"] == "c0ffee00-0000-4000-8000-000000000002"
+    assert [p["id"] for p in statement["context"]["contextActivities"]["parent"]] == [
+        "https://lms.example.jp/xapi/activities/course/kiso",
+        "https://lms.example.jp/xapi/activities/cohort/c0ffee00-0000-4000-8000-000000000002",
+    ]
+    assert statement["context"]["language"] == "ja-JP" and "result" not in statement
+
+
+def test_the_check_in_verb_and_its_extensions_live_under_the_projects_own_iri_base() -> None:
+    statement = st.build(SITE, event(verb=st.REPORTED_USAGE, activity=st.usage_week_activity(date(2026, 11, 30)),
+                                     extensions={"days-used": 3, "tasks": ["email"], "minutes-saved": 22.5}))
+    assert statement["verb"]["id"] == "https://lms.example.jp/xapi/verbs/reported-usage"
+    assert statement["verb"]["display"]["ja-JP"] == "AI 活用状況を報告した"
+    assert statement["result"]["extensions"] == {
+        "https://lms.example.jp/xapi/extensions/days-used": 3,
+        "https://lms.example.jp/xapi/extensions/tasks": ["email"],
+        "https://lms.example.jp/xapi/extensions/minutes-saved": 22.5,
+    }
+    assert statement["object"]["id"] == "https://lms.example.jp/xapi/activities/usage-week/2026-11-30"
+
+
+def test_attendance_carries_its_duration_and_unknown_verbs_or_naive_times_are_refused() -> None:
+    session = st.session_activity("c1", date(2026, 11, 18), "11/18 のセッション")
+    statement = st.build(SITE, event(verb="attended", activity=session, duration_minutes=90))
+    assert statement["result"] == {"duration": "PT90M"}
+    assert statement["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/meeting"
+    with pytest.raises(ValueError):
+        st.build(SITE, event(verb="liked"))
+    with pytest.raises(ValueError):
+        st.build(SITE, event(timestamp=datetime(2026, 12, 1)))
+
+
+def test_a_score_below_the_minimum_or_above_the_maximum_is_clamped_in_scaled_only() -> None:
+    assert st.Score(150).to_json() == {"scaled": 1.0, "raw": 150, "min": 0, "max": 100}
+    assert st.Score(3, min=0, max=4).to_json()["scaled"] == 0.75
+
+
+# --- recording ------------------------------------------------------------------------------------
+
+def verbs_of(user: User) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for verb in db.session.scalars(sa.select(XapiStatement.verb).where(XapiStatement.user_id == user.id)):
+        found[verb] = found.get(verb, 0) + 1
+    return found
+
+
+def test_without_an_lrs_a_cohort_run_is_recorded_for_export_but_nothing_is_queued(
+        app: Any, create_org: Callable[..., Organization], create_user: Callable[..., User],
+        sync_course: Callable[..., Any]) -> None:
+    app.config["LMS_XAPI_ENDPOINT"] = ""
+    run = cohort_run(create_org, create_user, sync_course)
+    assert verbs_of(run.learner) == RUN_VERBS
+    assert count(EmailMessage, EmailMessage.channel == "xapi") == 0
+    rows = list(db.session.scalars(sa.select(XapiStatement).where(XapiStatement.user_id == run.learner.id)))
+    assert all(row.outbox_id is None and row.sent_at is None and row.org_id == run.org.id for row in rows)
+    assert all(row.payload["id"] == row.id and uuid.UUID(row.id).version == 4 for row in rows)
+    # one opaque id per person and one registration per cohort, made once and kept
+    assert run.learner.xapi_id and uuid.UUID(run.learner.xapi_id)
+    assert {row.payload["actor"]["account"]["name"] for row in rows} == {run.learner.xapi_id}
+    assert run.cohort.uuid
+    assert {row.payload["context"].get("registration") for row in rows if row.verb != "reported-usage"} == {run.cohort.uuid}
+    assert run.learner.email not in str([row.payload for row in rows])
+
+
+def test_with_an_lrs_each_statement_gets_an_outbox_row_in_the_same_transaction(
+        app: Any, create_org: Callable[..., Organization], create_user: Callable[..., User],
+        sync_course: Callable[..., Any]) -> None:
+    from lms.adoption import service as adoption
+
+    app.config["LMS_XAPI_ENDPOINT"] = "http://127.0.0.1:9/xAPI"
+    run = cohort_run(create_org, create_user, sync_course)
+    rows = list(db.session.scalars(sa.select(XapiStatement).where(XapiStatement.user_id == run.learner.id)))
+    outbox = {m.id: m for m in db.session.scalars(sa.select(EmailMessage).where(EmailMessage.channel == "xapi"))}
+    assert len(rows) == sum(RUN_VERBS.values()) == len(outbox)
+    assert {row.outbox_id for row in rows} == set(outbox)
+    assert all(m.status == EmailMessage.QUEUED and m.org_id == run.org.id for m in outbox.values())
+
+    before = count(XapiStatement)
+    adoption.save_checkin(run.learner, adoption.this_week(), adoption.CheckinDraft(days_used=4, tasks=["email"]))
+    db.session.rollback()  # the check-in is not saved: neither are its statement and outbox row
+    assert count(XapiStatement) == before and count(EmailMessage, EmailMessage.channel == "xapi") == len(outbox)
+
+
+def test_a_revisit_or_a_second_completion_makes_no_new_statement(
+        app: Any, create_org: Callable[..., Organization], create_user: Callable[..., User],
+        sync_course: Callable[..., Any]) -> None:
+    from lms.courses.models import Lesson
+    from lms.learning import service as learning
+
+    run = cohort_run(create_org, create_user, sync_course)
+    reading = db.session.scalar(sa.select(Lesson).where(Lesson.course_id == run.course.id, Lesson.kind == "reading"))
+    assert reading is not None
+    learning.progress_for(run.learner, reading)
+    learning.mark_complete(run.learner, reading)
+    db.session.commit()
+    assert verbs_of(run.learner) == RUN_VERBS
+
+
+def test_a_failed_quiz_is_sent_as_failed_with_its_score(
+        app: Any, create_org: Callable[..., Organization], create_user: Callable[..., User],
+        sync_course: Callable[..., Any]) -> None:
+    from lms.courses.models import Lesson
+    from lms.learning import service as learning
+
+    org = create_org()
+    learner = create_user(org)
+    course = sync_course()
+    quiz = db.session.scalar(sa.select(Lesson).where(Lesson.course_id == course.id, Lesson.kind == "quiz"))
+    assert quiz is not None
+    learning.submit_quiz(learner, quiz, {0: {0}, 1: {2}})
+    db.session.commit()
+    (row,) = db.session.scalars(sa.select(XapiStatement).where(XapiStatement.user_id == learner.id,
+                                                               XapiStatement.verb == "failed"))
+    assert row.payload["result"] == {"score": {"scaled": 0.0, "raw": 0, "min": 0, "max": 100}, "success": False}
+    assert "registration" not in row.payload["context"]  # not in a cohort: no registration
