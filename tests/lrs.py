@@ -3,7 +3,8 @@
 scripts/setup.sh dev installs Ralph into .venv-lrs (scripts/lrs-requirements.txt); LMS_TEST_LRS_PYTHON names
 another interpreter that has it. Ralph is started the way its documentation runs it in production (uvicorn
 serving `ralph.api:app`, backend chosen by RALPH_RUNSERVER_BACKEND), on a free port, with a temporary folder
-for its statements and an auth file holding one bcrypt-hashed user.
+for its statements and an auth file holding one bcrypt-hashed user; tests/ralph_server.py lets its file backend
+append (as shipped, it stores only the first POST).
 """
 from __future__ import annotations
 
@@ -68,8 +69,7 @@ class Ralph:
         }
         log = (self.folder / "ralph.log").open("ab")
         self.process = subprocess.Popen(
-            [str(python), "-m", "uvicorn", "ralph.api:app", "--host", self.host, "--port", str(self.port),
-             "--log-level", "warning"],
+            [str(python), str(Path(__file__).parent / "ralph_server.py"), self.host, str(self.port)],
             cwd=self.folder, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         self._wait_until_up()
