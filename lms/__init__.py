@@ -90,6 +90,7 @@ BLUEPRINTS = (
     "lms.usecases.trial_routes:workshop_bp",
     "lms.usecases.catalog_routes:bp",
     "lms.toolguide.routes:bp",
+    "lms.xapi.routes:bp",
 )
 
 

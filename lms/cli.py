@@ -64,6 +64,7 @@ def register_cli(app: Flask) -> None:
     from lms.scheduler.cli import register as register_scheduler
     from lms.toolguide.cli import register as register_toolguide
     from lms.usecases.cli import register as register_usecases
+    from lms.xapi.cli import register as register_xapi
 
     register_adoption(app)
     register_courses(app)
@@ -72,6 +73,7 @@ def register_cli(app: Flask) -> None:
     register_scheduler(app)
     register_toolguide(app)
     register_usecases(app)
+    register_xapi(app)
 
     @app.cli.command("create-admin")
     @click.argument("email")

@@ -1,7 +1,7 @@
 """Engine tuning per database."""
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,8 +33,9 @@ def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict_column
     Returns whether this call inserted the row.
     """
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns))
-    return cast(sa.CursorResult[Any], result).rowcount == 1
+    key = sa.inspect(model).primary_key  # RETURNING, not rowcount: an ORM insert's rowcount on psycopg is not the row's
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns).returning(*key)
+    return db.session.execute(statement).first() is not None
 
 
 def insert_rows_ignoring_conflict(model: Any, rows: list[dict[str, Any]], conflict_columns: list[str]) -> None:

@@ -170,3 +170,95 @@ def test_a_failed_quiz_is_sent_as_failed_with_its_score(
                                                                XapiStatement.verb == "failed"))
     assert row.payload["result"] == {"score": {"scaled": 0.0, "raw": 0, "min": 0, "max": 100}, "success": False}
     assert "registration" not in row.payload["context"]  # not in a cohort: no registration
+
+
+# --- export and resend ----------------------------------------------------------------------------
+
+def test_flask_xapi_export_writes_one_json_array_per_company_and_since_a_day(
+        app: Any, tmp_path: Any, create_org: Callable[..., Organization], create_user: Callable[..., User],
+        sync_course: Callable[..., Any]) -> None:
+    import json
+    from datetime import timedelta
+
+    from lms.core.clock import today
+
+    run = cohort_run(create_org, create_user, sync_course)
+    other = create_org()
+    other_person = create_user(other)
+    from lms.adoption import service as adoption
+
+    adoption.save_checkin(other_person, adoption.this_week(), adoption.CheckinDraft(days_used=1, tasks=["email"]))
+    db.session.commit()
+    runner = app.test_cli_runner()
+
+    out = tmp_path / "ours.json"
+    result = runner.invoke(args=["xapi", "export", str(out), "--org", str(run.org.id)])
+    assert result.exit_code == 0, result.output
+    statements = json.loads(out.read_text(encoding="utf-8"))
+    assert len(statements) == sum(RUN_VERBS.values())
+    assert {s["actor"]["account"]["name"] for s in statements} == {run.learner.xapi_id}
+    assert f"{len(statements)} statement(s) written" in result.output
+
+    everything = tmp_path / "all.json"
+    assert runner.invoke(args=["xapi", "export", str(everything)]).exit_code == 0
+    assert len(json.loads(everything.read_text(encoding="utf-8"))) == len(statements) + 1
+
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    assert runner.invoke(args=["xapi", "export", str(out), "--since", tomorrow]).exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8")) == []
+
+    refused = runner.invoke(args=["xapi", "export", str(out), "--org", "999999"])
+    assert refused.exit_code != 0 and "no company with id 999999" in refused.output
+
+
+def test_an_org_admin_downloads_the_companys_statements_and_no_one_elses(
+        app: Any, client: Any, create_org: Callable[..., Organization], create_user: Callable[..., User],
+        sync_course: Callable[..., Any]) -> None:
+    import json
+
+    from lms.accounts.roles import Role
+    from lms.adoption import service as adoption
+
+    run = cohort_run(create_org, create_user, sync_course)
+    other = create_org()
+    adoption.save_checkin(create_user(other), adoption.this_week(), adoption.CheckinDraft(days_used=1, tasks=["email"]))
+    admin = create_user(run.org, roles=(Role.ORG_ADMIN,))
+    db.session.commit()
+
+    client.login(run.learner.email)
+    assert client.get(f"/o/{run.org.id}/xapi/export.json").status_code == 403
+    client.logout()
+    client.login(admin.email)
+    assert "xapi/export.json" in client.get(f"/o/{run.org.id}/members/").get_data(as_text=True)
+    answer = client.get(f"/o/{run.org.id}/xapi/export.json")
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    assert "attachment" in answer.headers["Content-Disposition"] and answer.headers["Cache-Control"] == "no-store"
+    statements = json.loads(answer.get_data(as_text=True))
+    assert {s["actor"]["account"]["name"] for s in statements} == {run.learner.xapi_id}
+    assert len(statements) == sum(RUN_VERBS.values())
+    assert client.get(f"/o/{other.id}/xapi/export.json").status_code in (403, 404)
+
+
+def test_resend_queues_failed_and_unsent_statements_again(
+        app: Any, create_org: Callable[..., Organization], create_user: Callable[..., User],
+        sync_course: Callable[..., Any]) -> None:
+    app.config["LMS_XAPI_ENDPOINT"] = ""
+    run = cohort_run(create_org, create_user, sync_course)
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["xapi", "resend", "--unsent"])
+    assert refused.exit_code != 0 and "LMS_XAPI_ENDPOINT is empty" in refused.output
+
+    app.config["LMS_XAPI_ENDPOINT"] = "http://127.0.0.1:9/xAPI"
+    result = runner.invoke(args=["xapi", "resend", "--unsent"])
+    assert result.exit_code == 0, result.output
+    total = sum(RUN_VERBS.values())
+    assert f"{total} statement(s) queued" in result.output
+    assert count(EmailMessage, EmailMessage.channel == "xapi", EmailMessage.status == EmailMessage.QUEUED) == total
+
+    db.session.execute(sa.update(EmailMessage).where(EmailMessage.channel == "xapi")
+                       .values(status=EmailMessage.FAILED, last_error="http 401: Invalid authentication credentials"))
+    db.session.commit()
+    assert "0 statement(s)" in runner.invoke(args=["xapi", "resend", "--unsent"]).output
+    assert f"{total} statement(s)" in runner.invoke(args=["xapi", "resend", "--failed", "--org", str(run.org.id)]).output
+    assert count(EmailMessage, EmailMessage.channel == "xapi", EmailMessage.status == EmailMessage.QUEUED) == total
+    assert count(EmailMessage, EmailMessage.channel == "xapi", EmailMessage.status == EmailMessage.FAILED) == total

@@ -179,7 +179,8 @@ def exercise_scored(attempt: ExerciseAttempt, revision: ExerciseAttemptRevision)
     user = _people([attempt.user_id])[attempt.user_id]
     exercise = attempt.exercise
     activity = st.exercise_activity(exercise.slug, exercise.title)
-    cohort, parents = None, ()
+    cohort: Cohort | None = None
+    parents: tuple[st.Activity, ...] = ()
     if attempt.lesson_id is not None:
         from lms.courses.models import Lesson
 
