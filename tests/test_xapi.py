@@ -262,3 +262,31 @@ def test_resend_queues_failed_and_unsent_statements_again(
     assert f"{total} statement(s)" in runner.invoke(args=["xapi", "resend", "--failed", "--org", str(run.org.id)]).output
     assert count(EmailMessage, EmailMessage.channel == "xapi", EmailMessage.status == EmailMessage.QUEUED) == total
     assert count(EmailMessage, EmailMessage.channel == "xapi", EmailMessage.status == EmailMessage.FAILED) == total
+
+
+def test_each_scored_exercise_prompt_is_passed_or_failed_with_its_score_and_a_blocked_one_is_not_sent(
+        app: Any, create_org: Callable[..., Organization], create_user: Callable[..., User],
+        sync_course: Callable[..., Any]) -> None:
+    from lms.courses.models import Lesson
+    from lms.exercises import service as exercises
+    from lms.exercises.models import Exercise
+    from tests.test_exercise_player import BLOCKED, GOOD, PHONE, WEAK
+
+    course = sync_course(exercise="owabi-mail")
+    lesson = db.session.scalar(sa.select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == "renshu"))
+    exercise = db.session.scalar(sa.select(Exercise).where(Exercise.slug == "owabi-mail"))
+    assert lesson is not None and exercise is not None
+    learner = create_user(create_org())
+    attempt = exercises.attempt_for(learner, exercise, lesson)
+    weak = exercises.submit_prompt(attempt, WEAK)
+    exercises.submit_prompt(attempt, BLOCKED)
+    good = exercises.submit_prompt(attempt, GOOD)
+    db.session.commit()
+    rows = list(db.session.scalars(sa.select(XapiStatement).where(
+        XapiStatement.user_id == learner.id, XapiStatement.verb.in_(["passed", "failed"])).order_by(XapiStatement.created_at)))
+    assert [(r.verb, r.payload["result"]["score"]["raw"]) for r in rows] == [("failed", weak.score), ("passed", good.score)]
+    assert rows[1].payload["object"]["id"].endswith("/xapi/activities/exercise/owabi-mail")
+    assert rows[1].payload["result"]["success"] is True
+    parents = [p["id"] for p in rows[1].payload["context"]["contextActivities"]["parent"]]
+    assert parents[0].endswith("/activities/lesson/kiso/renshu") and parents[1].endswith("/activities/course/kiso")
+    assert PHONE not in str([r.payload for r in rows])  # no prompt text in any statement
