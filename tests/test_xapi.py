@@ -290,3 +290,57 @@ def test_each_scored_exercise_prompt_is_passed_or_failed_with_its_score_and_a_bl
     parents = [p["id"] for p in rows[1].payload["context"]["contextActivities"]["parent"]]
     assert parents[0].endswith("/activities/lesson/kiso/renshu") and parents[1].endswith("/activities/course/kiso")
     assert PHONE not in str([r.payload for r in rows])  # no prompt text in any statement
+
+
+# --- what the dispatcher does with each kind of answer (a scripted LRS; the real one is in test_xapi_lrs.py) ---
+
+@pytest.mark.parametrize("answers, status, error", [
+    ([(429, {"Retry-After": "120"}, {"detail": "slow down"})], EmailMessage.QUEUED, "http 429: slow down"),
+    ([(503, {}, "maintenance")], EmailMessage.QUEUED, "http 503: maintenance"),
+    ([(400, {}, {"detail": "bad"}), (200, {}, []), (400, {}, {"detail": "bad statement"})], None, None),
+    ([(409, {}, {"detail": "dup"}), (409, {}, {"detail": "A different statement already exists"}), (200, {}, [])],
+     EmailMessage.SENT, None),
+])
+def test_the_dispatcher_retries_fails_or_splits_by_the_lrss_answer(
+        app: Any, monkeypatch: pytest.MonkeyPatch, create_org: Callable[..., Organization],
+        create_user: Callable[..., User], answers: list[tuple[int, dict[str, str], Any]], status: str | None,
+        error: str | None) -> None:
+    import json
+    from datetime import timedelta
+
+    import httpx
+
+    from lms.adoption import service as adoption
+    from lms.core.clock import utcnow
+    from lms.xapi import delivery
+    from tests.conftest import drain_outbox
+
+    app.config["LMS_XAPI_ENDPOINT"] = "http://lrs.invalid/xAPI"
+    learner = create_user(create_org())
+    adoption.save_checkin(learner, adoption.this_week(), adoption.CheckinDraft(days_used=2, tasks=["email"]))
+    adoption.save_checkin(learner, adoption.this_week(), adoption.CheckinDraft(days_used=3, tasks=["email"]))
+    db.session.commit()
+    script = list(answers)
+    posted: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.headers["X-Experience-API-Version"] == "1.0.3"
+        assert request.url.path == "/xAPI/statements"
+        posted.append(len(json.loads(request.content)))
+        code, headers, body = script.pop(0)
+        return httpx.Response(code, headers=headers, json=body) if not isinstance(body, str) else \
+            httpx.Response(code, headers=headers, text=body)
+
+    real = delivery.client_from_config
+    monkeypatch.setattr(delivery, "client_from_config", lambda: real(httpx.MockTransport(handler)))
+    drain_outbox()
+    assert not script  # every scripted answer was used
+    rows = list(db.session.scalars(sa.select(EmailMessage).where(EmailMessage.channel == "xapi").order_by(EmailMessage.id)))
+    if status is None:  # the batch was refused; sent again one by one: the first went, the second failed
+        assert posted == [2, 1, 1]
+        assert [(r.status, r.last_error) for r in rows] == [
+            (EmailMessage.SENT, None), (EmailMessage.FAILED, "http 400: bad statement")]
+        return
+    assert {(r.status, r.last_error) for r in rows} == {(status, error)}
+    if answers[0][0] == 429:
+        assert all(r.next_attempt_at and r.next_attempt_at - utcnow() > timedelta(seconds=110) for r in rows)

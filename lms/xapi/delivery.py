@@ -7,12 +7,12 @@
 * 409 Conflict for one statement: the LRS already has a statement with that id
   (an earlier attempt got through but its answer was lost): counted as sent;
 * 429, 5xx, a timeout or no connection: every row waits and is tried again
-  (the outbox's backoff; a 429's Retry-After when longer), nothing is lost;
-* any other 4xx (a malformed statement, wrong credentials): the row fails at
-  once with the LRS's message as `last_error`.
-
-A batch the LRS refuses with a 4xx is sent again one statement at a time, so
-one bad statement does not take its neighbours down with it.
+  (the outbox's backoff, or a 429's Retry-After), nothing is lost;
+* 401/403 (wrong credentials): every row fails at once with the LRS's message;
+* any other 4xx (a statement the LRS finds invalid): the row fails at once
+  with the LRS's message as `last_error`. A batch refused that way is sent
+  again one statement at a time first, so one bad statement does not take its
+  neighbours down with it.
 """
 from __future__ import annotations
 
@@ -37,11 +37,11 @@ VERSION = "1.0.3"
 Pair = tuple[EmailMessage, XapiStatement]
 
 
-def client_from_config() -> httpx.Client:
+def client_from_config(transport: httpx.BaseTransport | None = None) -> httpx.Client:
     config = current_app.config
     auth = (config["LMS_XAPI_USERNAME"], config["LMS_XAPI_PASSWORD"]) if config["LMS_XAPI_USERNAME"] else None
     return httpx.Client(
-        base_url=config["LMS_XAPI_ENDPOINT"], auth=auth, timeout=config["LMS_XAPI_TIMEOUT"],
+        base_url=config["LMS_XAPI_ENDPOINT"], auth=auth, timeout=config["LMS_XAPI_TIMEOUT"], transport=transport,
         headers={"X-Experience-API-Version": VERSION, "Content-Type": "application/json"},
     )
 
@@ -80,6 +80,9 @@ def _send(client: httpx.Client, claim: Claim, pairs: list[Pair]) -> None:
         delay = _retry_after(answer)
         for row, _s in pairs:
             claim.retry(row, f"http {status}: {_message(answer)}", delay=delay)
+    elif status in (401, 403):  # the credentials, not a statement: every row fails with the same reason
+        for row, _s in pairs:
+            claim.fail(row, f"http {status}: {_message(answer)}")
     elif len(pairs) > 1:  # find the statements the LRS objects to, one at a time
         for pair in pairs:
             _send(client, claim, [pair])
