@@ -14,7 +14,7 @@ def register(app: Flask) -> None:
         """xAPI statements to a learning record store (docs/deploy.md)."""
 
     @xapi.command("export")
-    @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+    @click.argument("file", type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path))
     @click.option("--org", "org_id", type=int, help="Only this company's statements (its id).")
     @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
                   help="Only those recorded from this day on (YYYY-MM-DD, local time).")
