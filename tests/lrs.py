@@ -110,6 +110,8 @@ class Ralph:
             answer = httpx.get(url, params=query, auth=(USERNAME, PASSWORD), headers=VERSION_HEADER, timeout=10)
             answer.raise_for_status()
             body = answer.json()
+            if "statements" not in body:  # ?statementId= answers with the one statement
+                return [body]
             found.extend(body["statements"])
             more = body.get("more")
             url, query = (f"http://{self.host}:{self.port}{more}" if more else None), None

@@ -347,3 +347,30 @@ def test_the_dispatcher_retries_fails_or_splits_by_the_lrss_answer(
     assert {(r.status, r.last_error) for r in rows} == {(status, error)}
     if answers[0][0] == 429:
         assert all(r.next_attempt_at and r.next_attempt_at - utcnow() > timedelta(seconds=110) for r in rows)
+
+
+def test_taking_attendance_back_voids_each_persons_own_statement_once(
+        app: Any, create_org: Callable[..., Organization], create_user: Callable[..., User],
+        sync_course: Callable[..., Any]) -> None:
+    from lms.cohorts import service as cohorts
+    from lms.cohorts.attendance import SessionMarks, save_attendance, session_dates
+
+    run = cohort_run(create_org, create_user, sync_course)
+    other = create_user(run.org)
+    cohorts.add_members(run.cohort, {other.id})
+    (_week, day, _start) = session_dates(run.cohort)[0]
+    save_attendance(run.cohort, {day: SessionMarks(None, {run.learner.id, other.id})}, actor=None)
+    save_attendance(run.cohort, {day: SessionMarks(None, set())}, actor=None)
+    save_attendance(run.cohort, {day: SessionMarks(None, {other.id})}, actor=None)
+    save_attendance(run.cohort, {day: SessionMarks(None, set())}, actor=None)
+    db.session.commit()
+
+    def statements(verb: str, user: User) -> list[XapiStatement]:
+        return list(db.session.scalars(sa.select(XapiStatement).where(
+            XapiStatement.verb == verb, XapiStatement.user_id == user.id).order_by(XapiStatement.created_at)))
+
+    for person, marks in ((run.learner, 1), (other, 2)):
+        attended, voided = statements("attended", person), statements("voided", person)
+        assert len(attended) == marks == len(voided)
+        assert sorted(v.payload["object"]["id"] for v in voided) == sorted(a.id for a in attended)
+        assert all(v.payload["actor"]["account"]["name"] == person.xapi_id for v in voided)  # no trainer named

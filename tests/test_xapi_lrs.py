@@ -163,3 +163,30 @@ def test_an_lrs_that_is_down_leaves_the_statements_waiting_until_it_is_back(
         assert len(later.statements_of(app.config["LMS_BASE_URL"], run.learner.xapi_id)) == sum(RUN_VERBS.values())
     finally:
         later.stop()
+
+
+def test_an_attendance_mark_taken_back_voids_its_statement_in_the_lrs(
+        app: Any, lrs: Ralph, create_org: Callable[..., Organization], create_user: Callable[..., User],
+        sync_course: Callable[..., Any]) -> None:
+    from lms.accounts.roles import Role
+    from lms.cohorts.attendance import SessionMarks, save_attendance, session_dates
+
+    run = cohort_run(create_org, create_user, sync_course)
+    trainer = create_user(None, roles=(Role.TRAINER,))
+    drain_outbox()
+    attended = db.session.scalar(sa.select(XapiStatement).where(XapiStatement.user_id == run.learner.id,
+                                                                XapiStatement.verb == "attended"))
+    assert attended is not None
+    (_week, first_day, _start) = session_dates(run.cohort)[0]
+    save_attendance(run.cohort, {first_day: SessionMarks(None, set())}, actor=trainer)
+    db.session.commit()
+    save_attendance(run.cohort, {first_day: SessionMarks(None, set())}, actor=trainer)  # nothing left to take back
+    db.session.commit()
+    assert drain_outbox() == 1
+    (voiding,) = db.session.scalars(sa.select(XapiStatement).where(XapiStatement.verb == "voided"))
+    assert voiding.user_id == run.learner.id and voiding.sent_at is not None
+    assert voiding.payload["object"] == {"objectType": "StatementRef", "id": attended.id}
+    assert voiding.payload["actor"]["account"]["name"] == trainer.xapi_id
+    (stored,) = lrs.statements(statementId=voiding.id)
+    assert stored["object"] == {"objectType": "StatementRef", "id": attended.id}
+    assert stored["verb"]["id"] == "http://adlnet.gov/expapi/verbs/voided"

@@ -135,6 +135,7 @@ def save_attendance(cohort: Cohort, sheet: dict[date, SessionMarks], *, actor: U
                 row.minutes, row.recorded_at, row.recorded_by_id = minutes, moment, actor.id if actor else None
                 changed += 1
     if removed:
+        xapi.attendance_removed(cohort, [key for key, row in stored.items() if row.id in removed], actor)
         db.session.execute(sa.delete(SessionAttendance).where(
             owned_by(SessionAttendance, cohort.org_id), SessionAttendance.id.in_(removed)
         ))

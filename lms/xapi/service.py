@@ -205,6 +205,35 @@ def attended(cohort: Cohort, rows: Iterable[dict[str, Any]]) -> None:
                duration_minutes=row["minutes"])
 
 
+def attendance_removed(cohort: Cohort, marks: Iterable[tuple[date, int]], actor: User | None) -> None:
+    """Attendance marks taken back (day, user id): each one's `attended` statement is voided.
+
+    The voiding statement's actor is the trainer who took the mark back (the person themself when no one is
+    named, as from the shell).
+    """
+    marks = list(marks)
+    if not marks:
+        return
+    people = _people(user_id for _day, user_id in marks)
+    wanted = {(site().iri("activities", "cohort", registration(cohort), "session", day.isoformat()), user_id)
+              for day, user_id in marks}
+    found = list(db.session.scalars(in_org(sa.select(XapiStatement), cohort.org_id).where(
+        XapiStatement.verb == "attended", XapiStatement.user_id.in_(list(people)))))
+    voided = {row.payload["object"]["id"] for row in db.session.scalars(in_org(sa.select(XapiStatement), cohort.org_id).where(
+        XapiStatement.verb == "voided", XapiStatement.user_id.in_(list(people))))}
+    for original in found:
+        object_id = original.payload.get("object", {}).get("id")
+        if original.user_id is None or original.id in voided or (object_id, original.user_id) not in wanted:
+            continue
+        person = people[original.user_id]
+        who = actor if actor is not None else person
+        row = XapiStatement(id=str(uuid.uuid4()), org_id=cohort.org_id, user_id=person.id, verb="voided")
+        row.payload = st.voiding(site(), row.id, actor_id(who), original.id, utcnow())
+        if current_app.config["LMS_XAPI_ENDPOINT"]:
+            row.outbox_id = queue(cohort.org_id, row).id
+        db.session.add(row)
+
+
 def checked_in(user: User, checkin: UsageCheckin) -> None:
     """The weekly usage check-in: days used, tasks and minutes saved as result extensions (each save, with its revision).
 

@@ -33,6 +33,7 @@ ADL_VERBS: dict[str, tuple[str, dict[str, str]]] = {
     "passed": (ADL + "passed", {"ja-JP": "合格した", "en-US": "passed"}),
     "failed": (ADL + "failed", {"ja-JP": "不合格だった", "en-US": "failed"}),
     "attended": (ADL + "attended", {"ja-JP": "出席した", "en-US": "attended"}),
+    "voided": (ADL + "voided", {"ja-JP": "取り消した", "en-US": "voided"}),
 }
 REPORTED_USAGE = "reported-usage"
 VERBS = (*ADL_VERBS, REPORTED_USAGE)
@@ -123,6 +124,17 @@ def session_activity(cohort_uuid: str, day: date, name: str) -> Activity:
 def usage_week_activity(monday: date) -> Activity:
     return Activity("usage-week", ("usage-week", monday.isoformat()), f"{monday.isoformat()} の週の AI 活用状況",
                     "http://id.tincanapi.com/activitytype/survey")
+
+
+def voiding(site: Site, statement_id: str, actor_id: str, voided_id: str, timestamp: datetime) -> dict[str, Any]:
+    """A statement that voids an earlier one (an attendance mark a trainer took back): xAPI 1.0.3, 2.3.2."""
+    return {
+        "id": statement_id,
+        "actor": {"objectType": "Agent", "account": {"homePage": site.home_page, "name": actor_id}},
+        "verb": _verb(site, "voided"),
+        "object": {"objectType": "StatementRef", "id": voided_id},
+        "timestamp": _timestamp(timestamp),
+    }
 
 
 def _verb(site: Site, key: str) -> dict[str, Any]:
