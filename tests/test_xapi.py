@@ -374,3 +374,19 @@ def test_taking_attendance_back_voids_each_persons_own_statement_once(
         assert len(attended) == marks == len(voided)
         assert sorted(v.payload["object"]["id"] for v in voided) == sorted(a.id for a in attended)
         assert all(v.payload["actor"]["account"]["name"] == person.xapi_id for v in voided)  # no trainer named
+
+
+# --- settings ------------------------------------------------------------------------------------------------
+
+def test_the_settings_default_to_recording_only_and_derive_the_iri_base_from_the_sites_address(tmp_path: Any) -> None:
+    from lms.config import ConfigError, load_settings
+
+    env = {"LMS_ENV": "development", "LMS_BASE_URL": "https://lms.example.jp/"}
+    settings = load_settings(env, tmp_path)
+    assert settings["LMS_XAPI_ENDPOINT"] == "" and settings["LMS_XAPI_IRI_BASE"] == "https://lms.example.jp/xapi"
+    settings = load_settings({**env, "LMS_XAPI_ENDPOINT": "https://lrs.example.jp/xAPI/",
+                              "LMS_XAPI_IRI_BASE": "https://id.example.jp/lms/"}, tmp_path)
+    assert settings["LMS_XAPI_ENDPOINT"] == "https://lrs.example.jp/xAPI"
+    assert settings["LMS_XAPI_IRI_BASE"] == "https://id.example.jp/lms"
+    with pytest.raises(ConfigError, match="LMS_XAPI_ENDPOINT must start with http"):
+        load_settings({**env, "LMS_XAPI_ENDPOINT": "lrs.example.jp/xAPI"}, tmp_path)
