@@ -92,6 +92,7 @@ BLUEPRINTS = (
     "lms.usecases.catalog_routes:bp",
     "lms.toolguide.routes:bp",
     "lms.api.token_routes:bp",
+    "lms.xapi.routes:bp",
 )
 
 

@@ -65,6 +65,7 @@ def register_cli(app: Flask) -> None:
     from lms.toolguide.cli import register as register_toolguide
     from lms.usage.cli import register as register_usage
     from lms.usecases.cli import register as register_usecases
+    from lms.xapi.cli import register as register_xapi
 
     register_adoption(app)
     register_courses(app)
@@ -74,6 +75,7 @@ def register_cli(app: Flask) -> None:
     register_toolguide(app)
     register_usage(app)
     register_usecases(app)
+    register_xapi(app)
 
     @app.cli.command("create-admin")
     @click.argument("email")

@@ -56,6 +56,7 @@ def load_settings(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
 
     llm = _llm_settings(env)
+    xapi = _xapi_settings(env)
 
     return {
         "LMS_ENV": lms_env,
@@ -100,6 +101,25 @@ def load_settings(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]
         "LMS_RESET_TOKEN_HOURS": int(env.get("LMS_RESET_TOKEN_HOURS", "2")),
         "LMS_INVITE_TOKEN_DAYS": int(env.get("LMS_INVITE_TOKEN_DAYS", "14")),
         **llm,
+        **xapi,
+    }
+
+
+def _xapi_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """xAPI statements to an LRS (lms.xapi, docs/deploy.md): recorded always, sent only when an endpoint is set."""
+    endpoint = env.get("LMS_XAPI_ENDPOINT", "").strip().rstrip("/")
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise ConfigError(f"LMS_XAPI_ENDPOINT must start with http:// or https://, not {endpoint!r} "
+                          "(the LRS's xAPI base, for example https://lrs.example.jp/xAPI)")
+    base_url = env.get("LMS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    return {
+        "LMS_XAPI_ENDPOINT": endpoint,
+        "LMS_XAPI_USERNAME": env.get("LMS_XAPI_USERNAME", ""),
+        "LMS_XAPI_PASSWORD": env.get("LMS_XAPI_PASSWORD", ""),
+        # Where the project's own activity, verb and extension IRIs live; set it once and keep it, even when
+        # LMS_BASE_URL moves, or an LRS sees the same lesson under two ids.
+        "LMS_XAPI_IRI_BASE": env.get("LMS_XAPI_IRI_BASE", "").strip().rstrip("/") or base_url + "/xapi",
+        "LMS_XAPI_TIMEOUT": float(env.get("LMS_XAPI_TIMEOUT", "10")),
     }
 
 

@@ -27,10 +27,15 @@ def init_engine_events(app: Flask) -> None:
         cursor.close()
 
 
-def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict_columns: list[str]) -> None:
-    """INSERT that silently does nothing when the unique key already exists (race-safe get-or-create)."""
+def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict_columns: list[str]) -> bool:
+    """INSERT that silently does nothing when the unique key already exists (race-safe get-or-create).
+
+    Returns whether this call inserted the row.
+    """
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns))
+    key = sa.inspect(model).primary_key  # RETURNING, not rowcount: an ORM insert's rowcount on psycopg is not the row's
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns).returning(*key)
+    return db.session.execute(statement).first() is not None
 
 
 def insert_rows_ignoring_conflict(model: Any, rows: list[dict[str, Any]], conflict_columns: list[str]) -> None:

@@ -8,7 +8,7 @@ the transaction of the action that caused them. `flask worker run` drains them:
   transaction; SQLite: one `UPDATE … WHERE id IN (SELECT …)`, atomic under the
   database's single write lock), so two workers never hold one row;
 * each row is handed to the dispatcher registered for its `channel` ("mail";
-  "llm", the AI model, lms.llm.delivery; xAPI statements later);
+  "llm", the AI model, lms.llm.delivery; "xapi", statements to an LRS, lms.xapi.delivery);
 * before each send the worker renews its hold on the row and gives it up if it
   lost it; after the send it records the outcome in its own commit;
 * a failure is retried with exponential backoff (attempts, next_attempt_at,
@@ -215,3 +215,4 @@ def run(poll_seconds: float, stop: threading.Event | None = None) -> None:
 
 from lms.mail import service as _mail  # noqa: E402,F401  (registers the "mail" dispatcher)
 from lms.llm import delivery as _llm  # noqa: E402,F401  (registers the "llm" dispatcher)
+from lms.xapi import delivery as _xapi  # noqa: E402,F401  (registers the "xapi" dispatcher)

@@ -28,4 +28,11 @@ echo "installing Python packages into .venv ..." >&2
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
 .venv/bin/python -m pip install --quiet -e "$spec"
 .venv/bin/pybabel compile --use-fuzzy -d lms/translations >/dev/null
+if [ "$extras" = "dev" ]; then
+  # Ralph, the learning record store the xAPI tests run on loopback, in its own environment: it pins click,
+  # FastAPI and sentry-sdk, which must not move the LMS's own (scripts/lrs-requirements.txt says more).
+  [ -x .venv-lrs/bin/python ] || "$python" -m venv .venv-lrs
+  echo "installing the test LRS (Ralph) into .venv-lrs ..." >&2
+  .venv-lrs/bin/python -m pip install --quiet -r scripts/lrs-requirements.txt
+fi
 echo "setup done" >&2

@@ -65,6 +65,7 @@ def test_every_export_answers_no_store(app: Any, client: Any, company: dict[str,
         "catalog.export": ["/authoring/cases/export.xlsx", "/authoring/cases/export.csv"],
         "catalog.template": ["/authoring/cases/template.xlsx"],
         "toolguide.pilot_kit_xlsx": [f"/o/{org_id}/tool-guide/pilot-kit.xlsx"],
+        "xapi.export": [f"/o/{org_id}/xapi/export.json"],
     }
     downloads = {rule.endpoint for rule in app.url_map.iter_rules() if DOWNLOAD.search(rule.rule)}
     assert downloads == set(urls), "a new download route: add it here"

@@ -41,6 +41,8 @@ class User(UserMixin, TimestampMixin, Model):
     name_key: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     locale: Mapped[str] = mapped_column(sa.String(8), default="ja")
+    # The opaque id xAPI statements carry instead of anything personal (lms.xapi), made on first use.
+    xapi_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
     # Overrides UserMixin.is_active: Flask-Login refuses a deactivated person.
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]

@@ -26,6 +26,7 @@ from lms.core import clock
 from lms.orgs.models import Organization
 from lms.tenancy import in_org, owned_by
 from lms.usage.models import UsageTelemetry
+from lms.xapi import service as xapi
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,7 @@ def save_checkin(user: User, week: date, draft: CheckinDraft, now: datetime | No
     checkin.comment = draft.comment.strip()
     checkin.updated_at = now
     db.session.flush()
+    xapi.checked_in(user, checkin)
     current = this_week(now)
     rebuild_weeks(user.org_id, [week + timedelta(weeks=n) for n in range((current - week).days // 7 + 1)], settings)
     return checkin

@@ -23,6 +23,7 @@ from lms.core.clock import utcnow
 from lms.database import insert_rows_ignoring_conflict
 from lms.extensions import db
 from lms.tenancy import in_org, owned_by
+from lms.xapi import service as xapi
 
 MIN_MINUTES, MAX_MINUTES = 1, 600  # a session that ran from a few minutes up to a long day
 MINUTES_FIELD = "minutes-"  # + ISO date: how long that session ran
@@ -134,11 +135,13 @@ def save_attendance(cohort: Cohort, sheet: dict[date, SessionMarks], *, actor: U
                 row.minutes, row.recorded_at, row.recorded_by_id = minutes, moment, actor.id if actor else None
                 changed += 1
     if removed:
+        xapi.attendance_removed(cohort, [key for key, row in stored.items() if row.id in removed], actor)
         db.session.execute(sa.delete(SessionAttendance).where(
             owned_by(SessionAttendance, cohort.org_id), SessionAttendance.id.in_(removed)
         ))
     # A colleague saving the same session at the same moment must not turn into an error.
     insert_rows_ignoring_conflict(SessionAttendance, added, ["cohort_id", "session_date", "user_id"])
+    xapi.attended(cohort, added)
     saved = Saved(len(added), len(removed), changed)
     if saved.anything:
         record("cohort.attendance", actor=actor, org_id=cohort.org_id, subject=cohort.name,

@@ -24,6 +24,8 @@ class Cohort(OrgOwnedMixin, TimestampMixin, Model):
     weeks: Mapped[int] = mapped_column(sa.SmallInteger)  # the last module week of its courses, fixed at creation
     # Where the weekly session happens online (Zoom, Teams, Meet …): https only, checked by the service.
     meeting_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # The xAPI registration of everything done in this cohort (lms.xapi), made on first use.
+    uuid: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
 
     courses: Mapped[list[CohortCourse]] = relationship(
         cascade="all, delete-orphan", order_by="CohortCourse.position", lazy="selectin"

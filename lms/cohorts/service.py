@@ -26,6 +26,7 @@ from lms.extensions import db
 from lms.learning.models import LessonProgress
 from lms.orgs.models import Organization
 from lms.tenancy import owned_by
+from lms.xapi import service as xapi
 
 DONE_STATES = (LessonProgress.COMPLETED, LessonProgress.PASSED)
 
@@ -257,6 +258,7 @@ def add_members(cohort: Cohort, user_ids: set[int], *, now: datetime | None = No
         CohortMember(org_id=cohort.org_id, cohort_id=cohort.id, user_id=u, joined_week=week, added_at=moment) for u in added
     )
     db.session.flush()
+    xapi.registered(cohort, added, moment)
     return len(added)
 
 

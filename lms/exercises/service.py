@@ -36,6 +36,7 @@ from lms.extensions import db
 from lms.learning import service as learning
 from lms.orgs.models import Organization
 from lms.tenancy import in_org
+from lms.xapi import service as xapi
 
 PROMPT_MAX = 8000  # characters: a long prompt, a pasted page of material; the guard and rubric stay fast
 ANSWER_MAX = 20000
@@ -131,6 +132,7 @@ def submit_prompt(attempt: ExerciseAttempt, prompt: str, *, now: datetime | None
         attempt.best_score = result.score
     if result.passed and attempt.passed_at is None:
         attempt.passed_at = revision.created_at
+    xapi.exercise_scored(attempt, revision)
     # A new prompt means a new answer: the flow goes back to writing until the person goes on, and the
     # model's answer to an earlier prompt is no longer the one being waited for.
     attempt.llm_request_id = None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence, cast
 
 import sqlalchemy as sa
 
@@ -14,6 +14,7 @@ from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, LessonProgress, QuizAttempt
 from lms.tenancy import owned_by
+from lms.xapi import service as xapi
 
 
 class NothingToComplete(Exception):
@@ -46,24 +47,26 @@ def progress_for(user: User, lesson: Lesson) -> LessonProgress:
     if row is not None:
         return row  # a revisit writes nothing, so it never waits for SQLite's write lock
     now = utcnow()
-    insert_ignoring_conflict(
+    if insert_ignoring_conflict(
         LessonProgress,
         {"org_id": user.org_id, "user_id": user.id, "lesson_id": lesson.id, "state": LessonProgress.STARTED,
          "started_at": now, "last_activity_at": now, "attempts": 0},
         ["user_id", "lesson_id"],
-    )
+    ):
+        xapi.lesson_opened(user, lesson)
     row = db.session.scalar(query)
     assert row is not None
     return row
 
 
-def _mark_done(row: LessonProgress, state: str) -> None:
-    """Move to a done state; the first completion time is written once and never again."""
+def _mark_done(user: User, lesson: Lesson, row: LessonProgress, state: str) -> None:
+    """Move to a done state; the first completion time is written (and the xAPI statement made) once and never again."""
     now = utcnow()
     table = LessonProgress
-    db.session.execute(
+    if cast(sa.CursorResult[Any], db.session.execute(
         sa.update(table).where(table.id == row.id, table.first_completed_at.is_(None)).values(first_completed_at=now)
-    )
+    )).rowcount == 1:
+        xapi.lesson_completed(user, lesson)
     # "passed" outranks "completed", which outranks "started".
     allowed_from = [table.STARTED] if state == table.COMPLETED else [table.STARTED, table.COMPLETED]
     db.session.execute(sa.update(table).where(table.id == row.id, table.state.in_(allowed_from)).values(state=state))
@@ -76,7 +79,7 @@ def mark_complete(user: User, lesson: Lesson) -> LessonProgress:
     if lesson.has_quiz or lesson.kind == "exercise":
         raise NothingToComplete()
     row = progress_for(user, lesson)
-    _mark_done(row, LessonProgress.COMPLETED)
+    _mark_done(user, lesson, row, LessonProgress.COMPLETED)
     record_course_completion(user, lesson)
     return row
 
@@ -84,7 +87,7 @@ def mark_complete(user: User, lesson: Lesson) -> LessonProgress:
 def complete_exercise_lesson(user: User, lesson: Lesson) -> LessonProgress:
     """An exercise lesson is complete when its attempt passed and is done, or was reviewed (lms.exercises.service)."""
     row = progress_for(user, lesson)
-    _mark_done(row, LessonProgress.COMPLETED)
+    _mark_done(user, lesson, row, LessonProgress.COMPLETED)
     record_course_completion(user, lesson)
     return row
 
@@ -132,8 +135,9 @@ def submit_quiz(
         .where(table.id == row.id, sa.or_(table.best_score.is_(None), table.best_score < result_score))
         .values(best_score=result_score)
     )
+    xapi.quiz_scored(user, lesson, result_score, passed)
     if passed:
-        _mark_done(row, LessonProgress.PASSED)
+        _mark_done(user, lesson, row, LessonProgress.PASSED)
         record_course_completion(user, lesson)
     db.session.refresh(row)
     return QuizResult(result_score, passed, correct, clean, shown)
@@ -155,9 +159,10 @@ def record_course_completion(user: User, lesson: Lesson) -> bool:
     ) or 0
     if total == 0 or done < total:
         return False
-    insert_ignoring_conflict(
+    if insert_ignoring_conflict(
         CourseCompletion,
         {"org_id": user.org_id, "user_id": user.id, "course_id": lesson.course_id, "completed_at": utcnow()},
         ["user_id", "course_id"],
-    )
+    ):
+        xapi.course_completed(user, lesson.course_id)
     return True

@@ -1,0 +1,1 @@
+"""xAPI statements to a learning record store (docs/deploy.md, "xAPI")."""
