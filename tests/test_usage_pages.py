@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+import sqlalchemy as sa
 
 from lms.accounts.models import User
 from lms.accounts.roles import Role
+from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.usage.models import UsageImport, UsageTelemetry
 from tests.conftest import count
@@ -111,3 +113,26 @@ def test_own_format_columns_are_chosen_once(client: Any, org: Organization) -> N
     assert count(UsageTelemetry) == 1
     response = client.submit(f"/o/{org.id}/usage/", {"source": "auto", "file": (io.BytesIO(data.encode()), "again.csv")})
     assert not response.headers["Location"].endswith("/columns")  # the saved choice reads it
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("m365_copilot_user_detail.csv", "m365"), ("m365_copilot_user_detail_api.csv", "m365"),
+    ("viva_person_query_cleaned.csv", "viva"), ("viva_person_query_cp932.csv", "viva"),
+    ("chatgpt_user_engagement_weekly.csv", "chatgpt"), ("chatgpt_user_engagement_monthly.csv", "chatgpt"),
+    ("claude_enterprise_analytics.xlsx", "claude"), ("gemini_activity.csv", "gemini"),
+])
+def test_every_kind_of_sample_export_goes_through_the_pages(
+        client: Any, org: Organization, name: str, kind: str) -> None:
+    """The issue's 'done when': an org admin imports each kind of export in the browser, detected from its header."""
+    from lms.usage import sources
+    from lms.usage.messages import SOURCE_LABELS
+
+    client.login("admin@example.co.jp")
+    response = upload(client, org, name)
+    assert response.status_code == 302, name
+    preview = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert str(SOURCE_LABELS[getattr(sources, kind.upper())]) in preview  # the detected source is shown
+    assert count(UsageTelemetry) == 0
+    assert client.submit(response.headers["Location"], {}).status_code == 302
+    assert count(UsageTelemetry) > 0
+    assert {i.status for i in db.session.scalars(sa.select(UsageImport))} == {"applied"}
