@@ -251,11 +251,8 @@ def parse_count(text: str) -> int:
     return int(value)
 
 
-def parse_mapping(text: str) -> dict[str, Any]:
-    """A JSON object, or the Python-style dict some exports write ({'gpt-4o': 12}); {} when empty."""
-    text = text.strip()
-    if not text:
-        return {}
+def _literal(text: str, kind: type[Any]) -> Any:
+    """`text` read as JSON, else as a Python-style literal (some exports write {'gpt-4o': 12}), of type `kind`."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
@@ -263,9 +260,15 @@ def parse_mapping(text: str) -> dict[str, Any]:
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             raise ValueError(text) from None
-    if not isinstance(value, dict):
+    if not isinstance(value, kind):
         raise ValueError(text)
     return value
+
+
+def parse_mapping(text: str) -> dict[str, Any]:
+    """A JSON object, or the Python-style dict some exports write ({'gpt-4o': 12}); {} when empty."""
+    text = text.strip()
+    return _literal(text, dict) if text else {}
 
 
 def parse_list(text: str) -> list[str]:
@@ -274,16 +277,7 @@ def parse_list(text: str) -> list[str]:
     if not text:
         return []
     if text.startswith("["):
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            try:
-                value = ast.literal_eval(text)
-            except (ValueError, SyntaxError, MemoryError, RecursionError):
-                raise ValueError(text) from None
-        if not isinstance(value, list):
-            raise ValueError(text)
-        return [str(v) for v in value]
+        return [str(v) for v in _literal(text, list)]
     return [text]
 
 
