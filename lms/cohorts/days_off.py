@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-import holidays
-
 # The package's language codes for ours; anything else gets the Japanese names.
 LANGUAGES = {"ja": "ja", "en": "en_US"}
 
@@ -26,6 +24,8 @@ class DayOff:
 
 @lru_cache(maxsize=64)
 def _public_holidays(year: int, language: str) -> dict[date, str]:
+    import holidays  # here, not at the top: it is large and only calendars need it
+
     return dict(holidays.country_holidays("JP", years=year, language=LANGUAGES.get(language, "ja")))
 
 

@@ -5,7 +5,6 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
-import icalendar
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -45,6 +44,8 @@ def user_for_token(raw: str) -> User | None:
 def feed(user: User, host: str, now: datetime | None = None) -> bytes:
     """Sessions as timed events (in UTC, which every calendar converts) and module openings as all-day events."""
     stamp = now or utcnow()
+    import icalendar  # here, not at the top: only the feed needs it
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//lms//AI training//JA")
     calendar.add("version", "2.0")

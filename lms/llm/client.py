@@ -22,9 +22,10 @@ import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-import httpx
+if TYPE_CHECKING:  # imported where a request is made: httpx (and its CLI's rich) is slow to import
+    import httpx
 
 ROLES = ("system", "user", "assistant")
 
@@ -155,6 +156,8 @@ class LLMClient:
         headers = {"Accept": "application/json, text/event-stream"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
+        import httpx
+
         self._http = httpx.Client(
             headers=headers,
             timeout=httpx.Timeout(
@@ -191,6 +194,8 @@ class LLMClient:
             body["temperature"] = temperature
         if max_tokens is not None:
             body["max_tokens"] = max_tokens
+        import httpx
+
         deadline = time.monotonic() + self.timeouts.total
         try:
             with self._http.stream("POST", self.url, json=body) as response:
@@ -212,6 +217,8 @@ class LLMClient:
             raise LLMUnreachable(f"{self.url}: {type(exc).__name__}: {exc or 'connection lost'}") from exc
 
     def _limit(self, exc: httpx.TimeoutException) -> float:
+        import httpx
+
         connecting = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
         return self.timeouts.connect if connecting else self.timeouts.read
 

@@ -39,7 +39,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 
 from lms import textrule
 from lms.core import tabular
@@ -250,6 +249,8 @@ def _parse_email(problems: _Problems, row_number: int, raw: str) -> str | None:
         # our outgoing mail path do not support SMTPUTF8.
         problems.add("invalid_email", row_number, COLUMN_EMAIL, _safe_preview(raw))
         return None
+    from email_validator import EmailNotValidError, validate_email  # here: large, and only imports need it
+
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:

@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-import httpx
 import sqlalchemy as sa
 from flask import current_app
 
@@ -31,6 +31,9 @@ from lms.outbox import Claim, dispatcher
 from lms.xapi.models import XapiStatement
 from lms.xapi.service import CHANNEL
 
+if TYPE_CHECKING:  # imported where a request is made: httpx (and its CLI's rich) is slow to import
+    import httpx
+
 log = logging.getLogger(__name__)
 
 VERSION = "1.0.3"
@@ -38,6 +41,8 @@ Pair = tuple[EmailMessage, XapiStatement]
 
 
 def client_from_config(transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    import httpx
+
     config = current_app.config
     auth = (config["LMS_XAPI_USERNAME"], config["LMS_XAPI_PASSWORD"]) if config["LMS_XAPI_USERNAME"] else None
     return httpx.Client(
@@ -67,6 +72,8 @@ def deliver(claim: Claim, rows: list[EmailMessage]) -> None:
 
 
 def _send(client: httpx.Client, claim: Claim, pairs: list[Pair]) -> None:
+    import httpx
+
     try:
         answer = client.post("/statements", content=json.dumps([s.payload for _row, s in pairs], ensure_ascii=False))
     except httpx.HTTPError as exc:
