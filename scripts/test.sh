@@ -26,6 +26,7 @@ mkdir -p test-artifacts
 echo "=== lint: ruff and mypy ===" >&2
 bash scripts/lint.sh
 
+# Each run ends with its 20 slowest tests (--durations), to see where the time goes.
 # The two runs are independent (each its own database, temporary folder and server ports), so they run
 # side by side: about half the wall time on two or more cores. Each line is prefixed with its database.
 echo "=== test suite on SQLite and on PostgreSQL, side by side ===" >&2
@@ -36,9 +37,9 @@ prefixed() {  # prefixed NAME COMMAND...: run COMMAND, prefixing each output lin
   return "${PIPESTATUS[0]}"
 }
 base=$(mktemp -d /tmp/lms-tests.XXXXXX)
-prefixed sqlite .venv/bin/python -m pytest --basetemp="$base/sqlite" "$@" &
+prefixed sqlite .venv/bin/python -m pytest --durations=20 --basetemp="$base/sqlite" "$@" &
 sqlite_run=$!
-prefixed postgres bash scripts/postgres.sh .venv/bin/python -m pytest --basetemp="$base/postgres" "$@" &
+prefixed postgres bash scripts/postgres.sh .venv/bin/python -m pytest --durations=20 --basetemp="$base/postgres" "$@" &
 postgres_run=$!
 status=0
 wait "$sqlite_run" || { status=1; echo "=== the suite FAILED on SQLite (lines marked [sqlite]) ===" >&2; }
