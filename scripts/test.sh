@@ -26,7 +26,8 @@ mkdir -p test-artifacts
 echo "=== lint: ruff and mypy ===" >&2
 bash scripts/lint.sh
 
-# Each run ends with its 20 slowest tests (--durations), to see where the time goes.
+# Each run ends with its 20 slowest tests (--durations) and writes every test's time to
+# test-artifacts/junit-DATABASE.xml, to see where the time goes.
 # The two runs are independent (each its own database, temporary folder and server ports), so they run
 # side by side: about half the wall time on two or more cores. Each line is prefixed with its database.
 echo "=== test suite on SQLite and on PostgreSQL, side by side ===" >&2
@@ -37,9 +38,9 @@ prefixed() {  # prefixed NAME COMMAND...: run COMMAND, prefixing each output lin
   return "${PIPESTATUS[0]}"
 }
 base=$(mktemp -d /tmp/lms-tests.XXXXXX)
-prefixed sqlite .venv/bin/python -m pytest --durations=20 --basetemp="$base/sqlite" "$@" &
+prefixed sqlite .venv/bin/python -m pytest --durations=20 --junitxml=test-artifacts/junit-sqlite.xml --basetemp="$base/sqlite" "$@" &
 sqlite_run=$!
-prefixed postgres bash scripts/postgres.sh .venv/bin/python -m pytest --durations=20 --basetemp="$base/postgres" "$@" &
+prefixed postgres bash scripts/postgres.sh .venv/bin/python -m pytest --durations=20 --junitxml=test-artifacts/junit-postgres.xml --basetemp="$base/postgres" "$@" &
 postgres_run=$!
 status=0
 wait "$sqlite_run" || { status=1; echo "=== the suite FAILED on SQLite (lines marked [sqlite]) ===" >&2; }
