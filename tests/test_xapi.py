@@ -498,12 +498,12 @@ def test_a_check_in_is_registered_to_the_cohort_whose_run_covers_its_week_the_la
         if statement.lstrip().upper().startswith("SELECT"):
             queries.append(statement)
 
-    sa.event.listen(db.engine, "before_cursor_execute", counted)
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", counted)
     try:
         found = xapi._cohort_in_week(learner_id, org_id, week)
         assert found is not None and found.id == newer_id
     finally:
-        sa.event.remove(db.engine, "before_cursor_execute", counted)
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", counted)
     assert len(queries) == 1, queries  # one query, whatever the number of cohorts
     assert xapi._cohort_in_week(outsider.id, org.id, week) == later
     assert xapi._cohort_in_week(outsider.id, org.id, week - timedelta(days=7)) == older
