@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable
 
 import pytest
@@ -92,6 +92,32 @@ def test_a_score_below_the_minimum_or_above_the_maximum_is_clamped_in_scaled_onl
     assert st.Score(3, min=0, max=4).to_json()["scaled"] == 0.75
 
 
+def test_a_check_in_carries_the_cohort_as_registration_and_parent_only_when_there_is_one() -> None:
+    week = st.usage_week_activity(date(2026, 11, 30))
+    alone = st.build(SITE, event(verb=st.REPORTED_USAGE, activity=week))
+    assert alone["context"] == {"platform": "AI研修 LMS", "language": "ja-JP"}
+    cohort = st.cohort_activity("c0ffee00-0000-4000-8000-000000000002", "2026年11月期")
+    inside = st.build(SITE, event(verb=st.REPORTED_USAGE, activity=week,
+                                  registration="c0ffee00-0000-4000-8000-000000000002", parents=(cohort,)))
+    assert inside["context"]["registration"] == "c0ffee00-0000-4000-8000-000000000002"
+    assert inside["context"]["contextActivities"] == {"parent": [{
+        "objectType": "Activity", "id": "https://lms.example.jp/xapi/activities/cohort/c0ffee00-0000-4000-8000-000000000002",
+        "definition": {"type": "http://adlnet.gov/expapi/activities/course", "name": {"ja-JP": "2026年11月期"}},
+    }]}
+
+
+def test_a_voiding_statement_refers_to_the_earlier_one_and_carries_nothing_else() -> None:
+    statement = st.voiding(SITE, "9e0d0000-0000-4000-8000-000000000003", "trainer-1",
+                           "3f2b8c1e-0000-4000-8000-000000000001", WHEN)
+    assert statement == {
+        "id": "9e0d0000-0000-4000-8000-000000000003",
+        "actor": {"objectType": "Agent", "account": {"homePage": "https://lms.example.jp", "name": "trainer-1"}},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"ja-JP": "取り消した", "en-US": "voided"}},
+        "object": {"objectType": "StatementRef", "id": "3f2b8c1e-0000-4000-8000-000000000001"},
+        "timestamp": "2026-12-01T01:02:03.456Z",
+    }
+
+
 # --- recording ------------------------------------------------------------------------------------
 
 def verbs_of(user: User) -> dict[str, int]:
@@ -115,7 +141,7 @@ def test_without_an_lrs_a_cohort_run_is_recorded_for_export_but_nothing_is_queue
     assert run.learner.xapi_id and uuid.UUID(run.learner.xapi_id)
     assert {row.payload["actor"]["account"]["name"] for row in rows} == {run.learner.xapi_id}
     assert run.cohort.uuid
-    assert {row.payload["context"].get("registration") for row in rows if row.verb != "reported-usage"} == {run.cohort.uuid}
+    assert {row.payload["context"].get("registration") for row in rows} == {run.cohort.uuid}  # the check-in too
     assert run.learner.email not in str([row.payload for row in rows])
 
 
@@ -374,6 +400,124 @@ def test_taking_attendance_back_voids_each_persons_own_statement_once(
         assert len(attended) == marks == len(voided)
         assert sorted(v.payload["object"]["id"] for v in voided) == sorted(a.id for a in attended)
         assert all(v.payload["actor"]["account"]["name"] == person.xapi_id for v in voided)  # no trainer named
+
+
+def test_changing_attendance_minutes_voids_the_earlier_statement_and_sends_the_new_duration(
+        app: Any, create_org: Callable[..., Organization], create_user: Callable[..., User],
+        sync_course: Callable[..., Any]) -> None:
+    from lms.accounts.roles import Role
+    from lms.cohorts import service as cohorts
+    from lms.cohorts.attendance import SessionMarks, save_attendance, session_dates
+
+    app.config["LMS_XAPI_ENDPOINT"] = "http://127.0.0.1:9/xAPI"
+    run = cohort_run(create_org, create_user, sync_course)
+    trainer = create_user(None, roles=(Role.TRAINER,))
+    other = create_user(run.org)
+    cohorts.add_members(run.cohort, {other.id})
+    (_week, day, _start) = session_dates(run.cohort)[0]
+    save_attendance(run.cohort, {day: SessionMarks(None, {run.learner.id, other.id})}, actor=trainer)
+    db.session.commit()
+    first = statements("attended", run.learner)
+    assert [s.payload["result"]["duration"] for s in first] == [f"PT{run.cohort.session_minutes}M"]
+    before = count(XapiStatement)
+
+    saved = save_attendance(run.cohort, {day: SessionMarks(None, {run.learner.id, other.id})}, actor=trainer)
+    assert saved.changed == 0 and count(XapiStatement) == before  # the same minutes: nothing to say
+
+    saved = save_attendance(run.cohort, {day: SessionMarks(45, {run.learner.id, other.id})}, actor=trainer)
+    assert saved.changed == 2
+    rolled = count(XapiStatement)
+    db.session.rollback()  # not saved: neither are its statements
+    assert count(XapiStatement) == before
+
+    save_attendance(run.cohort, {day: SessionMarks(45, {run.learner.id, other.id})}, actor=trainer)
+    db.session.commit()
+    assert count(XapiStatement) == rolled == before + 4  # per person: a voiding and a new attended
+    for person in (run.learner, other):
+        attended, voided = statements("attended", person), statements("voided", person)
+        (voiding,) = voided
+        assert voiding.payload["object"] == {"objectType": "StatementRef", "id": attended[0].id}
+        assert voiding.payload["actor"]["account"]["name"] == trainer.xapi_id
+        assert [s.payload["result"]["duration"] for s in attended] == [f"PT{run.cohort.session_minutes}M", "PT45M"]
+        assert attended[1].payload["object"] == attended[0].payload["object"]
+        assert attended[1].payload["context"]["registration"] == run.cohort.uuid
+        assert all(s.outbox_id is not None for s in (voiding, attended[1]))
+
+    # a second change voids the statement the first change sent, not the one already voided
+    save_attendance(run.cohort, {day: SessionMarks(30, {run.learner.id})}, actor=trainer)  # the other taken back
+    db.session.commit()
+    attended, voided = statements("attended", run.learner), statements("voided", run.learner)
+    assert [v.payload["object"]["id"] for v in voided] == [attended[0].id, attended[1].id]
+    assert attended[2].payload["result"]["duration"] == "PT30M"
+    assert [v.payload["object"]["id"] for v in statements("voided", other)] == [
+        a.id for a in statements("attended", other)]
+
+
+def statements(verb: str, user: User) -> list[XapiStatement]:
+    return list(db.session.scalars(sa.select(XapiStatement).where(
+        XapiStatement.verb == verb, XapiStatement.user_id == user.id).order_by(XapiStatement.created_at, XapiStatement.id)))
+
+
+def test_a_check_in_is_registered_to_the_cohort_whose_run_covers_its_week_the_latest_start_first(
+        app: Any, create_org: Callable[..., Organization], create_user: Callable[..., User],
+        sync_course: Callable[..., Any]) -> None:
+    from lms.adoption import service as adoption
+    from lms.cohorts import service as cohorts
+    from lms.cohorts.models import Cohort
+    from lms.core.clock import utcnow
+    from lms.xapi import service as xapi
+
+    org = create_org()
+    learner, outsider = create_user(org), create_user(org)
+    course = sync_course()
+    week = adoption.this_week()
+
+    def cohort(name: str, start: date, weeks: int, members: set[int]) -> Cohort:
+        made = cohorts.create_cohort(org, cohorts.CohortDraft(
+            name=name, course_ids=[course.id], start_date=start, session_weekday=start.weekday(), session_time=time(10),
+            member_ids=sorted(members)), now=datetime.combine(start, time(0), tzinfo=timezone.utc) - timedelta(days=1))
+        made.weeks = weeks
+        return made
+
+    cohort("ended the day before", week - timedelta(days=14), 2, {learner.id})  # its last day: the Sunday before
+    cohort("starts the Monday after", week + timedelta(days=7), 4, {learner.id})
+    db.session.commit()
+    checkin = adoption.save_checkin(learner, week, adoption.CheckinDraft(days_used=2, minutes_bucket=1, tasks=["email"]))
+    db.session.commit()
+    (alone,) = statements("reported-usage", learner)
+    assert "registration" not in alone.payload["context"] and "contextActivities" not in alone.payload["context"]
+
+    older = cohort("older, ends on the Monday", week - timedelta(days=41), 6, {learner.id, outsider.id})
+    newer = cohort("newer, starts on the Sunday", week + timedelta(days=6), 4, {learner.id})
+    later = cohort("someone else's, starts later", week + timedelta(days=3), 4, {outsider.id})
+    db.session.commit()
+    learner_id, org_id, newer_id = learner.id, org.id, newer.id
+    queries: list[str] = []
+
+    def counted(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            queries.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", counted)
+    try:
+        found = xapi._cohort_in_week(learner_id, org_id, week)
+        assert found is not None and found.id == newer_id
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", counted)
+    assert len(queries) == 1, queries  # one query, whatever the number of cohorts
+    assert xapi._cohort_in_week(outsider.id, org.id, week) == later
+    assert xapi._cohort_in_week(outsider.id, org.id, week - timedelta(days=7)) == older
+
+    adoption.save_checkin(learner, week, adoption.CheckinDraft(days_used=3, minutes_bucket=1, tasks=["email"]),
+                          now=utcnow())
+    db.session.commit()
+    assert checkin.revision == 2
+    latest = statements("reported-usage", learner)[-1]
+    assert latest.payload["context"]["registration"] == newer.uuid
+    assert latest.payload["context"]["contextActivities"]["parent"] == [{
+        "objectType": "Activity", "id": f"{app.config['LMS_XAPI_IRI_BASE']}/activities/cohort/{newer.uuid}",
+        "definition": {"type": "http://adlnet.gov/expapi/activities/course", "name": {"ja-JP": "newer, starts on the Sunday"}},
+    }]
 
 
 # --- settings ------------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ class Run:
 
 def cohort_run(create_org: Callable[..., Organization], create_user: Callable[..., User],
                sync_course: Callable[..., Any]) -> Run:
-    """Enrol (a cohort that started two weeks ago), open and complete the reading, pass the quiz, attend the
+    """Enrol (a three-week cohort that started two weeks ago), open and complete the reading, pass the quiz, attend the
     first session, answer this week's check-in; committed."""
     org = create_org()
     learner = create_user(org, name="佐藤 花子")
@@ -42,6 +42,7 @@ def cohort_run(create_org: Callable[..., Organization], create_user: Callable[..
         name="2026年11月期", course_ids=[course.id], start_date=start, session_weekday=start.weekday(),
         session_time=time(10), member_ids=[learner.id],
     ), now=utcnow() - timedelta(days=15))
+    cohort.weeks = 3  # its run covers this week, so the check-in below belongs to it
     db.session.commit()
     lessons = list(db.session.scalars(sa.select(Lesson).where(Lesson.course_id == course.id).order_by(Lesson.position)))
     reading = next(lesson for lesson in lessons if lesson.kind == "reading")

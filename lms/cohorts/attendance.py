@@ -123,7 +123,7 @@ def save_attendance(cohort: Cohort, sheet: dict[date, SessionMarks], *, actor: U
     )}
     removed = [row.id for (day, user_id), row in stored.items() if user_id not in sheet[day].present]
     added: list[dict[str, object]] = []
-    changed = 0
+    changed: list[dict[str, object]] = []
     for day, marks in sheet.items():
         minutes = marks.minutes or cohort.session_minutes
         for user_id in sorted(marks.present):
@@ -133,7 +133,7 @@ def save_attendance(cohort: Cohort, sheet: dict[date, SessionMarks], *, actor: U
                               "minutes": minutes, "recorded_at": moment, "recorded_by_id": actor.id if actor else None})
             elif row.minutes != minutes:
                 row.minutes, row.recorded_at, row.recorded_by_id = minutes, moment, actor.id if actor else None
-                changed += 1
+                changed.append({"session_date": day, "user_id": user_id, "minutes": minutes, "recorded_at": moment})
     if removed:
         xapi.attendance_removed(cohort, [key for key, row in stored.items() if row.id in removed], actor)
         db.session.execute(sa.delete(SessionAttendance).where(
@@ -142,7 +142,8 @@ def save_attendance(cohort: Cohort, sheet: dict[date, SessionMarks], *, actor: U
     # A colleague saving the same session at the same moment must not turn into an error.
     insert_rows_ignoring_conflict(SessionAttendance, added, ["cohort_id", "session_date", "user_id"])
     xapi.attended(cohort, added)
-    saved = Saved(len(added), len(removed), changed)
+    xapi.attendance_changed(cohort, changed, actor)  # the earlier statement voided, a new one with the new minutes
+    saved = Saved(len(added), len(removed), len(changed))
     if saved.anything:
         record("cohort.attendance", actor=actor, org_id=cohort.org_id, subject=cohort.name,
                dates=[d.isoformat() for d in sorted(sheet)], added=saved.added, removed=saved.removed,

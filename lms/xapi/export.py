@@ -15,10 +15,13 @@ from lms.tenancy import in_org
 from lms.xapi.models import XapiStatement
 
 
+def _of(query: sa.Select[Any], org_id: int | None) -> sa.Select[Any]:
+    """The query restricted to one company's statements, or every company's when `org_id` is None (the shell)."""
+    return in_org(query, org_id, XapiStatement) if org_id is not None else query
+
+
 def _query(org_id: int | None, since: date | None) -> sa.Select[Any]:
-    query = sa.select(XapiStatement.payload).order_by(XapiStatement.created_at, XapiStatement.id)
-    if org_id is not None:
-        query = in_org(query, org_id, XapiStatement)
+    query = _of(sa.select(XapiStatement.payload).order_by(XapiStatement.created_at, XapiStatement.id), org_id)
     if since is not None:  # from midnight of that day in the installation's time zone
         query = query.where(XapiStatement.created_at >= datetime.combine(since, time(0), tzinfo=zone()))
     return query
@@ -47,10 +50,10 @@ def resend(*, failed: bool, unsent: bool, org_id: int | None = None) -> int:
     if failed:
         query = sa.select(XapiStatement).join(EmailMessage, EmailMessage.id == XapiStatement.outbox_id).where(
             EmailMessage.status == EmailMessage.FAILED)
-        rows += db.session.scalars(in_org(query, org_id, XapiStatement) if org_id is not None else query)
+        rows += db.session.scalars(_of(query, org_id))
     if unsent:
         query = sa.select(XapiStatement).where(XapiStatement.outbox_id.is_(None), XapiStatement.sent_at.is_(None))
-        rows += db.session.scalars(in_org(query, org_id, XapiStatement) if org_id is not None else query)
+        rows += db.session.scalars(_of(query, org_id))
     for row in rows:
         row.outbox_id = queue(row.org_id, row).id  # a new row: the failed one stays, with its reason, for the record
     db.session.flush()

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -113,11 +114,13 @@ def queue(org_id: int, row: XapiStatement) -> EmailMessage:
     return outbox
 
 
+def _cohort_parent(cohort: Cohort | None) -> tuple[st.Activity, ...]:
+    """The cohort as a parent in contextActivities (nothing when there is no cohort)."""
+    return (st.cohort_activity(registration(cohort), cohort.name),) if cohort is not None else ()
+
+
 def _lesson_parents(lesson: Lesson, course: Course, cohort: Cohort | None) -> tuple[st.Activity, ...]:
-    parents = [st.course_activity(course.slug, course.title)]
-    if cohort is not None:
-        parents.append(st.cohort_activity(registration(cohort), cohort.name))
-    return tuple(parents)
+    return (st.course_activity(course.slug, course.title), *_cohort_parent(cohort))
 
 
 # --- the hooks: one call each from the service that makes the event --------------------------------
@@ -156,9 +159,8 @@ def course_completed(user: User, course_id: int) -> None:
     if user.org_id is None:
         return
     course, cohort = _course(course_id), _cohort_of(user, course_id)
-    parents = (st.cohort_activity(registration(cohort), cohort.name),) if cohort is not None else ()
     _store(user.org_id, user, "completed", st.course_activity(course.slug, course.title), cohort=cohort,
-           parents=parents, completion=True)
+           parents=_cohort_parent(cohort), completion=True)
 
 
 def quiz_scored(user: User, lesson: Lesson, score: int, passed: bool) -> None:
@@ -201,7 +203,7 @@ def attended(cohort: Cohort, rows: Iterable[dict[str, Any]]) -> None:
         day: date = row["session_date"]
         name = f"{cohort.name} {day.month}/{day.day} のセッション"
         _store(cohort.org_id, people[row["user_id"]], "attended", st.session_activity(registration(cohort), day, name),
-               when=row["recorded_at"], cohort=cohort, parents=(st.cohort_activity(registration(cohort), cohort.name),),
+               when=row["recorded_at"], cohort=cohort, parents=_cohort_parent(cohort),
                duration_minutes=row["minutes"])
 
 
@@ -211,7 +213,22 @@ def attendance_removed(cohort: Cohort, marks: Iterable[tuple[date, int]], actor:
     The voiding statement's actor is the trainer who took the mark back (the person themself when no one is
     named, as from the shell).
     """
-    marks = list(marks)
+    _void_attended(cohort, list(marks), actor)
+
+
+def attendance_changed(cohort: Cohort, rows: Iterable[dict[str, Any]], actor: User | None) -> None:
+    """Attendance marks whose minutes a trainer changed (dicts as for `attended`, with the new minutes): the
+    earlier `attended` statement of each is voided and a new one sent with the new duration. The caller passes
+    only marks whose minutes did change."""
+    rows = list(rows)
+    if not rows:
+        return
+    _void_attended(cohort, [(row["session_date"], row["user_id"]) for row in rows], actor)
+    attended(cohort, rows)
+
+
+def _void_attended(cohort: Cohort, marks: list[tuple[date, int]], actor: User | None) -> None:
+    """Void the `attended` statements of these marks (day, user id) not voided yet (xAPI 1.0.3, 2.3.2)."""
     if not marks:
         return
     people = _people(user_id for _day, user_id in marks)
@@ -234,15 +251,36 @@ def attendance_removed(cohort: Cohort, marks: Iterable[tuple[date, int]], actor:
         db.session.add(row)
 
 
+def _cohort_in_week(user_id: int, org_id: int, week: date) -> Cohort | None:
+    """The cohort the person is in during a check-in's week (Monday to Sunday): one whose run, from its start
+    date to the last day of its last week, overlaps the week; the latest start when several. One query: the
+    person's cohorts that start by the week's Sunday, latest first; the end is worked out from `weeks` here,
+    the same way on every database."""
+    from lms.cohorts.models import Cohort, CohortMember
+    from lms.cohorts.service import calendar_of
+
+    candidates = db.session.scalars(
+        in_org(sa.select(Cohort), org_id).join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == user_id, Cohort.start_date <= week + timedelta(days=6))
+        .order_by(Cohort.start_date.desc(), Cohort.id.desc())
+        .options(lazyload(Cohort.courses), lazyload(Cohort.trainers))  # neither is needed here
+    )
+    return next((cohort for cohort in candidates if calendar_of(cohort).ends_on() >= week), None)
+
+
 def checked_in(user: User, checkin: UsageCheckin) -> None:
     """The weekly usage check-in: days used, tasks and minutes saved as result extensions (each save, with its revision).
 
     `minutes-saved` is the week's answer valued at its bucket's midpoint (lms.adoption.rules), as the dashboard
-    counts it; `minutes-saved-bucket` is the answer itself (0 none ... 5 over two hours).
+    counts it; `minutes-saved-bucket` is the answer itself (0 none ... 5 over two hours). The registration is
+    the cohort the person is in that week (`_cohort_in_week`), which is also the statement's parent; none when
+    they are in no cohort then.
     """
     from lms.adoption.rules import minutes_midpoint
 
+    cohort = _cohort_in_week(user.id, checkin.org_id, checkin.week)
     _store(checkin.org_id, user, st.REPORTED_USAGE, st.usage_week_activity(checkin.week), when=checkin.updated_at,
+           cohort=cohort, parents=_cohort_parent(cohort),
            extensions={"days-used": checkin.days_used, "tasks": list(checkin.tasks),
                        "minutes-saved": minutes_midpoint(checkin.minutes_bucket),
                        "minutes-saved-bucket": checkin.minutes_bucket, "week": checkin.week.isoformat(),
