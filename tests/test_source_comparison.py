@@ -276,3 +276,44 @@ def test_no_name_or_address_reaches_the_page_or_the_exports(client: Any, company
             assert person.display_name.encode() not in data, what
             assert person.email.encode() not in data, what
             assert person.email.split("@")[0].encode() not in data, what
+
+
+# --- the trend: company-wide, the last eight weeks ---------------------------------------------
+
+def test_the_trend_starts_with_the_first_week_of_usage_data_and_hides_small_weeks(company: dict[str, Any]) -> None:
+    early, gap, small = (LAST_WEEK - timedelta(weeks=n) for n in (3, 2, 1))
+    for n, person in enumerate(company["people"][:6]):
+        telemetry(person, early, 1 if n < 3 else 0)
+        if n == 0:
+            checkin(person, early, 2)
+    for maker in company["makers"][:2]:
+        telemetry(maker, small, 3)
+    telemetry(company["people"][0], LAST_WEEK - timedelta(weeks=20), 1)  # before the eight weeks: not read
+    board = dashboard.build(company["org"], now=NOW)
+    assert [(w, figures(s)[1:]) for w, s in board.source_weeks] == [
+        (early, (6, 3 / 6, 1 / 6, 2, 0)),
+        (gap, (0, None, None, None, None)),
+        (small, (2, None, None, None, None)),
+        (LAST_WEEK, (11, 9 / 11, 8 / 11, 2, 1)),
+    ]
+
+
+def test_the_trend_is_a_table_of_the_exports(client: Any, company: dict[str, Any]) -> None:
+    org = company["org"]
+    client.login("boss@example.co.jp")
+    rows = list(csv.reader(io.StringIO(
+        client.get(f"/o/{org.id}/adoption/export/source_weeks.csv").data.decode("utf-8-sig"))))
+    assert rows == [
+        ["週の始まり", "利用データのある人数", "利用データで利用あり", "自己申告で利用あり",
+         "利用データでは利用ありで、自己申告なし", "自己申告では利用ありで、利用データに記録なし"],
+        [LAST_WEEK.isoformat(), "11", "81.8", "72.7", "2", "1"],
+    ]
+    _, book = workbook(client, org)
+    sheet = book["利用データと自己申告（週次）"]
+    assert sheet["A2"].value.date() == LAST_WEEK and sheet["B2"].value == 11
+    assert 'data-testid="table-source_weeks"' in client.get(f"/o/{org.id}/adoption/").get_data(as_text=True)
+    db.session.execute(sa.delete(UsageTelemetry))
+    db.session.commit()
+    _, book = workbook(client, org)
+    assert [[c.value for c in row] for row in book["利用データと自己申告（週次）"].iter_rows(min_row=2)] == [
+        ["直近8週のAIサービスの利用データはまだ取り込まれていません。", None, None, None, None, None]]

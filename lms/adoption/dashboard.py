@@ -86,7 +86,7 @@ class Sources:
 
     company: SourceComparison | None  # None: no telemetry for last week
     departments: list[SourceComparison]
-    weeks: list[tuple[date, SourceComparison]]  # company-wide, oldest first; empty without any telemetry
+    weeks: list[tuple[date, SourceComparison]]  # company-wide, oldest first, from the first week with telemetry
 
 
 @dataclass
@@ -217,7 +217,9 @@ def source_comparison(org_id: int, week: date, t: rules.Thresholds, names: dict[
     for seen_week, department_id, days, said in db.session.execute(_person_weeks(org_id, weeks)):
         by_week[seen_week].append((department_id, rules.agreement(said, days)))
     latest = by_week.get(week, [])
-    trend = [(w, _compared([a for _, a in by_week.get(w, [])], t)) for w in weeks] if by_week else []
+    # From the first week with telemetry: a company that started importing lately has no empty rows before it.
+    shown_weeks = [w for w in weeks if by_week and w >= min(by_week)]
+    trend = [(w, _compared([a for _, a in by_week.get(w, [])], t)) for w in shown_weeks]
     if not latest:
         return Sources(None, [], trend)
     groups: dict[int, list[rules.Agreement | None]] = defaultdict(list)
