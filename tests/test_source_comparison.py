@@ -244,6 +244,10 @@ def test_hidden_departments_are_dashes_in_the_export(client: Any, company: dict[
     assert rows[2:4] == [["総務部", "1", "—", "—", "—", "—"], ["製造部", "5", "—", "—", "—", "—"]]
     _, book = workbook(client, org)
     assert [c.value for c in book[SHEET][3]] == ["総務部", 1, None, None, None, None]
+    page = client.get(f"/o/{org.id}/adoption/").get_data(as_text=True)
+    dashes = '<td class="num">—</td>' * 4
+    assert f'<th scope="row">総務部</th><td class="num">1</td>{dashes}' in page
+    assert f'<th scope="row">製造部</th><td class="num">5</td>{dashes}' in page
 
 
 def test_without_usage_data_the_sheet_says_so_in_one_row(client: Any, company: dict[str, Any]) -> None:
