@@ -73,6 +73,10 @@ def checkin(user: User, week: date, days: int) -> None:
 
 @pytest.fixture
 def company(create_org: Callable[..., Organization], create_user: Callable[..., User]) -> dict[str, Any]:
+    return hand_built(create_org, create_user)
+
+
+def hand_built(create_org: Callable[..., Organization], create_user: Callable[..., User]) -> dict[str, Any]:
     """営業部: six people with telemetry (each way the sources can agree or not) and one with a check-in only;
     製造部: five people active by both."""
     org = create_org("比較商事株式会社")
