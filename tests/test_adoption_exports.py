@@ -95,7 +95,9 @@ def workbook(client: Any, org_id: int) -> openpyxl.Workbook:
 def test_the_workbook_has_every_table_as_a_japanese_sheet(client: Any, company: dict[str, Any]) -> None:
     client.login(company["executive"].email)
     book = workbook(client, company["org"].id)
-    assert book.sheetnames == ["概要", "部署", "週次", "月別の削減時間", "業務", "ツール", "妨げ", "コホート", "プロンプト演習",
+    assert book.sheetnames == ["概要", "部署", "週次", "利用データと自己申告", "利用データと自己申告（週次）", "月別の削減時間",
+                               "業務", "ツール", "妨げ",
+                               "コホート", "プロンプト演習",
                                "ユースケース別（部署）", "ユースケース", "投資対効果", "全国調査との比較"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2", sheet.title

@@ -28,6 +28,7 @@ from lms.usecases import stats as usecase_stats
 CHART_WEEKS = rules.CHART_WEEKS
 RECENT_WEEKS = 4  # "where AI is used", minutes saved: the last four complete weeks
 MONTHS = 6
+SOURCE_WEEKS = 8  # self-report beside telemetry, company-wide: the last eight complete weeks
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,10 @@ class PracticeRow:
 
 @dataclass(frozen=True)
 class SourceComparison:
-    """Last week, for the employees with vendor telemetry: the two sources side by side, aggregates only.
+    """One week, for the employees of a group with vendor telemetry: the two sources side by side, aggregates only.
 
-    Every figure is None below the company's small-group threshold (on `people`).
+    Every figure is None below the company's small-group threshold (on `people`), and for a department
+    also when it is hidden so that a smaller one cannot be worked out from the company total.
     """
 
     people: int  # employees with telemetry that week
@@ -75,6 +77,16 @@ class SourceComparison:
     self_active: float | None  # share of the same people who reported 1+ days
     telemetry_only: int | None  # active by telemetry, no use reported (or no check-in)
     self_only: int | None  # use reported, none in the telemetry
+    name: str = ""  # the department's name ("" for people without one, and for the company)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Self-report beside telemetry: last week for the company and per department, and the recent weeks."""
+
+    company: SourceComparison | None  # None: no telemetry for last week
+    departments: list[SourceComparison]
+    weeks: list[tuple[date, SourceComparison]]  # company-wide, oldest first, from the first week with telemetry
 
 
 @dataclass
@@ -103,6 +115,9 @@ class Dashboard:
     # Adoption by use case, from workshop trials (measured minutes only); see lms.usecases.stats.
     usecases: usecase_stats.CompanyUsecases | None = None
     sources: SourceComparison | None = None  # None: no telemetry imported for last week
+    # Last week's comparison per department (people without one last), hidden as `rules.hidden_groups` says.
+    source_departments: list[SourceComparison] = field(default_factory=list)
+    source_weeks: list[tuple[date, SourceComparison]] = field(default_factory=list)  # the last SOURCE_WEEKS
 
 
 def build(org: Organization, now: datetime | None = None) -> Dashboard:
@@ -176,6 +191,7 @@ def build(org: Organization, now: datetime | None = None) -> Dashboard:
         ret = replace(ret, payback_month=None)  # no cost entered: nothing to pay back, not "month 0"
 
     responses = sum(r.responses for r in recent_rollups) / answered_weeks
+    sources = source_comparison(org.id, week, t, names)
     return Dashboard(
         org=org, settings=settings, thresholds=t, week=week, has_data=bool(latest), stage=stage,
         company=company, departments=departments, weeks=weeks, active_series=active_series,
@@ -186,36 +202,70 @@ def build(org: Organization, now: datetime | None = None) -> Dashboard:
         monthly_hours=monthly_hours, costs=costs, training_return=ret,
         cohorts=_cohort_rows(org.id, now, t), survey=_survey_rows(), practice=_practice_rows(org, names, t),
         usecases=usecase_stats.company_usecases(org, t, names),
-        sources=source_comparison(org.id, week, t),
+        sources=sources.company, source_departments=sources.departments, source_weeks=sources.weeks,
     )
 
 
-def source_comparison(org_id: int, week: date, t: rules.Thresholds) -> SourceComparison | None:
-    """Self-report beside vendor telemetry for `week`, over the employees who have telemetry for it."""
-    employees = service.employee_ids(org_id)
-    telemetry = db.session.execute(
-        sa.select(UsageTelemetry.user_id, sa.func.max(UsageTelemetry.active_days))
-        .where(owned_by(UsageTelemetry, org_id), UsageTelemetry.week_start == week).group_by(UsageTelemetry.user_id)
-    ).all()
-    seen = {user_id: days for user_id, days in telemetry if user_id in employees}
-    if not seen:
-        return None
-    said = dict(db.session.execute(
-        sa.select(UsageCheckin.user_id, UsageCheckin.days_used)
-        .where(owned_by(UsageCheckin, org_id), UsageCheckin.week == week, UsageCheckin.user_id.in_(seen))
-    ).all())
-    found = [rules.agreement(said.get(user_id), days) for user_id, days in seen.items()]
-    people = len(seen)
+def source_comparison(org_id: int, week: date, t: rules.Thresholds, names: dict[int, str]) -> Sources:
+    """Self-report beside vendor telemetry, over the employees who have telemetry: `week` for the company
+    and each department (`names`: department id to name), and company-wide for the SOURCE_WEEKS up to `week`.
 
-    def share(*kinds: rules.Agreement) -> float:
-        return sum(1 for a in found if a in kinds) / people
+    One query for everything; the per-person rows it reads never leave this function.
+    """
+    weeks = [week - timedelta(weeks=n) for n in range(SOURCE_WEEKS - 1, -1, -1)]
+    by_week: dict[date, list[tuple[int | None, rules.Agreement | None]]] = defaultdict(list)
+    for seen_week, department_id, days, said in db.session.execute(_person_weeks(org_id, weeks)):
+        by_week[seen_week].append((department_id, rules.agreement(said, days)))
+    latest = by_week.get(week, [])
+    # From the first week with telemetry: a company that started importing lately has no empty rows before it.
+    shown_weeks = [w for w in weeks if by_week and w >= min(by_week)]
+    trend = [(w, _compared([a for _, a in by_week.get(w, [])], t)) for w in shown_weeks]
+    if not latest:
+        return Sources(None, [], trend)
+    groups: dict[int, list[rules.Agreement | None]] = defaultdict(list)
+    for department_id, found in latest:
+        groups[department_id or 0].append(found)
+    keys = sorted(groups, key=lambda k: (k == 0, names.get(k, ""), k))
+    hidden = rules.hidden_groups([len(groups[k]) for k in keys], t)
+    departments = [_compared(groups[k], t, name=names.get(k, "") if k else "", hide=i in hidden)
+                   for i, k in enumerate(keys)]
+    return Sources(_compared([a for _, a in latest], t), departments, trend)
+
+
+def _person_weeks(org_id: int, weeks: list[date]) -> sa.Select[date, int | None, int, int | None]:
+    """(week, department, telemetry days, reported days) of each employee with telemetry in `weeks`."""
+    employees = service.employees(org_id).subquery()
+    seen = (
+        sa.select(UsageTelemetry.user_id, UsageTelemetry.week_start, sa.func.max(UsageTelemetry.active_days).label("days"))
+        .where(owned_by(UsageTelemetry, org_id), UsageTelemetry.week_start.in_(weeks))
+        .group_by(UsageTelemetry.user_id, UsageTelemetry.week_start).subquery()
+    )
+    return (
+        sa.select(seen.c.week_start, employees.c.department_id, seen.c.days, UsageCheckin.days_used)
+        .join(employees, employees.c.id == seen.c.user_id)
+        .outerjoin(UsageCheckin, sa.and_(owned_by(UsageCheckin, org_id), UsageCheckin.user_id == seen.c.user_id,
+                                         UsageCheckin.week == seen.c.week_start))
+    )
+
+
+def _compared(found: list[rules.Agreement | None], t: rules.Thresholds, name: str = "",
+              hide: bool = False) -> SourceComparison:
+    """One group's comparison; its figures None under the threshold or when `hide` (complementary suppression)."""
+    people = len(found)
+
+    def shown(value: float | int | None) -> float | int | None:
+        return None if hide else rules.shown(people, value, t)
+
+    def share(*kinds: rules.Agreement) -> float | None:
+        return sum(1 for a in found if a in kinds) / people if people else None
 
     return SourceComparison(
         people=people,
-        telemetry_active=rules.shown(people, share(rules.Agreement.BOTH_ACTIVE, rules.Agreement.TELEMETRY_ONLY), t),
-        self_active=rules.shown(people, share(rules.Agreement.BOTH_ACTIVE, rules.Agreement.SELF_ONLY), t),
-        telemetry_only=rules.shown(people, found.count(rules.Agreement.TELEMETRY_ONLY), t),  # type: ignore[arg-type]
-        self_only=rules.shown(people, found.count(rules.Agreement.SELF_ONLY), t),  # type: ignore[arg-type]
+        telemetry_active=shown(share(rules.Agreement.BOTH_ACTIVE, rules.Agreement.TELEMETRY_ONLY)),
+        self_active=shown(share(rules.Agreement.BOTH_ACTIVE, rules.Agreement.SELF_ONLY)),
+        telemetry_only=shown(found.count(rules.Agreement.TELEMETRY_ONLY)),  # type: ignore[arg-type]
+        self_only=shown(found.count(rules.Agreement.SELF_ONLY)),  # type: ignore[arg-type]
+        name=name,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from flask import Response
 from flask_babel import format_date, gettext as _
 
-from lms.adoption.dashboard import Dashboard
+from lms.adoption.dashboard import SOURCE_WEEKS, Dashboard
 from lms.csvexport import Sheet, csv_response, workbook_response
 
 MISSING = "—"
@@ -136,6 +136,38 @@ def _shares(items: list[tuple[str, float | None]], what: str) -> Table:
     return Table([what, _("Share of answers (%)")], [[label, share] for label, share in items], [TEXT, PCT])
 
 
+def _sources(b: Dashboard) -> Table:
+    """Last week's self-report beside the AI services' usage data, per department and for the company.
+
+    Labels as on the page; without usage data for that week, one row says so.
+    """
+    header = [_("Department"), _("People in the usage data"), _("Active by the usage data"),
+              _("Active by self-report"), _("Used AI but did not report it"), _("Reported use the data does not show")]
+    kinds = [TEXT, COUNT, PCT, PCT, COUNT, COUNT]
+    if b.sources is None:
+        blank = Cell("", TEXT)
+        return Table(header, [[_("No usage data from the AI services for the week of %(date)s.",
+                                 date=format_date(b.week, "medium")), blank, blank, blank, blank, blank]], kinds)
+    rows = [[s.name or _("No department"), s.people, s.telemetry_active, s.self_active, s.telemetry_only, s.self_only]
+            for s in b.source_departments]
+    c = b.sources
+    rows.append([_("Whole company"), c.people, c.telemetry_active, c.self_active, c.telemetry_only, c.self_only])
+    return Table(header, rows, kinds)
+
+
+def _source_weeks(b: Dashboard) -> Table:
+    """The company's self-report beside the usage data in each of the recent weeks; one row when there is none."""
+    header = [_("Week starting"), _("People in the usage data"), _("Active by the usage data"),
+              _("Active by self-report"), _("Used AI but did not report it"), _("Reported use the data does not show")]
+    kinds = [DATE, COUNT, PCT, PCT, COUNT, COUNT]
+    if not b.source_weeks:
+        blank = Cell("", TEXT)
+        return Table(header, [[Cell(_("No usage data from the AI services in the last %(n)d weeks.", n=SOURCE_WEEKS),
+                                    TEXT), blank, blank, blank, blank, blank]], kinds)
+    rows = [[w, s.people, s.telemetry_active, s.self_active, s.telemetry_only, s.self_only] for w, s in b.source_weeks]
+    return Table(header, rows, kinds)
+
+
 def _cohorts(b: Dashboard) -> Table:
     header = [_("Cohort"), _("Members"), _("Course completion (%)"), _("Active 4 weeks after (%)"),
               _("Active 8 weeks after (%)"), _("Active 12 weeks after (%)")]
@@ -216,6 +248,8 @@ def _survey(b: Dashboard) -> Table:
 TABLES: dict[str, Callable[[Dashboard], Table]] = {
     "departments": _departments,
     "weekly": _weekly,
+    "sources": _sources,
+    "source_weeks": _source_weeks,
     "months": _months,
     "tasks": lambda b: _shares(b.tasks, _("Task")),
     "tools": lambda b: _shares(b.tools, _("Tool")),
@@ -232,7 +266,9 @@ TABLES: dict[str, Callable[[Dashboard], Table]] = {
 def sheet_names() -> dict[str, str]:
     """Each table's sheet name in the user's language (Excel allows 31 characters)."""
     return {
-        "summary": _("Summary"), "departments": _("Departments"), "weekly": _("Weekly"), "months": _("Monthly hours"),
+        "summary": _("Summary"), "departments": _("Departments"), "weekly": _("Weekly"),
+        "sources": _("Usage data vs self-report"), "source_weeks": _("Usage vs self-report by week"),
+        "months": _("Monthly hours"),
         "tasks": _("Tasks"), "tools": _("Tools"), "barriers": _("Obstacles"), "cohorts": _("Cohorts"),
         "practice": _("Prompt practice"), "usecase_departments": _("Use cases by department"),
         "usecases": _("Use cases"), "return": _("Return"), "survey": _("Survey comparison"),

@@ -126,6 +126,26 @@ def shown(group_size: int, value: float | int | None, t: Thresholds = Thresholds
     return value
 
 
+def hidden_groups(sizes: Sequence[int], t: Thresholds = Thresholds()) -> set[int]:
+    """The groups (by index) whose figures stay hidden when they are shown beside their total.
+
+    `sizes` are the people of groups that together make the total (departments and the people
+    without one). A group under `min_group` is hidden. While the hidden groups together are still
+    under `min_group` people, the total less the shown groups would give their figures, so the
+    smallest shown groups are hidden too until the hidden ones together reach `min_group`
+    (complementary suppression). When every group ends up hidden, the total itself is under
+    `min_group` and `shown` hides it.
+    """
+    hidden = {i for i, n in enumerate(sizes) if 0 < n < t.min_group}
+    together = sum(sizes[i] for i in hidden)
+    for n, i in sorted((n, i) for i, n in enumerate(sizes) if i not in hidden and n > 0):
+        if not hidden or together >= t.min_group:
+            break
+        hidden.add(i)
+        together += n
+    return hidden
+
+
 # --- company stage -----------------------------------------------------------------------------
 
 class Stage(enum.IntEnum):

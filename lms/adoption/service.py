@@ -216,6 +216,11 @@ def _employees(org_id: int) -> sa.Select[int, int | None]:
     )
 
 
+def employees(org_id: int) -> sa.Select[int, int | None]:
+    """The company's active employees and their departments, as a SELECT to join against."""
+    return _employees(org_id)
+
+
 def employee_ids(org_id: int) -> set[int]:
     """The company's active employees (the people the rollups count)."""
     return {user_id for user_id, _ in db.session.execute(_employees(org_id))}
