@@ -258,6 +258,7 @@ def test_a_duplicate_column_choice_is_a_form_error(client: Any, company: dict[st
     ({"email": "", "date": "利用日", "activity": ""}, "「メールアドレスの列」を入力してください"),
     ({"email": "mail", "date": "  ", "activity": ""}, "「日付の列」を入力してください"),
     ({"email": "mail", "date": "mail", "activity": ""}, "メールアドレスと日付には、別々の列を選んでください"),
+    ({"email": "mail", "date": "date", "activity": "date"}, "利用回数の列には、メールアドレスと日付とは別の列を"),
     ({"email": "mail\u202e", "date": "date", "activity": ""}, "使えない文字"),
 ])
 def test_column_choice_values_are_checked(client: Any, company: dict[str, Any], data: dict[str, str],

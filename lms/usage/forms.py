@@ -55,3 +55,7 @@ class UsageMappingForm(Form):
     def validate_date(self, field: StringField) -> None:
         if field.data == self.email.data:
             raise ValidationError(_l("Choose different columns for the email address and the date."))
+
+    def validate_activity(self, field: StringField) -> None:
+        if field.data and field.data in (self.email.data, self.date.data):
+            raise ValidationError(_l("The activity column must be another column than the email address and the date."))

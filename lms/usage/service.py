@@ -286,8 +286,9 @@ def delete_import(org: Organization, doomed: UsageImport, *, actor: User | None,
     removed = 0
     weeks: set[date] = set()
     if doomed.status == UsageImport.APPLIED:
-        owned = in_org(sa.select(UsageTelemetry), org).where(UsageTelemetry.import_id == doomed.id)
-        keys = {(row.user_id, row.week_start) for row in db.session.scalars(owned)}
+        owned = in_org(sa.select(UsageTelemetry.user_id, UsageTelemetry.week_start), org, UsageTelemetry).where(
+            UsageTelemetry.import_id == doomed.id)
+        keys = {(user_id, week) for user_id, week in db.session.execute(owned)}
         db.session.execute(in_org(sa.delete(UsageTelemetry), org).where(UsageTelemetry.import_id == doomed.id))
         restored = _restore(org, doomed, keys, now or utcnow())
         removed = len(keys) - restored
@@ -326,10 +327,11 @@ def _restore(org: Organization, doomed: UsageImport, keys: set[tuple[int, date]]
             user_id = people.get(week.email)
             if user_id is not None and (user_id, week.week) in keys:
                 found[(user_id, week.week)] = (other.id, week.active_days, week.detail)
-    for (user_id, week_start), (import_id, days, detail) in found.items():
-        db.session.add(UsageTelemetry(org_id=org.id, user_id=user_id, week_start=week_start, source=doomed.source,
-                                      active_days=days, detail=detail, import_id=import_id, updated_at=now))
-    db.session.flush()
+    if found:
+        db.session.execute(sa.insert(UsageTelemetry), [
+            {"org_id": org.id, "user_id": user_id, "week_start": week_start, "source": doomed.source,
+             "active_days": days, "detail": detail, "import_id": import_id, "updated_at": now}
+            for (user_id, week_start), (import_id, days, detail) in found.items()])
     return len(found)
 
 
@@ -365,13 +367,13 @@ def update_mapping(org: Organization, saved: UsageMapping, mapping: ColumnMappin
 
     :raise MappingTaken: another saved choice of the company has the same three columns (nothing is changed).
     """
-    taken = db.session.scalar(in_org(sa.select(UsageMapping.id), org).where(
-        UsageMapping.id != saved.id, UsageMapping.email_column == mapping.email,
-        UsageMapping.date_column == mapping.date, UsageMapping.activity_column == mapping.activity))
-    if taken is not None:
-        raise MappingTaken()
     before = {"email": saved.email_column, "date": saved.date_column, "activity": saved.activity_column}
-    saved.email_column, saved.date_column, saved.activity_column = mapping.email, mapping.date, mapping.activity
+    try:
+        with db.session.begin_nested():  # the unique constraint decides, so two admins at once cannot both win
+            saved.email_column, saved.date_column, saved.activity_column = mapping.email, mapping.date, mapping.activity
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise MappingTaken() from None
     record("usage.mapping_updated", actor=actor, org_id=org.id, subject=str(saved.id), before=before,
            after=mapping.as_dict())
     db.session.flush()
