@@ -133,6 +133,7 @@ def test_an_applied_import_takes_its_usage_out_of_the_figures(client: Any, compa
     assert rollup(org, LAST_WEEK) == (6, 0)
     assert dashboard.build(org, now=NOW).sources is not None
     client.login("admin@example.co.jp")
+    assert delete_url(org, applied) in client.get(f"/o/{org.id}/usage/{applied.id}").get_data(as_text=True)
     page = client.get(delete_url(org, applied)).get_data(as_text=True)
     assert 'data-testid="delete-effect"' in page and "このファイルが加えた利用データは集計から除かれます" in page
     assert client.submit(delete_url(org, applied), {}).status_code == 302
