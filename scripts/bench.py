@@ -48,7 +48,9 @@
 11. Vendor usage imports (lms/usage): a company of 1,000 employees, then `flask usage import` of a generated
     5,000-row Claude Enterprise analytics CSV (1,000 people x 5 days) and a 5,000-row Viva Insights person
     query (1,000 people x 5 weeks): --check (read + detect + match), the import (one transaction), and a
-    re-import of the same file (nothing new); wall time including the interpreter and app start.
+    re-import of the same file (nothing new); wall time including the interpreter and app start. In this
+    process: staging and applying apart, and deleting an applied 5,000-row import with and without another
+    import of the same weeks to fall back on.
 
 `--only sync|requests|adoption|pages|pii|rubric|usecases|catalog|search|hours|usage` runs one section (repeat it for several).
 
@@ -486,10 +488,36 @@ def bench_usage(env: dict[str, str], work: Path) -> None:
         staging = time.perf_counter() - started
         started = time.perf_counter()
         service.apply_import(org_row, staged, actor=None)
+        staged_id = staged.id
         db.session.commit()
         applying = time.perf_counter() - started
     print(f"  in this process, Viva 5,000 rows into a fresh company: stage (read + parse + match + plan) "
           f"{staging:.2f} s, apply (5,000 telemetry rows + rollups) {applying:.2f} s", flush=True)
+    # Deleting: a second Viva file with every week's figure changed takes over all 5,000 rows; deleting it
+    # re-reads the first file and writes its figures back; deleting the first then removes them.
+    import csv
+    import io
+
+    lines = list(csv.reader(io.StringIO(viva.read_text(encoding="utf-8-sig"))))
+    changed = io.StringIO()
+    csv.writer(changed).writerows([lines[0], *([*r[:2], str((int(r[2]) + 1) % 8), *r[3:]] for r in lines[1:])])
+    with app.app_context():
+        org_row = db.session.get(Organization, fresh)
+        first = db.session.get(type(staged), staged_id)
+        second = service.stage_import(org_row, changed.getvalue().encode(), "viva-changed.csv", "auto", actor=None)
+        service.apply_import(org_row, second, actor=None)
+        db.session.commit()
+        started = time.perf_counter()
+        service.delete_import(org_row, second, actor=None)
+        db.session.commit()
+        restoring = time.perf_counter() - started
+        started = time.perf_counter()
+        service.delete_import(org_row, first, actor=None)
+        db.session.commit()
+        removing = time.perf_counter() - started
+    print(f"  deleting an applied Viva import of 5,000 rows: when another import has those weeks (5,000 rows "
+          f"re-read and written back + rollups) {restoring:.2f} s; when none has (5,000 rows removed + rollups) "
+          f"{removing:.2f} s", flush=True)
 
 
 def bench_requests(env: dict[str, str], work: Path, args: argparse.Namespace) -> None:

@@ -1,6 +1,6 @@
 """The scheduler process: APScheduler in memory, with one claim per job and time slot in the database.
 
-Every job is a plain function of `now` (lms.cohorts.jobs, lms.adoption.jobs, lms.usecases.jobs)
+Every job is a plain function of `now` (lms.cohorts.jobs, lms.adoption.jobs, lms.usecases.jobs, lms.usage.jobs)
 that queues only what is due and not yet queued, so jobs run on a short
 interval rather than at exact times: a missed run, or a process restarted
 mid-week, leaves the next slot to catch up.
@@ -31,13 +31,14 @@ from lms.adoption.jobs import JOBS as ADOPTION_JOBS
 from lms.cohorts.jobs import JOBS as COHORT_JOBS
 from lms.core.clock import utcnow
 from lms.extensions import db
+from lms.usage.jobs import JOBS as USAGE_JOBS
 from lms.usecases.jobs import JOBS as USECASE_JOBS
 from lms.scheduler.models import JobSlot
 from lms.transaction import commit
 
 log = logging.getLogger(__name__)
 
-JOBS = {**COHORT_JOBS, **ADOPTION_JOBS, **USECASE_JOBS}
+JOBS = {**COHORT_JOBS, **ADOPTION_JOBS, **USECASE_JOBS, **USAGE_JOBS}
 
 _app: Flask | None = None  # the scheduler process's app, for jobs run on APScheduler's threads
 _interval_minutes = 10

@@ -1,4 +1,7 @@
-"""`flask usage import --org ID --source KIND FILE [--check]`: a vendor usage export from the shell, all or nothing."""
+"""`flask usage import --org ID --source KIND FILE [--check]`: a vendor usage export from the shell, all or nothing.
+
+`flask usage purge-staged [--days N]`: delete imports checked but never imported (the scheduler does it on every run).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -74,3 +77,24 @@ def register(app: Flask) -> None:
             click.echo(f"nothing new: {result.unchanged} week(s) already imported")
         else:
             click.echo(f"imported: {result.new} new, {result.changed} changed, {result.unchanged} unchanged week(s)")
+
+    @usage.command("purge-staged")
+    @click.option("--days", type=click.IntRange(min=0), default=None,
+                  help="Delete imports left unconfirmed for more than this many days (default: 7, as the scheduler).")
+    def purge_staged_command(days: int | None) -> None:
+        """Delete every company's imports left staged or unmapped (never confirmed), and list them."""
+        import sqlalchemy as sa
+
+        from lms.extensions import db
+        from lms.orgs.models import Organization
+        from lms.usage import service
+
+        kept = service.STAGED_KEPT_DAYS if days is None else days
+        removed = 0
+        for org in db.session.scalars(sa.select(Organization).order_by(Organization.id)).all():
+            for item in service.purge_staged(org, days=kept):
+                click.echo(f"removed: company {org.id}, import {item.id} {item.filename} ({item.status}, "
+                           f"uploaded {item.created_at:%Y-%m-%d %H:%M} UTC)")
+                removed += 1
+        db.session.commit()
+        click.echo(f"{removed} import(s) left unconfirmed for more than {kept} day(s) removed")

@@ -13,9 +13,9 @@ from lms.security import require_org_role
 from lms.tenancy import current_org, get_in_org_or_404, org_blueprint
 from lms.transaction import commit
 from lms.usage import service
-from lms.usage.forms import UsageColumnsForm, UsageUploadForm, column_choices, source_choices
+from lms.usage.forms import UsageColumnsForm, UsageMappingForm, UsageUploadForm, column_choices, source_choices
 from lms.usage.messages import problem_message, source_label
-from lms.usage.models import UsageImport
+from lms.usage.models import UsageImport, UsageMapping
 from lms.usage.sources import ColumnMapping, UsageFileError
 
 bp = org_blueprint("usage", __name__, "/usage")
@@ -50,6 +50,7 @@ def upload() -> ResponseReturnValue:
             return redirect(url_for("usage.preview", usage_import_id=staged.id))
     return render_template("usage/upload.html", form=form, problems=problems,
                            imports=service.recent_imports(current_org()), source_label=source_label,
+                           mappings=service.saved_mappings(current_org()), kept_days=service.STAGED_KEPT_DAYS,
                            ), (400 if problems else 200)
 
 
@@ -103,3 +104,52 @@ def columns(usage_import_id: int) -> ResponseReturnValue:
     hint = staged.summary.get("hint")
     return render_template("usage/columns.html", staged=staged, form=form, problems=problems,
                            sample=staged.raw_rows[:3], hint=problem_message(hint) if hint else None)
+
+
+@bp.route("/<int:usage_import_id>/delete", methods=["GET", "POST"])
+@require_org_role(Role.ORG_ADMIN)
+def delete(usage_import_id: int) -> ResponseReturnValue:
+    """Delete an import after a confirm step; an applied one takes the usage it added out of the figures."""
+    doomed = get_in_org_or_404(UsageImport, usage_import_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        filename = doomed.filename
+        service.delete_import(current_org(), doomed, actor=current_user)
+        commit()
+        flash(_("The import “%(name)s” is deleted.", name=filename), "info")
+        return redirect(url_for("usage.upload"))
+    return render_template("usage/delete.html", doomed=doomed, form=form, source_label=source_label(doomed.source))
+
+
+@bp.route("/mappings/<int:mapping_id>", methods=["GET", "POST"])
+@require_org_role(Role.ORG_ADMIN)
+def mapping(mapping_id: int) -> ResponseReturnValue:
+    """Change a saved column choice (the three column names), or delete it."""
+    saved = get_in_org_or_404(UsageMapping, mapping_id)
+    form = UsageMappingForm(data={"email": saved.email_column, "date": saved.date_column,
+                                  "activity": saved.activity_column})
+    if form.validate_on_submit():
+        columns = ColumnMapping(form.email.data or "", form.date.data or "", form.activity.data or "")
+        try:
+            service.update_mapping(current_org(), saved, columns, actor=current_user)
+        except service.MappingTaken:
+            form.email.errors = [*form.email.errors, _(
+                "A saved column choice with these three columns already exists. Change one of them, or delete "
+                "this one instead.")]
+        else:
+            commit()
+            flash(_("The column choice is saved."), "info")
+            return redirect(url_for("usage.upload"))
+    return render_template("usage/mapping.html", saved=saved, form=form, delete_form=ConfirmForm(formdata=None)), (
+        422 if form.errors else 200)
+
+
+@bp.post("/mappings/<int:mapping_id>/delete")
+@require_org_role(Role.ORG_ADMIN)
+def delete_mapping(mapping_id: int) -> ResponseReturnValue:
+    saved = get_in_org_or_404(UsageMapping, mapping_id)
+    if ConfirmForm().validate_on_submit():
+        service.delete_mapping(current_org(), saved, actor=current_user)
+        commit()
+        flash(_("The column choice is deleted. Files in that format will ask for their columns again."), "info")
+    return redirect(url_for("usage.upload"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from lms.accounts.models import User
 from lms.adoption import service as adoption_service
 from lms.audit.service import record
+from lms.core import clock
 from lms.core.clock import today, utcnow
 from lms.core.tabular import TabularError, read_table
 from lms.extensions import db
@@ -269,3 +270,118 @@ def apply_import(org: Organization, staged: UsageImport, *, actor: User | None) 
 def recent_imports(org: Organization, limit: int = 20) -> list[UsageImport]:
     stmt = in_org(sa.select(UsageImport), org).order_by(UsageImport.id.desc()).limit(limit)
     return list(db.session.scalars(stmt))
+
+
+# --- deleting an import --------------------------------------------------------------------------
+
+
+def delete_import(org: Organization, doomed: UsageImport, *, actor: User | None, now: datetime | None = None,
+                  reason: str = "deleted") -> int:
+    """Remove an import; an applied one takes the telemetry it wrote with it. Flushes only; returns the weeks removed.
+
+    A row another import wrote last (its `import_id` is that import's) stays as it is. A row this import wrote last
+    goes back to what the latest other applied import of the same source says about that person and week, or goes
+    away when none does; then the adoption figures of the touched weeks are rebuilt, as after an import.
+    """
+    removed = 0
+    weeks: set[date] = set()
+    if doomed.status == UsageImport.APPLIED:
+        owned = in_org(sa.select(UsageTelemetry.user_id, UsageTelemetry.week_start), org, UsageTelemetry).where(
+            UsageTelemetry.import_id == doomed.id)
+        keys = {(user_id, week) for user_id, week in db.session.execute(owned)}
+        db.session.execute(in_org(sa.delete(UsageTelemetry), org).where(UsageTelemetry.import_id == doomed.id))
+        restored = _restore(org, doomed, keys, now or utcnow())
+        removed = len(keys) - restored
+        weeks = {week for _, week in keys}
+    for other in db.session.scalars(in_org(sa.select(UsageImport), org).where(
+            UsageImport.content_hash == doomed.content_hash, UsageImport.id != doomed.id)):
+        if other.summary.get("applied_before") == doomed.id:  # "imported before" is no longer true
+            other.summary = {**other.summary, "applied_before": None}
+    record("usage.import_deleted", actor=actor, org_id=org.id, subject=doomed.filename[:200], source=doomed.source,
+           status=doomed.status, reason=reason, weeks_removed=removed)
+    db.session.delete(doomed)
+    db.session.flush()
+    if weeks:
+        adoption_service.telemetry_imported(org.id, weeks, now)
+    return removed
+
+
+def _restore(org: Organization, doomed: UsageImport, keys: set[tuple[int, date]], now: datetime) -> int:
+    """Write back what the other applied imports of `doomed`'s source say about `keys` (the latest one wins)."""
+    if not keys:
+        return 0
+    first, last = min(week for _, week in keys), max(week for _, week in keys)
+    others = in_org(sa.select(UsageImport), org).where(
+        UsageImport.status == UsageImport.APPLIED, UsageImport.source == doomed.source, UsageImport.id != doomed.id,
+    ).order_by(UsageImport.applied_at, UsageImport.id)
+    people = _people(org)
+    found: dict[tuple[int, date], tuple[int, int, dict[str, int]]] = {}
+    for other in db.session.scalars(others):
+        period = other.summary.get("period")
+        if not period or date.fromisoformat(period[1]) < first or date.fromisoformat(period[0]) > last:
+            continue
+        parsed = reread(other)
+        if parsed.problems:
+            continue
+        for week in parsed.weeks:
+            user_id = people.get(week.email)
+            if user_id is not None and (user_id, week.week) in keys:
+                found[(user_id, week.week)] = (other.id, week.active_days, week.detail)
+    if found:
+        db.session.execute(sa.insert(UsageTelemetry), [
+            {"org_id": org.id, "user_id": user_id, "week_start": week_start, "source": doomed.source,
+             "active_days": days, "detail": detail, "import_id": import_id, "updated_at": now}
+            for (user_id, week_start), (import_id, days, detail) in found.items()])
+    return len(found)
+
+
+# --- imports never confirmed ---------------------------------------------------------------------
+
+STAGED_KEPT_DAYS = 7
+
+
+def purge_staged(org: Organization, *, days: int = STAGED_KEPT_DAYS, now: datetime | None = None) -> list[UsageImport]:
+    """Delete the company's imports left staged or unmapped for more than `days` days; returns them (deleted)."""
+    cutoff = (now or clock.utcnow()) - timedelta(days=days)
+    stale = list(db.session.scalars(in_org(sa.select(UsageImport), org).where(
+        UsageImport.status.in_([UsageImport.STAGED, UsageImport.UNMAPPED]), UsageImport.created_at < cutoff,
+    ).order_by(UsageImport.id)))
+    for item in stale:
+        delete_import(org, item, actor=None, now=now, reason="never_confirmed")
+    return stale
+
+
+# --- a company's saved column choices ------------------------------------------------------------
+
+
+class MappingTaken(Exception):
+    """The company already has a saved column choice with these three columns."""
+
+
+def saved_mappings(org: Organization) -> list[UsageMapping]:
+    return list(db.session.scalars(in_org(sa.select(UsageMapping), org).order_by(UsageMapping.id)))
+
+
+def update_mapping(org: Organization, saved: UsageMapping, mapping: ColumnMapping, *, actor: User | None) -> None:
+    """Change a saved column choice; flushes only.
+
+    :raise MappingTaken: another saved choice of the company has the same three columns (nothing is changed).
+    """
+    before = {"email": saved.email_column, "date": saved.date_column, "activity": saved.activity_column}
+    try:
+        with db.session.begin_nested():  # the unique constraint decides, so two admins at once cannot both win
+            saved.email_column, saved.date_column, saved.activity_column = mapping.email, mapping.date, mapping.activity
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise MappingTaken() from None
+    record("usage.mapping_updated", actor=actor, org_id=org.id, subject=str(saved.id), before=before,
+           after=mapping.as_dict())
+    db.session.flush()
+
+
+def delete_mapping(org: Organization, saved: UsageMapping, *, actor: User | None) -> None:
+    """Forget a saved column choice (imports read with it keep their own copy of the columns); flushes only."""
+    record("usage.mapping_deleted", actor=actor, org_id=org.id, subject=str(saved.id),
+           columns={"email": saved.email_column, "date": saved.date_column, "activity": saved.activity_column})
+    db.session.delete(saved)
+    db.session.flush()
