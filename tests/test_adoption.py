@@ -171,7 +171,10 @@ def test_small_departments_show_no_figures_but_count_in_the_company(company: dic
     board = dashboard.build(company["org"], now=NOW)
     rows = {r.name: r for r in board.departments}
     assert rows["総務部"].people == 2 and rows["総務部"].active is None and rows["総務部"].hours_month is None
-    assert rows["営業部"].active == pytest.approx(0.5)
+    # Shown beside the company row, 営業部 (6) and 製造部 (6) would give 総務部's figure by subtraction
+    # (5 of 14 less 3 of 6 less 0 of 6): the first of the smallest shown is hidden too (rules.hidden_groups).
+    assert rows["営業部"].people == 6 and rows["営業部"].active is None and rows["営業部"].completion is None
+    assert rows["製造部"].active == pytest.approx(0.0)
     assert board.company.active == pytest.approx(5 / 14)
 
 

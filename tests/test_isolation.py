@@ -21,6 +21,7 @@ from lms.cohorts import service as cohort_service
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
 from lms.tenancy import scoped
+from lms.usage.models import UsageMapping
 from lms.core import clock
 
 MISSING = 999_999
@@ -35,6 +36,7 @@ class Company:
     department: Department
     roster_import: RosterImport
     usage_import_id: int
+    mapping_id: int  # a saved column choice of its own usage format
     course_slug: str  # a course only this company's industry sees
     cohort_id: int
     module_id: int
@@ -50,6 +52,7 @@ class Company:
             "department_id": self.department.id,
             "import_id": self.roster_import.id,
             "usage_import_id": self.usage_import_id,
+            "mapping_id": self.mapping_id,
             "course_slug": self.course_slug,
             "module_slug": "hajimeni",
             "lesson_slug": "renshu",  # an exercise lesson: its practice pages take the same arguments
@@ -85,6 +88,8 @@ def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_c
     usage_import = stage_unmapped(org, f"mail,day\r\nemp@{tag}.example,2026-11-24\r\n".encode(), "own.csv", actor=None)
     org_admin = create_user(org, roles=(Role.ORG_ADMIN, Role.EMPLOYEE), email=f"admin@{tag}.example")
     token, secret = api_service.create_token(org, name="HR", scopes=list(api_service.SCOPES), days=30, actor=org_admin)
+    mapping = UsageMapping(org_id=org.id, email_column="mail", date_column="day", activity_column="")
+    db.session.add(mapping)
     db.session.commit()
     return Company(
         org=org,
@@ -94,6 +99,7 @@ def _company(name: str, industry: str, create_org: Any, create_user: Any, sync_c
         department=dept,
         roster_import=staged,
         usage_import_id=usage_import.id,
+        mapping_id=mapping.id,
         course_slug=course.slug,
         cohort_id=cohort.id,
         module_id=course.modules[0].id,

@@ -143,25 +143,31 @@ def build(org: Organization, now: datetime | None = None) -> Dashboard:
     def minutes_of(rows: list[UsageRollup]) -> float:
         return sum(r.minutes_saved for r in rows) / answered_weeks
 
-    def row(name: str, groups: list[UsageRollup], recent_groups: list[UsageRollup], done: tuple[int, int]) -> GroupRow:
+    def row(name: str, groups: list[UsageRollup], recent_groups: list[UsageRollup], done: tuple[int, int],
+            hide: bool = False) -> GroupRow:
         people = sum(g.people for g in groups)
         total, completed = done
         hours = rules.monthly_hours(minutes_of(recent_groups)) if recent_groups else None
+
+        def shown(value: float | None) -> float | None:
+            return None if hide else rules.shown(people, value, t)
+
         return GroupRow(
             name=name, people=people,
-            completion=rules.shown(people, completed / total if total else None, t),
-            active=rules.shown(people, sum(g.active for g in groups) / people if people else None, t),
-            habitual=rules.shown(people, sum(g.habitual for g in groups) / people if people else None, t),
-            hours_month=rules.shown(people, hours, t),
+            completion=shown(completed / total if total else None),
+            active=shown(sum(g.active for g in groups) / people if people else None),
+            habitual=shown(sum(g.habitual for g in groups) / people if people else None),
+            hours_month=shown(hours),
         )
 
-    departments = []
-    for key in sorted({r.department_key for r in latest}, key=lambda k: (k == 0, names.get(k, ""))):
-        name = names.get(key, "") if key else ""
-        departments.append(row(
-            name, [r for r in latest if r.department_key == key],
-            [r for r in recent_rollups if r.department_key == key], completion.get(key, (0, 0)),
-        ))
+    keys = sorted({r.department_key for r in latest}, key=lambda k: (k == 0, names.get(k, "")))
+    # A department's figures stay hidden when the company row less the shown departments would give them.
+    hidden = rules.hidden_groups([sum(r.people for r in latest if r.department_key == k) for k in keys], t)
+    departments = [
+        row(names.get(key, "") if key else "", [r for r in latest if r.department_key == key],
+            [r for r in recent_rollups if r.department_key == key], completion.get(key, (0, 0)), i in hidden)
+        for i, key in enumerate(keys)
+    ]
     company_done = (sum(v[0] for v in completion.values()), sum(v[1] for v in completion.values()))
     company = row(org.name, latest, recent_rollups, company_done)
 
@@ -273,9 +279,9 @@ def _practice_rows(org: Organization, names: dict[int, str], t: rules.Thresholds
     """Counts only, each through the threshold on the number of people who practised in the group."""
     departments, company = exercise_queries.practice_counts(org)
 
-    def row(name: str, c: exercise_queries.PracticeCounts) -> PracticeRow:
+    def row(name: str, c: exercise_queries.PracticeCounts, hide: bool = False) -> PracticeRow:
         def shown(value: float | int | None) -> float | int | None:
-            return rules.shown(c.people, value, t)
+            return None if hide else rules.shown(c.people, value, t)
 
         return PracticeRow(
             name=name, people=shown(c.people), attempts=shown(c.attempts),  # type: ignore[arg-type]
@@ -284,7 +290,8 @@ def _practice_rows(org: Organization, names: dict[int, str], t: rules.Thresholds
         )
 
     ordered = sorted(departments, key=lambda c: (c.department_id is None, names.get(c.department_id or 0, "")))
-    rows = [row(names.get(c.department_id, "") if c.department_id else "", c) for c in ordered]
+    hidden = rules.hidden_groups([c.people for c in ordered], t)  # never derivable from the company row
+    rows = [row(names.get(c.department_id, "") if c.department_id else "", c, i in hidden) for i, c in enumerate(ordered)]
     return (rows + [row(org.name, company)]) if company.people else []
 
 

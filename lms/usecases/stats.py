@@ -137,9 +137,9 @@ class CompanyUsecases:
         return bool(self.departments)
 
 
-def _group_row(name: str, c: Counts, t: rules.Thresholds) -> GroupRow:
+def _group_row(name: str, c: Counts, t: rules.Thresholds, hide: bool = False) -> GroupRow:
     def shown(value: Any) -> Any:
-        return rules.shown(c.people, value, t)
+        return None if hide else rules.shown(c.people, value, t)
 
     return GroupRow(name, shown(c.people), shown(c.cases_tried), shown(c.adopters), shown(c.cases_adopted),
                     shown(c.hours_month))
@@ -158,7 +158,9 @@ def company_usecases(org: Organization | int, t: rules.Thresholds,
     ]
     company = _counts(db.session.execute(in_org(sa.select(*_count_columns()), org, UsecaseTrial)).one())
     ordered = sorted(by_department, key=lambda d: (d[0] is None, department_names.get(d[0] or 0, ""), d[0] or 0))
-    departments = [_group_row(department_names.get(d or 0, "") if d else "", c, t) for d, c in ordered]
+    hidden = rules.hidden_groups([c.people for _, c in ordered], t)  # never derivable from the company row
+    departments = [_group_row(department_names.get(d or 0, "") if d else "", c, t, i in hidden)
+                   for i, (d, c) in enumerate(ordered)]
 
     adopted_in = sa.func.count(sa.distinct(sa.case((_adopted(), UsecaseTrial.department_id))))
     adopters = sa.func.count(sa.case((_adopted(), UsecaseTrial.id)))
