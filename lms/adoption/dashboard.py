@@ -75,6 +75,7 @@ class SourceComparison:
     self_active: float | None  # share of the same people who reported 1+ days
     telemetry_only: int | None  # active by telemetry, no use reported (or no check-in)
     self_only: int | None  # use reported, none in the telemetry
+    kinds: tuple[str, ...] = ()  # the sources of that week's telemetry (a vendor's, "api" for events posted)
 
 
 @dataclass
@@ -200,6 +201,9 @@ def source_comparison(org_id: int, week: date, t: rules.Thresholds) -> SourceCom
     seen = {user_id: days for user_id, days in telemetry if user_id in employees}
     if not seen:
         return None
+    kinds = tuple(db.session.scalars(
+        sa.select(UsageTelemetry.source).distinct()
+        .where(owned_by(UsageTelemetry, org_id), UsageTelemetry.week_start == week).order_by(UsageTelemetry.source)))
     said = dict(db.session.execute(
         sa.select(UsageCheckin.user_id, UsageCheckin.days_used)
         .where(owned_by(UsageCheckin, org_id), UsageCheckin.week == week, UsageCheckin.user_id.in_(seen))
@@ -216,6 +220,7 @@ def source_comparison(org_id: int, week: date, t: rules.Thresholds) -> SourceCom
         self_active=rules.shown(people, share(rules.Agreement.BOTH_ACTIVE, rules.Agreement.SELF_ONLY), t),
         telemetry_only=rules.shown(people, found.count(rules.Agreement.TELEMETRY_ONLY), t),  # type: ignore[arg-type]
         self_only=rules.shown(people, found.count(rules.Agreement.SELF_ONLY), t),  # type: ignore[arg-type]
+        kinds=kinds,
     )
 
 
