@@ -60,7 +60,7 @@ def test_the_api_keeps_to_its_document(app: Any, api_token: str, mode: Generatio
     # operation's strategy is driven here with Hypothesis; the checks are the same, all of them.
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONFIG)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 7
+    assert len(operations) == 8
     headers = {"Authorization": f"Bearer {api_token}"}
     for operation in operations:
         @given(case=operation.as_strategy(generation_mode=mode))

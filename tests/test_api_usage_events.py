@@ -106,6 +106,19 @@ def test_the_same_id_with_other_content_is_a_conflict_naming_the_index(client: A
     assert count(UsageEvent) == 1
 
 
+def test_ids_written_by_a_parallel_request_meanwhile_are_a_conflict_to_send_again(
+        client: Any, company: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    org, person = company["org"], company["people"][0]
+    secret = make_token(org, company["admin"], ["usage:write"])
+    assert post(client, secret, [event("taken", person, at(LAST_WEEK))]).status_code == 200
+    # as if another request wrote "taken" between this one's look-up and its insert
+    monkeypatch.setattr(events, "_kept", lambda org, items: {})
+    body = assert_error(post(client, secret, [event("fresh", person, at(LAST_WEEK)), event("taken", person, at(LAST_WEEK))]),
+                        409, "conflict")
+    assert body["details"] == [] and "Send again" in body["message"]
+    assert sorted(db.session.scalars(sa.select(UsageEvent.client_id))) == ["taken"]
+
+
 def test_one_bad_event_refuses_the_whole_request_naming_its_index(client: Any, company: dict[str, Any]) -> None:
     org, person = company["org"], company["people"][0]
     secret = make_token(org, company["admin"], ["usage:write"])
@@ -213,3 +226,36 @@ def test_pure_sorting_of_a_request() -> None:
         (1, date(2026, 11, 30)): (2, {"events": 2, "tools": {"x": 1}}),
         (1, date(2026, 12, 7)): (1, {"events": 1, "tools": {"x": 1}}),
     }
+
+
+# --- GET /usage/weeks ------------------------------------------------------------------------------
+
+def test_a_weeks_figures_are_aggregates_under_the_threshold(client: Any, company: dict[str, Any]) -> None:
+    org, people = company["org"], company["people"]
+    writer = make_token(org, company["admin"], ["usage:write"])
+    reader = make_token(org, company["admin"], ["usage:read"])
+    items = [event(f"p{n}", p, at(LAST_WEEK + timedelta(days=2))) for n, p in enumerate(people[:5])]
+    items += [event("older", people[0], at(LAST_WEEK - timedelta(days=3)))]  # the week before: three days ago Friday
+    assert post(client, writer, items).status_code == 200
+    answer = client.get("/api/v1/usage/weeks", headers=bearer(reader))
+    assert answer.status_code == 200
+    assert answer.get_json() == {"week": LAST_WEEK.isoformat(), "min_group": 5, "people": 5, "active": 1.0,
+                                 "self_active": 0.0, "sources": [{"source": "api", "people": 5, "active": 1.0}]}
+    # any day of a week names it; a week of one person shows counts, never a share
+    sunday = (LAST_WEEK - timedelta(days=1)).isoformat()
+    small = client.get(f"/api/v1/usage/weeks?week={sunday}", headers=bearer(writer)).get_json()
+    assert small == {"week": (LAST_WEEK - timedelta(weeks=1)).isoformat(), "min_group": 5, "people": 1, "active": None,
+                     "self_active": None, "sources": [{"source": "api", "people": 1, "active": None}]}
+    assert "user_id" not in answer.get_data(as_text=True) and people[0].email not in str(small)
+
+
+def test_weeks_need_the_usage_scope_and_refuse_other_parameters(client: Any, company: dict[str, Any]) -> None:
+    org = company["org"]
+    other = make_token(org, company["admin"], ["adoption:read"])
+    assert_error(client.get("/api/v1/usage/weeks", headers=bearer(other)), 403, "insufficient_scope")
+    secret = make_token(org, company["admin"], ["usage:read"])
+    assert_error(client.get("/api/v1/usage/weeks?user_id=1", headers=bearer(secret)), 400, "unknown_parameter")
+    body = assert_error(client.get("/api/v1/usage/weeks?week=2026-13-01", headers=bearer(secret)), 422, "invalid")
+    assert body["details"][0]["field"] == "week"
+    empty = client.get("/api/v1/usage/weeks", headers=bearer(secret)).get_json()
+    assert (empty["people"], empty["active"], empty["sources"]) == (0, None, [])

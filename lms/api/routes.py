@@ -210,7 +210,7 @@ def post_checkin(_query: dict[str, Any], data: dict[str, Any]) -> Any:
             "days_used": checkin.days_used}
 
 
-# --- usage events --------------------------------------------------------------------------------
+# --- usage ---------------------------------------------------------------------------------------
 
 @blp.route("/usage-events", methods=["POST"])
 @requires("usage", "write")
@@ -233,3 +233,13 @@ def post_usage_events(_query: dict[str, Any], data: dict[str, Any]) -> Any:
         raise ApiError(422, details=invalid.details()) from None
     commit()
     return result.as_dict()
+
+
+@blp.route("/usage/weeks")
+@requires("usage", "read")
+@query(schemas.UsageWeekQuery)
+@blp.response(200, schemas.UsageWeekFiguresSchema)
+@documented(*ERRORS)
+def usage_week(args: dict[str, Any]) -> dict[str, Any]:
+    """One week's usage telemetry (posted events and vendors' imports): people, active share, by source; aggregates only."""
+    return events.week_figures(current_org(), args["week"])

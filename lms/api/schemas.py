@@ -228,3 +228,26 @@ class UsageEventsOutSchema(ma.Schema):
     duplicates = fields.Integer(required=True, metadata={"description": "Events already received with the same content"})
     weeks = fields.List(fields.Nested(UsageWeekSchema), required=True, metadata={
         "description": "Every (person, week) the request's events fall in, as the telemetry now says"})
+
+
+class UsageWeekQuery(Strict):
+    week = fields.Date(load_default=None, metadata={
+        "description": "Any day of the Japan week (Monday to Sunday); default: the last complete week"})
+
+
+class SourceWeekSchema(ma.Schema):
+    source = fields.String(required=True, metadata={"description": "api, m365_copilot, viva, chatgpt, claude, gemini, generic"})
+    people = fields.Integer(required=True, metadata={"description": "Employees in this source's data that week"})
+    active = Share
+
+
+class UsageWeekFiguresSchema(ma.Schema):
+    """One week's usage telemetry, aggregates only."""
+
+    week = fields.Date(required=True, metadata={"description": "Monday of the Japan week"})
+    min_group = fields.Integer(required=True, metadata={"description": "Groups smaller than this show null"})
+    people = fields.Integer(required=True, metadata={"description": "Employees with telemetry that week, any source"})
+    active = Share
+    self_active = fields.Float(allow_none=True, required=True, metadata={
+        "description": "Share of the same people who reported 1+ days in their check-in; null below the threshold"})
+    sources = fields.List(fields.Nested(SourceWeekSchema), required=True)

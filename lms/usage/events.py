@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
-from lms.adoption import service as adoption_service
+from lms.adoption import dashboard, rules, service as adoption_service
 from lms.audit.service import record
 from lms.core.clock import utcnow, week_start
 from lms.extensions import db
@@ -219,3 +219,31 @@ def record_events(org: Organization, events: list[EventIn], *, token_id: int | N
         record("usage.events_posted", actor=None, org_id=org.id, subject=f"token {token_id}",
                accepted=len(fresh), duplicates=duplicates)
     return EventsResult(len(fresh), duplicates, weeks)
+
+
+# --- reading: one week's telemetry, aggregates only --------------------------------------------
+
+def week_figures(org: Organization, day: date | None = None) -> dict[str, Any]:
+    """The telemetry of `day`'s week (default: the last complete week) for `org`'s employees, every source together
+    and each alone, with the self-report beside it; every share is None under the company's small-group threshold
+    (people are counted, never named)."""
+    week = week_start(day) if day is not None else adoption_service.this_week() - timedelta(weeks=1)
+    t = adoption_service.thresholds(adoption_service.settings_for(org.id))
+    employees = adoption_service.employee_ids(org.id)
+    rows = db.session.execute(in_org(sa.select(UsageTelemetry.source, UsageTelemetry.user_id, UsageTelemetry.active_days),
+                                     org).where(UsageTelemetry.week_start == week))
+    by_source: dict[str, dict[int, int]] = defaultdict(dict)
+    for source, user_id, days in rows:
+        if user_id in employees:
+            by_source[source][user_id] = days
+    both = dashboard.source_comparison(org.id, week, t)
+
+    def active(seen: dict[int, int]) -> float | None:
+        return rules.shown(len(seen), sum(1 for d in seen.values() if d > 0) / len(seen), t)
+
+    return {
+        "week": week, "min_group": t.min_group, "people": both.people if both else 0,
+        "active": both.telemetry_active if both else None, "self_active": both.self_active if both else None,
+        "sources": [{"source": source, "people": len(seen), "active": active(seen)}
+                    for source, seen in sorted(by_source.items())],
+    }
