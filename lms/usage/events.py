@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -205,11 +205,15 @@ def record_events(org: Organization, events: list[EventIn], *, token_id: int | N
         raise EventsConflict(conflicts)
     try:
         with db.session.begin_nested():
+            rows = []
             for event in fresh:
                 day = japan_day(event.occurred_at)
-                db.session.add(UsageEvent(org_id=org.id, client_id=event.client_id, user_id=event.user_id,
-                                          occurred_at=event.occurred_at, day=day, week_start=week_start(day),
-                                          tool=event.tool, token_id=token_id, received_at=now))
+                rows.append({"org_id": org.id, "client_id": event.client_id, "user_id": event.user_id,
+                             "occurred_at": event.occurred_at, "day": day, "week_start": week_start(day),
+                             "tool": event.tool, "token_id": token_id, "received_at": now})
+            if rows:
+                # Core, not the ORM's bulk path: one executemany and no per-row attribute bookkeeping
+                db.session.execute(sa.insert(cast(sa.Table, UsageEvent.__table__)), rows)
     except IntegrityError:
         raise EventsConflict([]) from None
     weeks, changed = _refresh_telemetry(org, {(e.user_id, week_start(japan_day(e.occurred_at))) for e in events}, now)
