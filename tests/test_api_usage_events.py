@@ -119,6 +119,41 @@ def test_ids_written_by_a_parallel_request_meanwhile_are_a_conflict_to_send_agai
     assert sorted(db.session.scalars(sa.select(UsageEvent.client_id))) == ["taken"]
 
 
+@pytest.mark.real_commits
+def test_two_requests_at_once_with_overlapping_events_keep_each_once(app: Any, company: dict[str, Any]) -> None:
+    import threading
+
+    org_id, person_id = company["org"].id, company["people"][0].id
+    moment = datetime.fromisoformat(at(LAST_WEEK))
+    batches = [[events.EventIn("x", person_id, moment)],
+               [events.EventIn("x", person_id, moment), events.EventIn("y", person_id, moment + timedelta(days=1))]]
+    barrier = threading.Barrier(2)
+    results: list[events.EventsResult] = []
+    errors: list[BaseException] = []
+
+    def send(batch: list[events.EventIn]) -> None:
+        with app.app_context():
+            try:
+                org = db.session.get(Organization, org_id)
+                barrier.wait()
+                results.append(events.record_events(org, batch, token_id=None))
+                db.session.commit()
+            except BaseException as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=send, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(r.accepted for r in results) == 2 and sum(r.duplicates for r in results) == 1
+    assert sorted(db.session.scalars(sa.select(UsageEvent.client_id))) == ["x", "y"]
+    assert telemetry(company["org"]) == {(person_id, LAST_WEEK): 2}
+
+
 def test_one_bad_event_refuses_the_whole_request_naming_its_index(client: Any, company: dict[str, Any]) -> None:
     org, person = company["org"], company["people"][0]
     secret = make_token(org, company["admin"], ["usage:write"])

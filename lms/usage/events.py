@@ -194,12 +194,15 @@ def record_events(org: Organization, events: list[EventIn], *, token_id: int | N
     """Keep a request's events all or nothing, roll them up and refresh adoption. The caller commits; flushes only.
 
     :raise EventsInvalid: an unknown person or a time out of range (nothing written).
-    :raise EventsConflict: a known id with other content, or a concurrent request with the same new ids.
+    :raise EventsConflict: a known id with other content (or, should the lock ever not hold, a parallel request's).
     """
     now = now or utcnow()
     problems = sorted(time_problems(events, now) + _unknown_people(org, events), key=lambda p: (p.index, p.field))
     if problems:
         raise EventsInvalid(problems)
+    # One writer per company from here: a parallel request's events are committed and seen (as duplicates, or
+    # in the roll-up of a week both touch) before this one reads, never half-way.
+    adoption_service.lock_company(org.id)
     fresh, duplicates, conflicts = sort_out(events, _kept(org, events))
     if conflicts:
         raise EventsConflict(conflicts)
