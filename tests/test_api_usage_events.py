@@ -294,3 +294,10 @@ def test_weeks_need_the_usage_scope_and_refuse_other_parameters(client: Any, com
     assert body["details"][0]["field"] == "week"
     empty = client.get("/api/v1/usage/weeks", headers=bearer(secret)).get_json()
     assert (empty["people"], empty["active"], empty["sources"]) == (0, None, [])
+
+
+def test_the_token_page_offers_the_usage_scopes(client: Any, company: dict[str, Any]) -> None:
+    client.login("admin@a.example")
+    page = client.get(f"/o/{company['org'].id}/api-tokens/").get_data(as_text=True)
+    assert 'value="usage:read"' in page and 'value="usage:write"' in page
+    assert "自社システムからの利用イベント" in page
