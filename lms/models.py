@@ -11,6 +11,6 @@ from lms.adoption.models import AdoptionSettings, UsageBaseline, UsageCheckin, U
 from lms.exercises.models import Exercise, ExerciseRevision  # noqa: F401
 from lms.llm.models import LLMRequest, LLMUsage  # noqa: F401
 from lms.usecases.models import Usecase, UsecaseRevision, UsecaseTag  # noqa: F401
-from lms.usage.models import UsageImport, UsageMapping, UsageTelemetry  # noqa: F401
+from lms.usage.models import UsageEvent, UsageImport, UsageMapping, UsageTelemetry  # noqa: F401
 from lms.api.models import ApiRateWindow, ApiToken  # noqa: F401
 from lms.xapi.models import XapiStatement  # noqa: F401

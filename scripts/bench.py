@@ -979,6 +979,47 @@ def _api_latency(app, executives: list[tuple[int, str]], requests: int) -> tuple
     return statistics.median(latencies), p95
 
 
+def _usage_events_latency(app, org_id: int, email: str, requests: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(median, p95) in ms of POST /api/v1/usage-events with 500 new events each (last week, the company's people)."""
+    from datetime import timedelta, timezone
+
+    import sqlalchemy as sa
+
+    from lms.accounts.models import User
+    from lms.api import service
+    from lms.core.clock import utcnow
+    from lms.extensions import db
+    from lms.orgs.models import Organization
+    from lms.tenancy import in_org
+
+    app.config["LMS_API_RATE_LIMIT"] = 10**9
+    with app.app_context():
+        org = db.session.get(Organization, org_id)
+        actor = db.session.scalar(sa.select(User).where(User.email == email))
+        _, secret = service.create_token(org, name="bench", scopes=["usage:write"], days=1, actor=actor)
+        people = list(db.session.scalars(in_org(sa.select(User.id), org).order_by(User.id)))
+        db.session.commit()
+        db.session.remove()
+    now = utcnow()
+    monday = (now - timedelta(days=now.weekday() + 7)).replace(hour=1, minute=0, second=0, microsecond=0)
+    client = app.test_client()
+    latencies = []
+    for i in range(requests + 1):  # the first is a warm-up
+        events = [{"id": f"bench-{now.timestamp():.0f}-{i}-{n}", "user_id": people[n % len(people)],
+                   "occurred_at": (monday + timedelta(days=n % 7, minutes=i)).astimezone(timezone.utc).isoformat(),
+                   "tool": "bench"} for n in range(500)]
+        started = time.perf_counter()
+        answer = client.post("/api/v1/usage-events", headers={"Authorization": f"Bearer {secret}"},
+                             json={"events": events})
+        answer.get_data()
+        if answer.status_code != 200:
+            sys.exit(f"/api/v1/usage-events answered {answer.status_code}: {answer.get_data(as_text=True)[:300]}")
+        if i:
+            latencies.append((time.perf_counter() - started) * 1000)
+    p95 = statistics.quantiles(latencies, n=20, method="inclusive")[18] if len(latencies) > 1 else latencies[0]
+    return statistics.median(latencies), p95
+
+
 def _database_figures(app) -> tuple[list[int], int, int, int]:  # type: ignore[no-untyped-def]
     """Generated companies: (their ids, oldest first; employees; check-ins; rollup rows)."""
     import sqlalchemy as sa
@@ -1087,6 +1128,9 @@ def bench_adoption(env: dict[str, str], args: argparse.Namespace) -> None:
         print(f"  {size:9,d} {people:10,d} {checkins:10,d} {rollups:9,d}  {wall:9.1f} s {in_generator:>15}"
               f"  {median:6.1f} ms {p95:6.1f} ms  {api_median:7.1f} ms {api_p95:6.1f} ms", flush=True)
         refreshes.append((size, *_refresh_rollups(app)))
+    events_median, events_p95 = _usage_events_latency(app, *executives[0], min(requests, 20))
+    print(f"  POST /api/v1/usage-events, 500 new events a request (one company, last week): "
+          f"median {events_median:.1f} ms, p95 {events_p95:.1f} ms", flush=True)
     print("  (generation: wall time of `flask adoption generate` for the companies added at that size,\n"
           "   including interpreter and app start; in brackets, the generator's own time;\n"
           "   API: GET /api/v1/adoption/summary with a bearer token, the same companies and request count)")

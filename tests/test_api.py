@@ -277,7 +277,8 @@ def test_the_openapi_document_is_3_1_and_describes_every_operation(client: Any) 
     assert doc["openapi"] == "3.1.0"
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert set(doc["paths"]) == {f"/api/v1{p}" for p in (
-        "/adoption/summary", "/cohorts", "/users", "/catalog", "/exercises", "/checkins")}
+        "/adoption/summary", "/cohorts", "/users", "/catalog", "/exercises", "/checkins", "/usage-events",
+        "/usage/weeks")}
     # 3.1 nullable: a list of types, not the 3.0 keyword
     share = doc["components"]["schemas"]["Group"]["properties"]["active"]
     assert share["type"] == ["number", "null"]

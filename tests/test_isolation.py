@@ -6,7 +6,7 @@ covered (or this test fails asking how to fill its arguments).
 from __future__ import annotations
 
 import hashlib
-from datetime import time
+from datetime import time, timedelta
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,6 +230,23 @@ def test_the_own_company_walk_reaches_real_pages(app: Flask, world: dict[str, An
 API_BOOKKEEPING = frozenset({"api_tokens", "api_rate_windows"})
 
 
+# A POST that names another company's person, how it is refused and the field it names (default: a check-in, 404).
+API_POSTS: dict[str, tuple[dict[str, Any], int, str]] = {
+    "/api/v1/usage-events": ({"events": [{"id": "e1", "user_id": "PERSON", "occurred_at": "YESTERDAY"}]}, 422,
+                             "events.0.user_id"),
+}
+
+
+def _fill_person(body: Any, person_id: int) -> Any:
+    if isinstance(body, dict):
+        return {k: _fill_person(v, person_id) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_fill_person(v, person_id) for v in body]
+    if body == "YESTERDAY":
+        return (clock.utcnow() - timedelta(days=1)).isoformat()
+    return person_id if body == "PERSON" else body
+
+
 def api_rules(app: Flask) -> list[Any]:
     return sorted((r for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")), key=lambda r: r.rule)
 
@@ -252,8 +269,10 @@ def test_the_api_answers_only_about_the_tokens_company(app: Flask, world: dict[s
                     assert leak.encode("unicode_escape").decode() not in text and leak not in text, (
                         f"{rule.rule} with {reader.org.name}'s token shows {leak}")
             if "POST" in rule.methods:
-                response = client.post(rule.rule, headers=headers, json={"user_id": other.employee.id, "days_used": 1})
-                assert response.status_code == 404, f"POST {rule.rule} for another company's person: {response.status_code}"
+                body, refused, field = API_POSTS.get(rule.rule, ({"user_id": "PERSON", "days_used": 1}, 404, "user_id"))
+                response = client.post(rule.rule, headers=headers, json=_fill_person(body, other.employee.id))
+                assert response.status_code == refused, f"POST {rule.rule} for another company's person: {response.status_code}"
+                assert [d["field"] for d in response.get_json()["details"]] == [field], response.get_json()
         assert fingerprint(API_BOOKKEEPING) == before, f"{reader.org.name}'s token changed data"
 
 

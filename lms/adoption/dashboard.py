@@ -78,6 +78,7 @@ class SourceComparison:
     telemetry_only: int | None  # active by telemetry, no use reported (or no check-in)
     self_only: int | None  # use reported, none in the telemetry
     name: str = ""  # the department's name ("" for people without one, and for the company)
+    kinds: tuple[str, ...] = ()  # the company's: the sources of that week's telemetry (a vendor's, "api" for events)
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,10 @@ def source_comparison(org_id: int, week: date, t: rules.Thresholds, names: dict[
     hidden = rules.hidden_groups([len(groups[k]) for k in keys], t)
     departments = [_compared(groups[k], t, name=names.get(k, "") if k else "", hide=i in hidden)
                    for i, k in enumerate(keys)]
-    return Sources(_compared([a for _, a in latest], t), departments, trend)
+    kinds = tuple(db.session.scalars(
+        sa.select(UsageTelemetry.source).distinct()
+        .where(owned_by(UsageTelemetry, org_id), UsageTelemetry.week_start == week).order_by(UsageTelemetry.source)))
+    return Sources(replace(_compared([a for _, a in latest], t), kinds=kinds), departments, trend)
 
 
 def _person_weeks(org_id: int, weeks: list[date]) -> sa.Select[date, int | None, int, int | None]:

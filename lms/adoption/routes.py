@@ -19,6 +19,7 @@ from lms.security import require_org_role
 from lms.tenancy import current_org, get_in_org_or_404, org_blueprint
 from lms.transaction import commit
 from lms.usecases import stats as usecase_stats
+from lms.usage.messages import source_names
 
 checkin_bp = org_blueprint("adoption_checkin", __name__, "/checkin")
 bp = org_blueprint("adoption", __name__, "/adoption")
@@ -133,6 +134,7 @@ def index() -> ResponseReturnValue:
         tables={name: exports.table(board, name) for name in exports.TABLES}, stage_label=stage_label,
         requirements=REQUIREMENTS, survey_source=SURVEY["source"], pct=exports.pct_text, hours=exports.hours_text,
         yen=exports.yen_text, month=exports.month_text, percents=exports.percents, cell=exports.page_text,
+        source_names=source_names,
     )
 
 

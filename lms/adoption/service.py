@@ -100,6 +100,11 @@ def _lock_company(org_id: int) -> AdoptionSettings:
     return settings
 
 
+def lock_company(org_id: int) -> None:
+    """The same lock, for another feature's writes that end in `telemetry_imported` (taken again there: harmless)."""
+    _lock_company(org_id)
+
+
 # --- check-ins ---------------------------------------------------------------------------------
 
 @dataclass

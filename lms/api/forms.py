@@ -10,6 +10,7 @@ from lms.forms import Form, MultiCheckboxField, choices
 AREA_LABELS = {
     "adoption": _l("Adoption summary"),
     "checkins": _l("Weekly check-ins"),
+    "usage": _l("Usage events from your own system"),
     "cohorts": _l("Cohorts' progress"),
     "users": _l("People"),
     "catalog": _l("Use cases and exercises"),

@@ -21,6 +21,7 @@ from lms.extensions import csrf, db
 from lms.orgs.models import Organization
 from lms.tenancy import current_org, get_in_org
 from lms.transaction import commit
+from lms.usage import events
 
 PREFIX = "/api/v1"
 ERRORS = (400, 401, 403, 404, 422, 429)
@@ -207,3 +208,38 @@ def post_checkin(_query: dict[str, Any], data: dict[str, Any]) -> Any:
     commit()
     return {"id": checkin.id, "user_id": person.id, "week": checkin.week, "revision": checkin.revision,
             "days_used": checkin.days_used}
+
+
+# --- usage ---------------------------------------------------------------------------------------
+
+@blp.route("/usage-events", methods=["POST"])
+@requires("usage", "write")
+@query(schemas.NoQuery)
+@blp.arguments(schemas.UsageEventsInSchema)
+@blp.response(200, schemas.UsageEventsOutSchema)
+@documented(*ERRORS, 409)
+def post_usage_events(_query: dict[str, Any], data: dict[str, Any]) -> Any:
+    """Record 1-500 usage events from the company's own system, all or nothing; an event sent again is a duplicate.
+
+    422 names each bad event (`events.3.user_id`); 409 names each id already received with other content.
+    """
+    try:
+        result = events.record_events(current_org(), [events.EventIn(**e) for e in data["events"]],
+                                      token_id=g.api.token_id)
+    except events.EventsConflict as clash:
+        raise ApiError(409, None if clash.problems else "Another request sent the same new ids at the same time. Send again.",
+                       details=clash.details()) from None
+    except events.EventsInvalid as invalid:
+        raise ApiError(422, details=invalid.details()) from None
+    commit()
+    return result.as_dict()
+
+
+@blp.route("/usage/weeks")
+@requires("usage", "read")
+@query(schemas.UsageWeekQuery)
+@blp.response(200, schemas.UsageWeekFiguresSchema)
+@documented(*ERRORS)
+def usage_week(args: dict[str, Any]) -> dict[str, Any]:
+    """One week's usage telemetry (posted events and vendors' imports): people, active share, by source; aggregates only."""
+    return events.week_figures(current_org(), args["week"])

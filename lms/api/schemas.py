@@ -194,3 +194,60 @@ class CheckinOutSchema(ma.Schema):
     week = fields.Date(required=True)
     revision = fields.Integer(required=True)
     days_used = fields.Integer(required=True)
+
+
+# --- usage events --------------------------------------------------------------------------------
+
+class UsageEventSchema(Strict):
+    """One "this person used AI at this moment" event from the company's own system."""
+
+    client_id = fields.String(data_key="id", required=True, validate=[validate.Length(min=1, max=100), _acceptable_line],
+                              metadata={"pattern": ONE_LINE_PATTERN,
+                                        "description": "The sender's own id for the event, unique in the company: "
+                                                       "an event sent again with the same id and content is a duplicate"})
+    user_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1),
+                             metadata={"description": "A person of the company, as GET /users gives it"})
+    occurred_at = fields.AwareDateTime(format="iso", required=True, metadata={
+        "description": "RFC 3339 date-time with an offset; counts on its Japan date. At most 400 days ago, not in the future"})
+    tool = fields.String(load_default="", validate=[validate.Length(max=100), _acceptable_line],
+                         metadata={"pattern": ONE_LINE_PATTERN, "description": "Free text, e.g. the AI tool's name"})
+
+
+class UsageEventsInSchema(Strict):
+    events = fields.List(fields.Nested(UsageEventSchema), required=True, validate=validate.Length(min=1, max=500))
+
+
+class UsageWeekSchema(ma.Schema):
+    user_id = fields.Integer(required=True)
+    week = fields.Date(required=True, metadata={"description": "Monday of the Japan week"})
+    active_days = fields.Integer(required=True, metadata={"description": "Distinct Japan dates with events, 0-7"})
+
+
+class UsageEventsOutSchema(ma.Schema):
+    accepted = fields.Integer(required=True, metadata={"description": "New events kept"})
+    duplicates = fields.Integer(required=True, metadata={"description": "Events already received with the same content"})
+    weeks = fields.List(fields.Nested(UsageWeekSchema), required=True, metadata={
+        "description": "Every (person, week) the request's events fall in, as the telemetry now says"})
+
+
+class UsageWeekQuery(Strict):
+    week = fields.Date(load_default=None, metadata={
+        "description": "Any day of the Japan week (Monday to Sunday); default: the last complete week"})
+
+
+class SourceWeekSchema(ma.Schema):
+    source = fields.String(required=True, metadata={"description": "api, m365_copilot, viva, chatgpt, claude, gemini, generic"})
+    people = fields.Integer(required=True, metadata={"description": "Employees in this source's data that week"})
+    active = Share
+
+
+class UsageWeekFiguresSchema(ma.Schema):
+    """One week's usage telemetry, aggregates only."""
+
+    week = fields.Date(required=True, metadata={"description": "Monday of the Japan week"})
+    min_group = fields.Integer(required=True, metadata={"description": "Groups smaller than this show null"})
+    people = fields.Integer(required=True, metadata={"description": "Employees with telemetry that week, any source"})
+    active = Share
+    self_active = fields.Float(allow_none=True, required=True, metadata={
+        "description": "Share of the same people who reported 1+ days in their check-in; null below the threshold"})
+    sources = fields.List(fields.Nested(SourceWeekSchema), required=True)

@@ -20,7 +20,7 @@ from lms.orgs.models import Organization
 PREFIX = "lms_pat_"
 HINT_LENGTH = 6
 # The areas of the API; each scope is "<area>:read" or "<area>:write" (write includes read).
-AREAS = ("adoption", "checkins", "cohorts", "users", "catalog")
+AREAS = ("adoption", "checkins", "usage", "cohorts", "users", "catalog")
 ACCESS = ("read", "write")
 SCOPES = tuple(f"{area}:{access}" for area in AREAS for access in ACCESS)
 EXPIRY_DAYS = (30, 90, 180, 365)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -16,6 +18,8 @@ SOURCE_LABELS = {
     sources.GEMINI: _l("Gemini for Workspace activity"),
     sources.GENERIC: _l("Your own format (saved column choice)"),
 }
+# Telemetry that came through the API, not from a file: named beside the vendors, never offered for an upload.
+TELEMETRY_LABELS = {**SOURCE_LABELS, sources.API: _l("Your own system (API)")}
 
 _MESSAGES = {
     "empty_file": _l("The file is empty."),
@@ -58,8 +62,13 @@ _MESSAGES = {
 
 
 def source_label(kind: str | None) -> str:
-    label = SOURCE_LABELS.get(kind or "")
+    label = TELEMETRY_LABELS.get(kind or "")
     return str(label) if label is not None else str(kind or "")
+
+
+def source_names(kinds: list[str] | tuple[str, ...]) -> str:
+    """Sources' names as one list in the reader's language ("A、B" in Japanese, "A and B" in English)."""
+    return format_list([source_label(kind) for kind in kinds], locale=str(get_locale() or "ja"))
 
 
 def problem_message(problem: dict[str, Any]) -> str:

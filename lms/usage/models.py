@@ -69,3 +69,27 @@ class UsageTelemetry(OrgOwnedMixin, Model):
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("usage_imports.id", ondelete="SET NULL"), index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UsageEvent(OrgOwnedMixin, Model):
+    """One "this person used AI" event a company's own system posted (POST /api/v1/usage-events).
+
+    `client_id` is the sender's own id, unique per company, so a re-sent event is recognised. The
+    weekly roll-up goes to `usage_telemetry` with source "api" (see lms.usage.events).
+    """
+
+    __tablename__ = "usage_events"
+    __table_args__ = (
+        sa.UniqueConstraint("org_id", "client_id"),
+        sa.Index("ix_usage_events_org_id_user_id_week_start", "org_id", "user_id", "week_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(sa.String(100))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    occurred_at: Mapped[datetime]
+    day: Mapped[date]  # the Japan date of occurred_at
+    week_start: Mapped[date]  # the Monday of `day`
+    tool: Mapped[str] = mapped_column(sa.String(100), default="")
+    token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -42,6 +42,7 @@ CLAUDE = "claude"
 GEMINI = "gemini"
 KINDS = (M365, VIVA, CHATGPT, CLAUDE, GEMINI)
 GENERIC = "generic"  # a company's own format, read through a saved ColumnMapping (never detected)
+API = "api"  # events a company's own system posts (lms.usage.events), never a file
 
 JST = ZoneInfo("Asia/Tokyo")
 MAX_ROWS = 100_000
