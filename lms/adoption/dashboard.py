@@ -217,7 +217,8 @@ def source_comparison(org_id: int, week: date, t: rules.Thresholds, names: dict[
     """Self-report beside vendor telemetry, over the employees who have telemetry: `week` for the company
     and each department (`names`: department id to name), and company-wide for the SOURCE_WEEKS up to `week`.
 
-    One query for everything; the per-person rows it reads never leave this function.
+    One query for the figures and one for the names of the sources; the per-person rows it reads never
+    leave this function.
     """
     weeks = [week - timedelta(weeks=n) for n in range(SOURCE_WEEKS - 1, -1, -1)]
     by_week: dict[date, list[tuple[int | None, rules.Agreement | None]]] = defaultdict(list)
