@@ -192,6 +192,10 @@ def _sqlite_savepoints(engine: sa.Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _no_op(*args: Any) -> None:
+    pass
+
+
 def _new_app(base_config: dict[str, Any], overrides: dict[str, Any]) -> Flask:
     app = create_app({**base_config, **overrides})
     app.test_client_class = FormClient
@@ -204,6 +208,9 @@ def _shared_app(base_config: dict[str, Any], _migrated: None) -> Iterator[Flask]
     app = _new_app(base_config, {})
     with app.app_context():
         _sqlite_savepoints(db.engine)
+        # A connection only runs the engine's statement events when the engine had one as it was made,
+        # so without this a test's statement counter (listening on db.engine) saw nothing on PostgreSQL.
+        sa.event.listen(db.engine, "before_cursor_execute", _no_op)
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -25,6 +25,21 @@ def test_a_test_runs_inside_one_outer_transaction(app: Flask, create_org: Callab
     assert connection.in_transaction() and not connection.in_nested_transaction()  # the commit released a savepoint
 
 
+def test_a_statement_counter_on_the_engine_sees_the_tests_statements(app: Flask) -> None:
+    """Tests count queries by listening on db.engine; on PostgreSQL that once saw nothing at all."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        count(Organization)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert [s for s in seen if "FROM organizations" in s]
+
+
 def test_what_the_previous_test_committed_is_gone(app: Flask) -> None:
     assert count(Organization) == 0
 
