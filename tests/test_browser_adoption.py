@@ -213,9 +213,9 @@ def test_the_stage_moves_up_when_a_department_crosses_the_threshold(
 def test_a_small_department_shows_dashes_and_a_large_one_shows_numbers(
     app: Any, page: Any, server: Any, create_org: Any, create_user: Any
 ) -> None:
-    world = _company(create_org, create_user, {"営業部": 6, "総務部": 2})
+    world = _company(create_org, create_user, {"営業部": 6, "総務部": 2, "製造部": 7})
     org = world["org"]
-    for person in world["people"]["総務部"] + world["people"]["営業部"][:3]:
+    for person in world["people"]["総務部"] + world["people"]["製造部"][:3]:
         _weekly(person, 1, days=2)
 
     sign_in(page, server.url, world["executive"].email)
@@ -226,11 +226,16 @@ def test_a_small_department_shows_dashes_and_a_large_one_shows_numbers(
     assert small[0] == "2"
     assert small[1:] == [MISSING] * 4, small  # completion, active, habitual, hours saved
 
-    large = _department_cells(page, "営業部")
-    assert large[0] == "6"
+    # Beside the company row, 営業部 and 製造部 would give 総務部's two answers away by subtraction:
+    # the smaller of them (営業部) shows dashes too.
+    covering = _department_cells(page, "営業部")
+    assert covering[0] == "6" and covering[1:] == [MISSING] * 4, covering
+
+    large = _department_cells(page, "製造部")
+    assert large[0] == "7"
     # No cohorts, so no course completion to show; the usage figures are numbers.
-    assert large[2:] == ["50.0%", "0.0%", f"{3 * 45 * 52 / 12 / 60:.1f}時間/月"], large
+    assert large[2:] == [f"{round(100 * 3 / 7, 1)}%", "0.0%", f"{3 * 45 * 52 / 12 / 60:.1f}時間/月"], large
 
     whole = _department_cells(page, "会社全体")
-    assert whole[0] == "8" and whole[2] == f"{round(100 * 5 / 8, 1)}%", whole
-    assert page.get_by_test_id("active-share").inner_text().strip() == f"{100 * 5 / 8:.0f}%"
+    assert whole[0] == "15" and whole[2] == f"{round(100 * 5 / 15, 1)}%", whole
+    assert page.get_by_test_id("active-share").inner_text().strip() == f"{100 * 5 / 15:.0f}%"

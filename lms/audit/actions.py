@@ -25,6 +25,10 @@ LABELS = {
     "roster.imported": _l("Roster imported"),
     "usecases.catalog_imported": _l("Use-case catalog imported from a spreadsheet"),
     "usage.imported": _l("AI usage data imported from a vendor export"),
+    "usage.import_deleted": _l("AI usage data import deleted"),
+    "usage.mapping_updated": _l("Saved columns for AI usage data changed"),
+    "usage.mapping_deleted": _l("Saved columns for AI usage data deleted"),
+    "usage.events_posted": _l("AI usage events received through the API"),
     "api_token.create": _l("API token created"),
     "api_token.revoke": _l("API token revoked"),
     # companies and staff
