@@ -81,8 +81,9 @@ def add_demo_usage(progress: Callable[[str], None] = lambda _: None, now: dateti
                 if (user.id, week) in answered:
                     continue
                 draft = _answer(profile, user.email, department, number)
-                service.save_checkin(user, week, draft, now=at)
+                service.save_checkin(user, week, draft, now=at, rebuild=False)
                 written += 1
+        service.rebuild_weeks(org.id, weeks, settings)  # once for the company, not once an answer
         db.session.commit()
         progress(f"{name}: {WEEKS} weeks of check-ins")
     return written

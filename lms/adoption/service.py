@@ -148,10 +148,12 @@ def validate(draft: CheckinDraft, week: date, settings: AdoptionSettings, now: d
     return errors
 
 
-def save_checkin(user: User, week: date, draft: CheckinDraft, now: datetime | None = None) -> UsageCheckin:
+def save_checkin(user: User, week: date, draft: CheckinDraft, now: datetime | None = None, *,
+                 rebuild: bool = True) -> UsageCheckin:
     """Record one person's week; an existing answer is kept as a revision and replaced.
 
-    Rollups of the week and the weeks after it are rebuilt in the same transaction.
+    Rollups of the week and the weeks after it are rebuilt in the same transaction; `rebuild=False` leaves
+    that to a caller that writes many answers and rebuilds once (`rebuild_since`), as the demo does.
     :raise CheckinInvalid: nothing is written.
     """
     from flask_babel import gettext as _
@@ -190,9 +192,16 @@ def save_checkin(user: User, week: date, draft: CheckinDraft, now: datetime | No
     checkin.updated_at = now
     db.session.flush()
     xapi.checked_in(user, checkin)
-    current = this_week(now)
-    rebuild_weeks(user.org_id, [week + timedelta(weeks=n) for n in range((current - week).days // 7 + 1)], settings)
+    if rebuild:
+        rebuild_since(user.org_id, week, now, settings)
     return checkin
+
+
+def rebuild_since(org_id: int, week: date, now: datetime | None = None,
+                  settings: AdoptionSettings | None = None) -> None:
+    """Rebuild the rollups of `week` and of every week after it up to this one (the habit windows move with it)."""
+    current = this_week(now)
+    rebuild_weeks(org_id, [week + timedelta(weeks=n) for n in range((current - week).days // 7 + 1)], settings)
 
 
 def telemetry_imported(org_id: int, weeks: Collection[date], now: datetime | None = None) -> None:
