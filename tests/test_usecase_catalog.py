@@ -167,3 +167,30 @@ def test_facet_counts_follow_the_catalog_when_it_changes(app: Flask, create_org:
     after = queries.live_cases(queries.Filters(), None)
     assert after.total == 2  # the file set replaced: two live cases
     assert after.facets["department"]["経理"] == 1 and "施工" not in after.facets["department"]
+
+
+def test_the_rendered_list_follows_the_catalog_and_is_the_companys_own(
+        app: Flask, client: Any, create_org: Any, create_user: Any) -> None:
+    """The list part of the page is kept rendered per catalog version: a sync shows at once, and another
+    company (another industry, its own links) or another language gets its own."""
+    org, user = catalog(create_org, create_user)
+    client.login(user.email)
+    first = client.get(f"/o/{org.id}/cases/").get_data(as_text=True)
+    assert client.get(f"/o/{org.id}/cases/").get_data(as_text=True) == first  # kept, byte for byte
+    assert titles(first) == ["問い合わせに後追いメールを送る", "安全日誌を下書きする", "シフト表の下書きを作る"]
+
+    retailer = create_org(industry="retail")
+    other = create_user(retailer, roles=(Role.EMPLOYEE,), email="retail@example.jp")
+    client.logout()
+    client.login(other.email)
+    theirs = client.get(f"/o/{retailer.id}/cases/").get_data(as_text=True)
+    assert titles(theirs)[0] == "シフト表の下書きを作る"  # a retailer's industry first
+    assert f"/o/{retailer.id}/cases/shift-shitagaki" in theirs and f"/o/{org.id}/cases/" not in theirs
+    other.locale = "en"
+    db.session.commit()
+    english = client.get(f"/o/{retailer.id}/cases/").get_data(as_text=True)
+    assert "Narrow down" in english and "絞り込む" not in english
+
+    load_cases(shift_shitagaki=PLAIN, keihi=case_text("経費の仕訳を下書きする", industries="[all]", departments="[経理]"))
+    after = client.get(f"/o/{retailer.id}/cases/").get_data(as_text=True)
+    assert "経費の仕訳を下書きする" in after and "安全日誌を下書きする" not in after
