@@ -182,6 +182,9 @@ def create_demo(progress: Callable[[str], None] = lambda _: None) -> list[str]:
     from lms.adoption.demo import add_demo_usage
 
     add_demo_usage(progress)
+    from lms.usage.demo import add_demo_telemetry
+
+    add_demo_telemetry(progress)
     from lms.demo.practice import add_demo_practice
 
     add_demo_practice(progress)
