@@ -6,7 +6,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -16,11 +16,12 @@ import sqlalchemy as sa
 
 from lms.accounts.models import User
 from lms.accounts.roles import Role
-from lms.adoption import dashboard, rules, service as adoption
+from lms.adoption import dashboard, rules
 from lms.core.clock import utcnow, week_start
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
 from lms.usage.models import UsageTelemetry
+from tests.usageworld import checkin
 
 NOW = utcnow()
 THIS_WEEK = week_start(NOW.astimezone(ZoneInfo("Asia/Tokyo")).date())
@@ -64,11 +65,6 @@ def telemetry(user: User, week: date, days: int, source: str = "viva") -> None:
     db.session.commit()
 
 
-def checkin(user: User, week: date, days: int) -> None:
-    at = datetime.combine(week + timedelta(days=4), datetime.min.time(), tzinfo=timezone.utc)
-    adoption.save_checkin(user, week, adoption.CheckinDraft(days_used=days, minutes_bucket=0 if not days else 2),
-                          now=at)
-    db.session.commit()
 
 
 @pytest.fixture

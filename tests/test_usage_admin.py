@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -13,8 +13,6 @@ from flask import Flask
 from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.adoption import dashboard
-from lms.adoption import service as adoption
-from lms.adoption.models import UsageRollup
 from lms.audit.models import AuditEvent
 from lms.core.clock import utcnow, week_start
 from lms.extensions import db
@@ -25,6 +23,7 @@ from lms.usage import service
 from lms.usage.jobs import purge_staged_imports
 from lms.usage.models import UsageImport, UsageMapping, UsageTelemetry
 from tests.conftest import count
+from tests.usageworld import checkin, import_viva, rollup, viva
 
 NOW = utcnow()
 THIS_WEEK = week_start(NOW.astimezone(ZoneInfo("Asia/Tokyo")).date())
@@ -43,19 +42,8 @@ def company(create_org: Callable[..., Organization], create_user: Callable[..., 
     return {"org": org, "people": people, "admin": admin, "boss": boss}
 
 
-def viva(rows: list[tuple[str, date, int]]) -> bytes:
-    """A Viva person query: (address, Japan week, active days); MetricDate is the Sunday before the week."""
-    lines = ["PersonId,MetricDate,Total_Copilot_active_days"]
-    lines += [f"{email},{(week - timedelta(days=1)).isoformat()},{days}" for email, week, days in rows]
-    return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def import_viva(org: Organization, rows: list[tuple[str, date, int]]) -> UsageImport:
-    staged = service.stage_import(org, viva(rows), "viva.csv", "auto", actor=None)
-    assert staged.summary["problems"] == []
-    service.apply_import(org, staged, actor=None)
-    db.session.commit()
-    return staged
 
 
 def stage_viva(org: Organization, rows: list[tuple[str, date, int]]) -> UsageImport:
@@ -64,10 +52,6 @@ def stage_viva(org: Organization, rows: list[tuple[str, date, int]]) -> UsageImp
     return staged
 
 
-def rollup(org: Organization, week: date) -> tuple[int, int]:
-    row = db.session.execute(in_org(sa.select(sa.func.sum(UsageRollup.active), sa.func.sum(UsageRollup.habitual)),
-                                    org, UsageRollup).where(UsageRollup.week == week)).one()
-    return int(row[0] or 0), int(row[1] or 0)
 
 
 def telemetry(org: Organization) -> dict[tuple[str, date], tuple[int, int | None]]:
@@ -78,11 +62,6 @@ def telemetry(org: Organization) -> dict[tuple[str, date], tuple[int, int | None
     return {(email, week): (days, import_id) for email, week, days, import_id in rows}
 
 
-def checkin(user: User, week: date, days: int) -> None:
-    at = datetime.combine(week + timedelta(days=4), datetime.min.time(), tzinfo=timezone.utc)
-    adoption.save_checkin(user, week, adoption.CheckinDraft(days_used=days, minutes_bucket=0 if not days else 2),
-                          now=at)
-    db.session.commit()
 
 
 def delete_url(org: Organization, item: UsageImport | int) -> str:

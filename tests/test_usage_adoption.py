@@ -1,7 +1,7 @@
 """Vendor telemetry in the adoption rules and on the executive dashboard."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -10,14 +10,14 @@ import sqlalchemy as sa
 
 from lms.accounts.models import User
 from lms.accounts.roles import Role
-from lms.adoption import dashboard, rules, service as adoption
+from lms.adoption import dashboard, rules
 from lms.adoption.models import UsageRollup
 from lms.adoption.rules import Agreement
 from lms.core.clock import utcnow, week_start
 from lms.extensions import db
 from lms.orgs.models import Department, Organization
 from lms.tenancy import in_org
-from lms.usage import service
+from tests.usageworld import checkin, import_viva, rollup
 
 NOW = utcnow()
 THIS_WEEK = week_start(NOW.astimezone(ZoneInfo("Asia/Tokyo")).date())
@@ -52,31 +52,12 @@ def company(create_org: Callable[..., Organization], create_user: Callable[..., 
     return {"org": org, "people": people, "boss": boss}
 
 
-def viva(rows: list[tuple[str, date, int]]) -> bytes:
-    """A Viva person query: (address, Japan week, active days); MetricDate is the Sunday before the week."""
-    lines = ["PersonId,MetricDate,Total_Copilot_active_days"]
-    lines += [f"{email},{(week - timedelta(days=1)).isoformat()},{days}" for email, week, days in rows]
-    return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def import_viva(org: Organization, rows: list[tuple[str, date, int]]) -> None:
-    staged = service.stage_import(org, viva(rows), "viva.csv", "auto", actor=None)
-    assert staged.summary["problems"] == []
-    service.apply_import(org, staged, actor=None)
-    db.session.commit()
 
 
-def checkin(user: User, week: date, days: int) -> None:
-    at = datetime.combine(week + timedelta(days=4), datetime.min.time(), tzinfo=timezone.utc)
-    adoption.save_checkin(user, week, adoption.CheckinDraft(days_used=days, minutes_bucket=0 if not days else 2),
-                          now=at)
-    db.session.commit()
 
 
-def rollup(org: Organization, week: date) -> tuple[int, int]:
-    row = db.session.execute(in_org(sa.select(sa.func.sum(UsageRollup.active), sa.func.sum(UsageRollup.habitual)),
-                                    org, UsageRollup).where(UsageRollup.week == week)).one()
-    return int(row[0] or 0), int(row[1] or 0)
 
 
 def test_a_telemetry_active_week_counts_as_active(company: dict[str, Any]) -> None:
